@@ -1,0 +1,5 @@
+"""Allow ``python -m cladist``."""
+
+from cladist.cli import main
+
+main()

@@ -1,0 +1,3 @@
+"""The seed agent (placeholder): standard library only."""
+
+__version__ = "0.0.1"

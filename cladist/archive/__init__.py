@@ -1,0 +1,1 @@
+"""The archive of agents: SQLite tree (SQLAlchemy + Alembic), git codebases, lineage, export."""

@@ -1,0 +1,67 @@
+"""Large blobs (patches, test output, trajectories) as files under the run folder.
+
+Rows in the archive hold refs: paths relative to the run folder. Every write goes to a
+temporary file in the same folder, is flushed to disk, then renamed over the target, so a
+reader sees either nothing or the whole blob, even after a crash.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path, PurePosixPath
+
+from cladist.errors import ArchiveError, NotFoundError
+
+
+def write_atomic(path: Path, data: bytes | str) -> None:
+    """Write ``data`` to ``path`` atomically (temp file + fsync + rename)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    payload = data.encode() if isinstance(data, str) else data
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(payload)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+class BlobStore:
+    """Files under one run folder, addressed by refs relative to it.
+
+    Raises ArchiveError for a ref that leaves the run folder, NotFoundError for a ref with
+    no file behind it.
+    """
+
+    def __init__(self, root: Path):
+        self.root = Path(root).resolve()
+
+    def _path(self, ref: str) -> Path:
+        rel = PurePosixPath(ref)
+        if rel.is_absolute() or ".." in rel.parts or not rel.parts:
+            raise ArchiveError(f"{ref!r}: blob refs must be relative paths inside the run")
+        return self.root / rel
+
+    def put(self, ref: str, data: bytes | str) -> str:
+        """Store ``data`` at ``ref`` atomically and return the ref."""
+        write_atomic(self._path(ref), data)
+        return ref
+
+    def get(self, ref: str) -> bytes:
+        """The bytes stored at ``ref``."""
+        try:
+            return self._path(ref).read_bytes()
+        except FileNotFoundError:
+            raise NotFoundError(f"{ref}: no such blob in {self.root}") from None
+
+    def get_text(self, ref: str) -> str:
+        """The text stored at ``ref`` (UTF-8, undecodable bytes replaced)."""
+        return self.get(ref).decode("utf-8", errors="replace")
+
+    def exists(self, ref: str) -> bool:
+        """Whether a blob is stored at ``ref``."""
+        return self._path(ref).is_file()

@@ -1,0 +1,167 @@
+"""A run folder: ``archive.db``, ``agents.git``, ``events.jsonl``, ``config.yaml``, blobs.
+
+:class:`Run` ties the database, the agents' git repository and the blob files of one run
+together; :func:`resolve_run` turns what a user typed (a run id or a path) into a folder.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cladist import __version__
+from cladist.archive.blobs import BlobStore
+from cladist.archive.codebase import AgentRepo
+from cladist.archive.records import NodeStatus
+from cladist.archive.store import ArchiveStore
+from cladist.config import Config, load_config
+from cladist.errors import ArchiveError, NotFoundError
+
+DB_NAME = "archive.db"
+REPO_NAME = "agents.git"
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """One line of ``cladist runs``."""
+
+    id: str
+    path: Path
+    status: str
+    nodes: int
+    evaluations: int
+    best_node: int | None
+    best_score: float | None
+
+
+class Run:
+    """An opened run folder. Use :meth:`create` or :meth:`open`; close it when done.
+
+    Raises NotFoundError when the folder holds no run, ArchiveError when its parts are
+    unusable.
+    """
+
+    def __init__(self, path: Path, store: ArchiveStore, agents: AgentRepo, config: Config):
+        self.path = path
+        self.store = store
+        self.agents = agents
+        self.config = config
+        self.blobs = BlobStore(path)
+        self.id = path.name
+
+    @classmethod
+    def create(cls, config: Config, seed_dir: Path) -> Run:
+        """Make a new run folder under ``config.run.runs_dir`` and commit ``seed_dir`` as
+        the root node (id 0, valid)."""
+        runs_dir = Path(config.run.runs_dir)
+        runs_dir.mkdir(parents=True, exist_ok=True)
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        base = f"{stamp}-{config.run.name}"
+        path, n = runs_dir / base, 1
+        while True:
+            try:
+                path.mkdir()
+                break
+            except FileExistsError:
+                n += 1
+                path = runs_dir / f"{base}-{n}"
+        path = path.resolve()
+        (path / "config.yaml").write_text(config.to_yaml())
+        store = ArchiveStore(path / DB_NAME, synchronous=config.archive.sqlite_synchronous,
+                             create=True)
+        store.init_run(path.name, config.run.name, config.to_yaml(), __version__)
+        agents = AgentRepo.init(path / REPO_NAME)
+        sha = agents.commit_dir(seed_dir, None, f"node 0: seed agent {config.run.seed_agent}")
+        root = store.add_node(None, sha, status=NodeStatus.VALID, summary="seed agent")
+        agents.set_node_ref(root, sha)
+        run = cls(path, store, agents, config)
+        run.event("run_created", node_id=root, seed=config.run.seed_agent, commit=sha)
+        return run
+
+    @classmethod
+    def open(cls, path: Path) -> Run:
+        """Open an existing run folder."""
+        path = Path(path).resolve()
+        if not (path / DB_NAME).is_file():
+            raise NotFoundError(f"{path}: not a run folder (no {DB_NAME})")
+        config_file = path / "config.yaml"
+        config = load_config([str(config_file)]) if config_file.is_file() else Config()
+        store = ArchiveStore(path / DB_NAME, synchronous=config.archive.sqlite_synchronous)
+        agents = AgentRepo(path / REPO_NAME)
+        return cls(path, store, agents, config)
+
+    def close(self) -> None:
+        """Release the database."""
+        self.store.close()
+
+    def __enter__(self) -> Run:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def event(self, kind: str, node_id: int | None = None, **data: Any) -> None:
+        """Append an event to ``events.jsonl`` (fsynced) and to the archive."""
+        line = json.dumps({"ts": time.time(), "kind": kind, "node": node_id, **data},
+                          default=str)
+        with open(self.path / "events.jsonl", "a") as f:
+            f.write(line + "\n")
+            f.flush()
+            os.fsync(f.fileno())
+        self.store.add_event(kind, node_id, **data)
+
+    def node_commit(self, node_id: int) -> str:
+        """The commit sha of a node; raises NotFoundError for an unknown node."""
+        return self.store.node(node_id).commit_sha
+
+
+def resolve_run(ref: str, runs_dir: Path = Path("runs")) -> Path:
+    """The folder of the run named by ``ref``: a path to a run folder, a run id under
+    ``runs_dir``, a unique part of one, or ``latest``. Raises NotFoundError otherwise."""
+    as_path = Path(ref)
+    if (as_path / DB_NAME).is_file():
+        return as_path.resolve()
+    candidate = Path(runs_dir) / ref
+    if (candidate / DB_NAME).is_file():
+        return candidate.resolve()
+    if Path(runs_dir).is_dir():
+        runs = sorted(p for p in Path(runs_dir).iterdir() if (p / DB_NAME).is_file())
+        if ref == "latest" and runs:
+            return runs[-1].resolve()
+        matches = [p for p in runs if ref in p.name]
+        if len(matches) == 1:
+            return matches[0].resolve()
+        if len(matches) > 1:
+            names = ", ".join(sorted(p.name for p in matches)[:5])
+            raise NotFoundError(f"run {ref!r} is ambiguous: {names}")
+    raise NotFoundError(f"run {ref!r}: no such run in {runs_dir}/ (see `cladist runs`)")
+
+
+def list_runs(runs_dir: Path = Path("runs")) -> list[RunSummary]:
+    """Summaries of every run folder under ``runs_dir``, oldest first."""
+    from cladist.archive.lineage import best_belief
+
+    summaries = []
+    if not Path(runs_dir).is_dir():
+        return summaries
+    for path in sorted(Path(runs_dir).iterdir()):
+        if not (path / DB_NAME).is_file():
+            continue
+        try:
+            store = ArchiveStore(path / DB_NAME)
+            try:
+                record, totals = store.run_record(), store.totals()
+                best = best_belief(store)
+                score = store.node(best).score if best is not None else None
+            finally:
+                store.close()
+        except ArchiveError as err:
+            summaries.append(RunSummary(path.name, path, f"unreadable: {err}", 0, 0, None, None))
+            continue
+        summaries.append(RunSummary(record.id, path, record.status, int(totals["nodes"]),
+                                    int(totals["evaluations"]), best, score))
+    return summaries

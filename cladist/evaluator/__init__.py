@@ -1,0 +1,1 @@
+"""Tasks, suites (bundled, Polyglot, SWE-bench) and grading."""

@@ -1,0 +1,1 @@
+"""The run loop: self-improvement step, workers, executors, budgets, resume."""

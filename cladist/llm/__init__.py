@@ -1,0 +1,1 @@
+"""LLM providers, the gateway sandboxes talk to, pricing, budgets, recordings."""

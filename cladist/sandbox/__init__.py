@@ -1,0 +1,1 @@
+"""Sandboxes for untrusted code: the protocol, Docker and bubblewrap backends, images."""

@@ -1,0 +1,1 @@
+"""Policies choosing what to expand and what to evaluate; the simulated landscape."""

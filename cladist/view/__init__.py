@@ -1,0 +1,1 @@
+"""Web viewer of a run and plots."""
