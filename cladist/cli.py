@@ -47,7 +47,8 @@ def _node_id(run, ref: str) -> int:  # noqa: ANN001
     if ref == "best":
         best = best_belief(run.store, run.config.archive.best_belief_epsilon)
         if best is None:
-            raise NotFoundError(f"run {run.id}: no node has been evaluated yet, so no best (give --node 0 for the seed)")
+            raise NotFoundError(f"run {run.id}: no node has been evaluated yet, so no best "
+                                "(give --node 0 for the seed)")
         return best
     try:
         node_id = int(ref)

@@ -34,7 +34,8 @@ def populated(tmp_path: Path) -> Path:
         b = run.store.add_node(a, sha, status=NodeStatus.INVALID, reason="tests failed")
         run.agents.set_node_ref(a, sha)
         run.agents.set_node_ref(b, sha)
-        run.store.record_results([NewResult(0, "t1", Verdict.FAIL), NewResult(a, "t1", Verdict.PASS),
+        run.store.record_results([NewResult(0, "t1", Verdict.FAIL),
+                                  NewResult(a, "t1", Verdict.PASS),
                                   NewResult(a, "t2", Verdict.PASS)])
     return path
 

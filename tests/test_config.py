@@ -40,7 +40,8 @@ def test_every_field_is_documented() -> None:
 
 @pytest.mark.parametrize("sources, expected", [
     (["budget.dolars=5"], "budget.dolars: unknown key (allowed: task_evaluations, expansions"),
-    (["llm.provider=gpt"], "llm.provider: Input should be 'local', 'openai' or 'anthropic'; got 'gpt'"),
+    (["llm.provider=gpt"],
+     "llm.provider: Input should be 'local', 'openai' or 'anthropic'; got 'gpt'"),
     (["budget.workers=0"], "budget.workers: Input should be greater than or equal to 1; got 0"),
     (["budget.workers=many"], "budget.workers: Input should be a valid integer"),
     (["nosection=1"], "nosection=1: override must be section.key=value (sections: run, archive"),
@@ -65,7 +66,8 @@ def test_malformed_files_name_the_place(tmp_path: Path) -> None:
     several.write_text("budget: {workers: -1, dollars: -2}\nscheduler: {policy: best, alfa: 1}\n")
     problems = _problems(str(several))
     assert len(problems) == 4
-    assert any(p.startswith("scheduler.alfa: unknown key (allowed: policy, alpha") for p in problems)
+    assert any(p.startswith("scheduler.alfa: unknown key (allowed: policy, alpha")
+               for p in problems)
     assert _problems(preset="nope")[0].startswith("preset 'nope': unknown (allowed: quickstart")
 
 

@@ -15,10 +15,11 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, func, insert, select, text, update
-from sqlalchemy.exc import DatabaseError, IntegrityError
+from sqlalchemy import func, insert, select, text, update
+from sqlalchemy.exc import IntegrityError
 
 from cladist.archive import schema as t
+from cladist.archive.db import connect_and_migrate
 from cladist.archive.records import (
     ExpansionRecord,
     NewLlmCall,
@@ -31,45 +32,6 @@ from cladist.archive.records import (
 )
 from cladist.errors import ArchiveError, NotFoundError
 
-MIGRATIONS = Path(__file__).with_name("migrations")
-
-
-def _engine(path: Path, synchronous: str) -> Engine:
-    engine = create_engine(f"sqlite:///{path}", connect_args={"timeout": 30})
-
-    @event.listens_for(engine, "connect")
-    def _pragmas(dbapi_conn: Any, _record: Any) -> None:
-        cur = dbapi_conn.cursor()
-        cur.execute("PRAGMA journal_mode=WAL")
-        cur.execute(f"PRAGMA synchronous={synchronous}")
-        cur.execute("PRAGMA foreign_keys=ON")
-        cur.close()
-
-    return engine
-
-
-def _migrate(engine: Engine, path: Path) -> None:
-    """Bring the schema to the newest revision; refuse a schema newer than this code."""
-    from alembic import command
-    from alembic.config import Config as AlembicConfig
-    from alembic.runtime.migration import MigrationContext
-    from alembic.script import ScriptDirectory
-
-    cfg = AlembicConfig()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
-    scripts = ScriptDirectory.from_config(cfg)
-    with engine.begin() as conn:
-        current = MigrationContext.configure(conn).get_current_revision()
-        if current == scripts.get_current_head():
-            return
-        known = {rev.revision for rev in scripts.walk_revisions()}
-        if current is not None and current not in known:
-            raise ArchiveError(
-                f"{path}: archive schema {current!r} is newer than this cladist knows "
-                f"(latest {scripts.get_current_head()!r}); upgrade cladist to open it")
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
-
 
 class ArchiveStore:
     """Read and write one run's ``archive.db``.
@@ -81,11 +43,7 @@ class ArchiveStore:
         self.path = Path(path)
         if not create and not self.path.exists():
             raise NotFoundError(f"{self.path}: no archive database here")
-        self.engine = _engine(self.path, synchronous)
-        try:
-            _migrate(self.engine, self.path)
-        except DatabaseError as err:
-            raise ArchiveError(f"{self.path}: not a usable SQLite archive ({err.orig})") from None
+        self.engine = connect_and_migrate(self.path, synchronous)
 
     def close(self) -> None:
         """Release the database connections."""
@@ -131,7 +89,12 @@ class ArchiveStore:
         now = time.time()
         with self.engine.begin() as c:
             next_id = c.execute(select(func.coalesce(func.max(t.node.c.id) + 1, 0))).scalar_one()
+            wanted = sorted({p for p, *_ in specs if p is not None})
             paths: dict[int, tuple[str, int]] = {}
+            for i in range(0, len(wanted), 500):
+                paths.update({row[0]: (row[1], row[2]) for row in c.execute(
+                    select(t.node.c.id, t.node.c.path, t.node.c.depth)
+                    .where(t.node.c.id.in_(wanted[i:i + 500])))})
             rows, ids = [], []
             for parent_id, sha, status, reason, summary in specs:
                 if parent_id is None:
@@ -140,11 +103,7 @@ class ArchiveStore:
                     path, depth = f"{next_id}/", 0
                 else:
                     if parent_id not in paths:
-                        found = c.execute(select(t.node.c.path, t.node.c.depth)
-                                          .where(t.node.c.id == parent_id)).first()
-                        if found is None:
-                            raise NotFoundError(f"node {parent_id}: no such node")
-                        paths[parent_id] = (found[0], found[1])
+                        raise NotFoundError(f"node {parent_id}: no such node")
                     parent_path, parent_depth = paths[parent_id]
                     path, depth = f"{parent_path}{next_id}/", parent_depth + 1
                 paths[next_id] = (path, depth)
@@ -199,36 +158,66 @@ class ArchiveStore:
         """Record many evaluations in one transaction (see :meth:`record_result`)."""
         results = list(results)
         now = time.time()
-        ids: list[int] = []
+        ids: list[int | None] = [None] * len(results)
         with self.engine.begin() as c:
+            known = self._scored_keys(c, {r.node_id for r in results})
+            fresh: list[dict[str, Any]] = []
+            # (position in results, -1 - position in fresh): negative ids mark rows of
+            # this batch, whose real ids come back from the insert.
+            slots: list[tuple[int, int]] = []
             own: dict[int, Counter[str]] = {}
-            for r in results:
-                existing = self._existing_result_id(c, r) if r.verdict != "infra_error" else None
-                if existing is not None:
-                    ids.append(existing)
+            for k, r in enumerate(results):
+                key = (r.node_id, r.task_id, r.attempt)
+                scored = r.verdict != Verdict.INFRA_ERROR
+                if scored and key in known:
+                    prior = known[key]
+                    if prior >= 0:
+                        ids[k] = prior  # recorded by an earlier transaction
+                    else:
+                        slots.append((k, prior))  # same as a row inserted by this batch
                     continue
-                try:
-                    rid = c.execute(insert(t.task_result).values(_result_row(r, now))
-                                    ).inserted_primary_key[0]
-                except IntegrityError:
-                    raise NotFoundError(f"node {r.node_id}: no such node") from None
-                ids.append(int(rid))
+                if scored:
+                    known[key] = -1 - len(fresh)  # a duplicate within this batch
+                slots.append((k, -1 - len(fresh)))
+                fresh.append(_result_row(r, now))
                 own.setdefault(r.node_id, Counter())[str(r.verdict)] += 1
+            if fresh:
+                try:
+                    new_ids = [row[0] for row in c.execute(
+                        insert(t.task_result).returning(t.task_result.c.id,
+                                                        sort_by_parameter_order=True), fresh)]
+                except IntegrityError:
+                    raise NotFoundError(f"node {self._first_unknown(c, own)}: no such node"
+                                        ) from None
+                for k, slot in slots:
+                    ids[k] = new_ids[-1 - slot]
             self._apply_counts(c, own)
-        return ids
+        return [int(i) for i in ids if i is not None]
 
-    def _existing_result_id(self, c: Any, r: NewResult) -> int | None:
-        found = c.execute(select(t.task_result.c.id).where(
-            t.task_result.c.node_id == r.node_id, t.task_result.c.task_id == r.task_id,
-            t.task_result.c.attempt == r.attempt,
-            t.task_result.c.verdict != "infra_error")).scalar()
-        return None if found is None else int(found)
+    def _scored_keys(self, c: Any, node_ids: set[int]) -> dict[tuple[int, str, int], int]:
+        found: dict[tuple[int, str, int], int] = {}
+        listed = sorted(node_ids)
+        for i in range(0, len(listed), 500):
+            q = select(t.task_result.c.id, t.task_result.c.node_id, t.task_result.c.task_id,
+                       t.task_result.c.attempt).where(
+                t.task_result.c.node_id.in_(listed[i:i + 500]),
+                t.task_result.c.verdict != "infra_error")
+            found.update({(n, task, a): rid for rid, n, task, a in c.execute(q)})
+        return found
+
+    def _first_unknown(self, c: Any, node_ids: Iterable[int]) -> int:
+        listed = sorted(node_ids)
+        present = set(c.execute(select(t.node.c.id).where(t.node.c.id.in_(listed))).scalars())
+        return next(i for i in listed if i not in present)
 
     def _apply_counts(self, c: Any, own: dict[int, Counter[str]]) -> None:
         if not own:
             return
-        paths = dict(c.execute(select(t.node.c.id, t.node.c.path)
-                               .where(t.node.c.id.in_(list(own)))).all())
+        listed = list(own)
+        paths: dict[int, str] = {}
+        for i in range(0, len(listed), 500):
+            paths.update(c.execute(select(t.node.c.id, t.node.c.path)
+                                   .where(t.node.c.id.in_(listed[i:i + 500]))).all())
         clade: dict[int, list[int]] = {}
         own_rows = []
         for node_id, counts in own.items():

@@ -24,7 +24,8 @@ def trees_and_results(draw):  # noqa: ANN001, ANN201
     return parents, results, batch
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(case=trees_and_results())
 def test_incremental_counts_equal_brute_force(tmp_path: Path, case) -> None:  # noqa: ANN001
     parents, results, batch = case

@@ -1,0 +1,67 @@
+"""Opening an archive database: SQLite pragmas (WAL) and Alembic schema migrations."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import DatabaseError
+
+from cladist.errors import ArchiveError
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+def _engine(path: Path, synchronous: str) -> Engine:
+    engine = create_engine(f"sqlite:///{path}", connect_args={"timeout": 30})
+
+    @event.listens_for(engine, "connect")
+    def _pragmas(dbapi_conn: Any, _record: Any) -> None:
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute(f"PRAGMA synchronous={synchronous}")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.close()
+
+    return engine
+
+
+def _migrate(engine: Engine, path: Path) -> None:
+    """Bring the schema to the newest revision; refuse a schema newer than this code."""
+    from alembic import command
+    from alembic.config import Config as AlembicConfig
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    cfg = AlembicConfig()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    scripts = ScriptDirectory.from_config(cfg)
+    with engine.begin() as conn:
+        current = MigrationContext.configure(conn).get_current_revision()
+        if current == scripts.get_current_head():
+            return
+        known = {rev.revision for rev in scripts.walk_revisions()}
+        if current is not None and current not in known:
+            raise ArchiveError(
+                f"{path}: archive schema {current!r} is newer than this cladist knows "
+                f"(latest {scripts.get_current_head()!r}); upgrade cladist to open it")
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+
+
+def connect_and_migrate(path: Path, synchronous: str) -> Engine:
+    """An engine on ``path`` with the schema at the newest revision.
+
+    Raises ArchiveError for a file that is not SQLite or holds a newer schema.
+    """
+    engine = _engine(path, synchronous)
+    try:
+        _migrate(engine, path)
+    except DatabaseError as err:
+        engine.dispose()
+        raise ArchiveError(f"{path}: not a usable SQLite archive ({err.orig})") from None
+    except ArchiveError:
+        engine.dispose()
+        raise
+    return engine
