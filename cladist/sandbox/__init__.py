@@ -1,1 +1,29 @@
-"""Sandboxes for untrusted code: the protocol, Docker and bubblewrap backends, images."""
+"""Sandboxes for untrusted code: the protocol, Docker and bubblewrap backends, images.
+
+Start one with :func:`open_sandbox` (a context manager); the contract is in
+:mod:`cladist.sandbox.contract`. Backends import their heavy dependencies lazily.
+"""
+
+from cladist.sandbox.contract import (
+    GATEWAY_SOCKET_PATH,
+    ExecResult,
+    Limits,
+    Mount,
+    Sandbox,
+    SandboxClosed,
+    SandboxError,
+    SandboxFileNotFound,
+    SandboxFileTooLarge,
+    SandboxPermissionError,
+    SandboxSpec,
+    SandboxTimeout,
+    SandboxUnavailable,
+)
+from cladist.sandbox.factory import BACKENDS, open_sandbox
+
+__all__ = [
+    "BACKENDS", "GATEWAY_SOCKET_PATH", "ExecResult", "Limits", "Mount", "Sandbox",
+    "SandboxClosed", "SandboxError", "SandboxFileNotFound", "SandboxFileTooLarge",
+    "SandboxPermissionError", "SandboxSpec", "SandboxTimeout", "SandboxUnavailable",
+    "open_sandbox",
+]

@@ -1,0 +1,221 @@
+"""Bubblewrap backend of the sandbox contract, for hosts without Docker.
+
+A sandbox is a host temp dir ``cladist-<run>-<role>-<random>`` (in ``$CLADIST_SANDBOX_TMP``
+or the system temp dir) holding ``workspace/``, ``tmp/`` and ``home/``; each ``exec`` is
+one ``bwrap`` call with every namespace unshared (no network), an empty tmpfs root with
+only ``/usr`` and ``/etc`` (plus the ``/bin``-style links) bound read-only, the workspace
+bound read-write at ``spec.workdir``, a private ``/tmp``, a clean environment and new
+session. Run as root, cladist drops to a fresh unprivileged uid per sandbox (``setpriv``) so
+host files stay protected and ``RLIMIT_NPROC`` counts this sandbox only. Limits are
+rlimits: address space (memory), processes (pids), no core dumps; CPU shares are not
+limited. On timeout the ``bwrap`` process group is killed; its PID namespace dies with
+it, taking every grandchild along. ``spec.image`` is ignored.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import resource
+import selectors
+import shutil
+import signal
+import subprocess
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Mapping
+from pathlib import Path
+
+from cladist.sandbox.common import BaseSandbox, OutputCollector, new_exec_id
+from cladist.sandbox.contract import (
+    NAME_PREFIX,
+    ExecResult,
+    SandboxSpec,
+    SandboxUnavailable,
+)
+
+LABELS_FILE = ".cladist-labels.json"
+_OOM_SIGNS = (b"MemoryError", b"Cannot allocate memory", b"std::bad_alloc", b"out of memory")
+_SYSTEM_DIRS = ("usr", "etc")
+_LINK_DIRS = ("bin", "sbin", "lib", "lib32", "lib64", "libx32")
+
+
+def sandbox_tmp_root() -> Path:
+    """Where bubblewrap sandboxes keep their dirs: ``$CLADIST_SANDBOX_TMP`` or the temp dir."""
+    return Path(os.environ.get("CLADIST_SANDBOX_TMP") or tempfile.gettempdir())
+
+
+def bwrap_path() -> str:
+    """Path of the ``bwrap`` binary. Raises SandboxUnavailable if it is not installed."""
+    found = shutil.which("bwrap")
+    if not found:
+        raise SandboxUnavailable("bubblewrap is not installed: apt-get install bubblewrap "
+                                 "(or use sandbox.backend=docker)")
+    return found
+
+
+class BubblewrapSandbox(BaseSandbox):
+    """A workspace on the host whose commands run under bubblewrap.
+
+    Raises SandboxUnavailable when bwrap (or setpriv, when run as root) is missing.
+    """
+
+    def __init__(self, spec: SandboxSpec) -> None:
+        self.spec = spec
+        self._bwrap = bwrap_path()
+        self._as_root = os.geteuid() == 0
+        if self._as_root and not shutil.which("setpriv"):
+            raise SandboxUnavailable("setpriv is missing (apt-get install util-linux)")
+        self._uid = random.randint(1 << 20, 1 << 30) if self._as_root else os.getuid()
+        self._gid = self._uid if self._as_root else os.getgid()
+        stem = "-".join(p for p in (spec.run_id, spec.role) if p)
+        self._name = f"{NAME_PREFIX}{stem + '-' if stem else ''}{uuid.uuid4().hex[:10]}"
+        self.root = sandbox_tmp_root() / self._name
+        self._procs: set[subprocess.Popen[bytes]] = set()
+        self._deadline = time.monotonic() + spec.limits.ttl_s
+        try:
+            self.root.mkdir(mode=0o711, parents=True)
+            (self.root / LABELS_FILE).write_text(json.dumps(spec.all_labels()))
+            for sub in ("workspace", "tmp", "home"):
+                (self.root / sub).mkdir(mode=0o755)
+                if self._as_root:
+                    os.chown(self.root / sub, self._uid, self._gid)
+        except OSError as exc:
+            self.close()
+            raise SandboxUnavailable(f"cannot create sandbox dir {self.root}: {exc}") from None
+
+    def _argv(self, argv: list[str], cwd: str | None, env: Mapping[str, str]) -> list[str]:
+        spec = self.spec
+        args = ["setpriv", f"--reuid={self._uid}", f"--regid={self._gid}", "--clear-groups",
+                "--"] if self._as_root else []
+        args += [self._bwrap, "--unshare-all", "--die-with-parent", "--new-session",
+                 "--hostname", "cladist", "--tmpfs", "/"]
+        for name in _SYSTEM_DIRS:
+            args += ["--ro-bind", f"/{name}", f"/{name}"]
+        for name in _LINK_DIRS:
+            host = Path("/") / name
+            if host.is_symlink():
+                args += ["--symlink", os.readlink(host), f"/{name}"]
+            elif host.is_dir():
+                args += ["--ro-bind", str(host), str(host)]
+        args += ["--dev", "/dev", "--proc", "/proc",
+                 "--bind", str(self.root / "tmp"), "/tmp",
+                 "--bind", str(self.root / "home"), "/home/sandbox",
+                 "--bind", str(self.root / "workspace"), spec.workdir]
+        for mount in spec.all_mounts():
+            flag = "--ro-bind" if mount.read_only else "--bind"
+            args += [flag, str(Path(mount.source).resolve()), mount.target]
+        args += ["--chdir", cwd or spec.workdir, "--clearenv"]
+        for key, value in env.items():
+            args += ["--setenv", key, value]
+        return [*args, "--", *argv]
+
+    def _limits(self) -> None:  # runs in the child between fork and exec
+        limits = self.spec.limits
+        resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        if self._as_root:  # a fresh uid: the process count is this sandbox's alone
+            resource.setrlimit(resource.RLIMIT_NPROC, (limits.pids, limits.pids))
+
+    def _run(self, argv: list[str], *, cwd: str | None, env: Mapping[str, str] | None,
+             timeout: float, input: bytes | None, cap: int) -> ExecResult:
+        started = time.monotonic()
+        if started > self._deadline:
+            raise SandboxUnavailable(f"sandbox {self._name} outlived its ttl")
+        if not self.root.is_dir():
+            raise SandboxUnavailable(f"sandbox dir {self.root} is gone")
+        full_env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": "/home/sandbox",
+                    "LANG": "C.UTF-8", **self.spec.env, **(env or {}),
+                    "CLADIST_EXEC": new_exec_id()}
+        try:
+            proc = subprocess.Popen(
+                self._argv(argv, cwd, full_env), stdin=subprocess.PIPE if input is not None
+                else subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin"}, start_new_session=True,
+                preexec_fn=self._limits, close_fds=True)
+        except OSError as exc:
+            raise SandboxUnavailable(f"cannot run bwrap: {exc}") from None
+        self._procs.add(proc)
+        out = OutputCollector(cap)
+        try:
+            writer = _start_writer(proc, input)
+            timed_out = _pump(proc, out, started + timeout)
+            if timed_out or out.truncated:
+                _kill_group(proc, signal.SIGKILL)
+            code = proc.wait()
+            if writer is not None:
+                writer.join(timeout=5)
+        finally:
+            _kill_group(proc, signal.SIGKILL)
+            for pipe in (proc.stdin, proc.stdout, proc.stderr):
+                if pipe is not None:
+                    pipe.close()
+            proc.wait()
+            self._procs.discard(proc)
+        if code < 0:
+            code = 128 - code
+        if timed_out:
+            code = 124
+        err = bytes(out.streams[2])
+        if code == 1 and err.startswith(b"bwrap:"):
+            raise SandboxUnavailable(f"bubblewrap failed: {err.decode(errors='replace').strip()}")
+        oom = code != 0 and not timed_out and any(s in err for s in _OOM_SIGNS)
+        return out.result(code, started, timed_out=timed_out, oom_killed=oom)
+
+    def _close(self) -> None:
+        for proc in list(self._procs):
+            _kill_group(proc, signal.SIGKILL)
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+def _kill_group(proc: subprocess.Popen[bytes], sig: int) -> None:
+    try:
+        os.killpg(proc.pid, sig)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def _start_writer(proc: subprocess.Popen[bytes], data: bytes | None) -> threading.Thread | None:
+    """Feed ``data`` to the command's stdin from a thread, then close it."""
+    if data is None or proc.stdin is None:
+        return None
+    stdin = proc.stdin
+
+    def write() -> None:
+        try:
+            stdin.write(data)
+            stdin.close()
+        except (OSError, ValueError):
+            pass  # the command exited before reading everything
+
+    thread = threading.Thread(target=write, daemon=True, name="cladist-stdin")
+    thread.start()
+    return thread
+
+
+def _pump(proc: subprocess.Popen[bytes], out: OutputCollector, deadline: float) -> bool:
+    """Read stdout/stderr into ``out`` until both close, the cap or the deadline.
+
+    Returns True if the deadline passed.
+    """
+    assert proc.stdout is not None and proc.stderr is not None
+    sel = selectors.DefaultSelector()
+    sel.register(proc.stdout, selectors.EVENT_READ, 1)
+    sel.register(proc.stderr, selectors.EVENT_READ, 2)
+    try:
+        while sel.get_map():
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return True
+            for key, _ in sel.select(timeout=min(remaining, 1.0)):
+                chunk = os.read(key.fd, 1 << 16)
+                if not chunk:
+                    sel.unregister(key.fileobj)
+                elif out.add(key.data, chunk):
+                    return False
+        return False
+    finally:
+        sel.close()

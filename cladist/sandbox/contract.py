@@ -1,0 +1,239 @@
+"""The sandbox contract: the ``Sandbox`` protocol, its spec, its result type and its errors.
+
+Every backend (:mod:`cladist.sandbox.docker`, :mod:`cladist.sandbox.bubblewrap`) honours
+the same rules:
+
+- ``exec`` never raises because of what the command did: a non-zero exit code, a timeout
+  (``timed_out=True``, partial output kept), output past the cap (``truncated=True``, the
+  command is killed) and an out-of-memory kill (``oom_killed=True``) are all *data*.
+- A sandbox whose engine or container is gone raises :class:`SandboxUnavailable`.
+- File operations raise :class:`SandboxFileNotFound`, :class:`SandboxPermissionError`,
+  :class:`SandboxFileTooLarge` or :class:`SandboxTimeout`; all derive from
+  :class:`SandboxError`.
+- After ``close()`` (idempotent) every other method raises :class:`SandboxClosed`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
+
+from cladist.errors import CladistError
+
+if TYPE_CHECKING:
+    from cladist.config import SandboxConfig
+
+NAME_PREFIX = "cladist-"
+"""Every container and temporary directory a sandbox creates starts with this."""
+LABEL_RUN, LABEL_NODE, LABEL_ROLE = "cladist.run", "cladist.node", "cladist.role"
+GATEWAY_SOCKET_PATH = "/run/cladist/llm.sock"
+"""Where the LLM gateway's Unix socket appears inside a sandbox."""
+DEFAULT_IMAGE = "cladist-base:bookworm"
+
+
+class SandboxError(Exception):
+    """Base class of everything a sandbox raises."""
+
+
+class SandboxUnavailable(SandboxError, CladistError):
+    """The engine, container or bubblewrap is missing or died; the sandbox cannot be used."""
+
+
+class SandboxClosed(SandboxUnavailable):
+    """A method was called after ``close()``."""
+
+
+class SandboxTimeout(SandboxError):
+    """A file operation (never ``exec``) did not finish in time."""
+
+
+class SandboxFileNotFound(SandboxError, FileNotFoundError):
+    """The path does not exist inside the sandbox (or its parent cannot be created)."""
+
+
+class SandboxPermissionError(SandboxError, PermissionError):
+    """The sandbox user may not read or write that path (including read-only mounts)."""
+
+
+class SandboxFileTooLarge(SandboxError):
+    """A file or directory read out of the sandbox exceeds ``Limits.file_cap_bytes``."""
+
+
+_SIZE = re.compile(r"^(\d+)([kmg]?)$")
+
+
+def parse_size(text: str) -> int:
+    """Bytes in a size like ``512m`` or ``2g``; raises ValueError on anything else."""
+    match = _SIZE.match(text.strip().lower())
+    if not match:
+        raise ValueError(f"bad size {text!r} (expected digits with an optional k, m or g)")
+    return int(match.group(1)) * {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30}[match.group(2)]
+
+
+@dataclass(frozen=True)
+class ExecResult:
+    """What a command did: exit code, captured output and how it ended.
+
+    ``returncode`` is the command's exit status (124 or 137 after a timeout, 137 after a
+    kill); ``stdout``/``stderr`` are capped at ``Limits.output_cap_bytes`` each.
+    """
+
+    returncode: int
+    stdout: bytes
+    stderr: bytes
+    timed_out: bool = False
+    truncated: bool = False
+    duration: float = 0.0
+    oom_killed: bool = False
+
+    @property
+    def ok(self) -> bool:
+        """True when the command exited 0 without timeout, truncation or OOM."""
+        return self.returncode == 0 and not (self.timed_out or self.truncated or self.oom_killed)
+
+    @property
+    def out(self) -> str:
+        """stdout decoded as UTF-8 (undecodable bytes replaced)."""
+        return self.stdout.decode("utf-8", "replace")
+
+    @property
+    def err(self) -> str:
+        """stderr decoded as UTF-8 (undecodable bytes replaced)."""
+        return self.stderr.decode("utf-8", "replace")
+
+
+@dataclass(frozen=True)
+class Mount:
+    """A host path bind-mounted into the sandbox; read-only unless said otherwise."""
+
+    source: Path
+    target: str
+    read_only: bool = True
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Resource limits of one sandbox (see :class:`cladist.config.SandboxConfig`)."""
+
+    memory: str = "2g"
+    cpus: float = 1.0
+    pids: int = 256
+    ttl_s: int = 7200
+    output_cap_bytes: int = 1_000_000
+    file_cap_bytes: int = 256 << 20
+    exec_timeout_s: float = 3600.0
+    kill_grace_s: float = 2.0
+
+    @property
+    def memory_bytes(self) -> int:
+        """The memory limit in bytes."""
+        return parse_size(self.memory)
+
+    @classmethod
+    def from_config(cls, config: SandboxConfig) -> Limits:
+        """Limits taken from the run configuration's ``sandbox`` section."""
+        return cls(memory=config.memory, cpus=config.cpus, pids=config.pids_limit,
+                   ttl_s=config.ttl_s, output_cap_bytes=config.output_cap_bytes)
+
+
+@dataclass(frozen=True)
+class SandboxSpec:
+    """Everything needed to start a sandbox.
+
+    ``image`` is ignored by bubblewrap (it runs the host's toolchain). ``agent_code`` is
+    mounted read-only at ``/agent``; ``gateway_socket`` (the LLM gateway's Unix socket)
+    at :data:`GATEWAY_SOCKET_PATH`. ``user`` None means: a non-root user of the image
+    (``agent`` if it exists) for Docker, an unprivileged uid for bubblewrap.
+    """
+
+    image: str = DEFAULT_IMAGE
+    mounts: tuple[Mount, ...] = ()
+    agent_code: Path | None = None
+    gateway_socket: Path | None = None
+    limits: Limits = field(default_factory=Limits)
+    env: Mapping[str, str] = field(default_factory=dict)
+    run_id: str = ""
+    node_id: str = ""
+    role: str = "sandbox"
+    labels: Mapping[str, str] = field(default_factory=dict)
+    workdir: str = "/workspace"
+    user: str | None = None
+
+    def all_mounts(self) -> tuple[Mount, ...]:
+        """The explicit mounts plus the agent code and gateway socket ones."""
+        extra: list[Mount] = []
+        if self.agent_code is not None:
+            extra.append(Mount(Path(self.agent_code), "/agent", read_only=True))
+        if self.gateway_socket is not None:
+            extra.append(Mount(Path(self.gateway_socket), GATEWAY_SOCKET_PATH, read_only=False))
+        return (*self.mounts, *extra)
+
+    def all_labels(self) -> dict[str, str]:
+        """The ``cladist.*`` labels plus the extra ones."""
+        return {LABEL_RUN: self.run_id, LABEL_NODE: str(self.node_id), LABEL_ROLE: self.role,
+                **self.labels}
+
+
+Command = str | Sequence[str]
+"""A shell command line (run by ``/bin/sh -c``) or an argv list."""
+
+
+@runtime_checkable
+class Sandbox(Protocol):
+    """An isolated place to run untrusted commands; use it as a context manager."""
+
+    spec: SandboxSpec
+
+    def __enter__(self) -> Sandbox: ...
+
+    def __exit__(self, et: type[BaseException] | None, ev: BaseException | None,
+                 tb: TracebackType | None) -> None: ...
+
+    def exec(self, cmd: Command, *, cwd: str | None = None, env: Mapping[str, str] | None = None,
+             timeout: float | None = None, input: bytes | str | None = None) -> ExecResult:
+        """Run ``cmd``; a failure, timeout, cap or OOM of the command is data in the result.
+
+        Raises SandboxUnavailable (engine/container gone), SandboxClosed.
+        """
+        ...
+
+    def read_file(self, path: str, text: bool = True) -> str | bytes:
+        """Content of ``path`` (str decoded as UTF-8, or bytes).
+
+        Raises SandboxFileNotFound, SandboxPermissionError, SandboxFileTooLarge,
+        SandboxTimeout, SandboxUnavailable, SandboxClosed, SandboxError (a directory).
+        """
+        ...
+
+    def write_file(self, path: str, data: bytes | str) -> None:
+        """Write ``data`` to ``path`` as the sandbox user, creating parent directories.
+
+        Raises SandboxPermissionError, SandboxFileNotFound, SandboxTimeout,
+        SandboxUnavailable, SandboxClosed.
+        """
+        ...
+
+    def copy_in(self, host_dir: Path, path: str) -> None:
+        """Copy the contents of ``host_dir`` into directory ``path`` (created if needed).
+
+        Raises NotADirectoryError (host side), SandboxPermissionError, SandboxTimeout,
+        SandboxUnavailable, SandboxClosed.
+        """
+        ...
+
+    def copy_out(self, path: str, host_dir: Path) -> None:
+        """Copy the contents of directory ``path`` into ``host_dir`` (created if needed).
+
+        Links pointing outside ``host_dir`` and device files are refused.
+        Raises SandboxFileNotFound, SandboxPermissionError, SandboxFileTooLarge,
+        SandboxTimeout, SandboxUnavailable, SandboxClosed.
+        """
+        ...
+
+    def close(self) -> None:
+        """Stop and remove the sandbox; calling it again does nothing. Never raises."""
+        ...
