@@ -62,10 +62,11 @@ class AgentRepo:
         full_env.update(env or {})
         runner = git.Git(str(work_tree) if work_tree else str(self.path))
         try:
-            return runner.execute(["git", *args], env=full_env,
-                                  stdout_as_string=stdout_as_string, strip_newline_in_stdout=False)
+            out = runner.execute(["git", *args], env=full_env,
+                                 stdout_as_string=stdout_as_string, strip_newline_in_stdout=False)
         except git.GitCommandError as err:
             raise ArchiveError(f"git {args[0]} failed: {str(err.stderr).strip()}") from None
+        return out if out is not None else ""
 
     def commit_dir(self, directory: Path, parent_sha: str | None, message: str) -> str:
         """Commit the contents of ``directory`` as a child of ``parent_sha``; returns the sha.

@@ -145,7 +145,7 @@ def list_runs(runs_dir: Path = Path("runs")) -> list[RunSummary]:
     """Summaries of every run folder under ``runs_dir``, oldest first."""
     from cladist.archive.lineage import best_belief
 
-    summaries = []
+    summaries: list[RunSummary] = []
     if not Path(runs_dir).is_dir():
         return summaries
     for path in sorted(Path(runs_dir).iterdir()):

@@ -95,7 +95,8 @@ class ArchiveStore:
                 paths.update({row[0]: (row[1], row[2]) for row in c.execute(
                     select(t.node.c.id, t.node.c.path, t.node.c.depth)
                     .where(t.node.c.id.in_(wanted[i:i + 500])))})
-            rows, ids = [], []
+            rows: list[dict[str, Any]] = []
+            ids: list[int] = []
             for parent_id, sha, status, reason, summary in specs:
                 if parent_id is None:
                     if next_id != 0 or rows:
@@ -247,9 +248,9 @@ class ArchiveStore:
     def start_expansion(self, parent_id: int, target: str | None = None) -> int:
         """Open an expansion attempt on ``parent_id``; returns its id."""
         with self.engine.begin() as c:
-            return int(c.execute(insert(t.expansion).values(
+            return _insert_id(c, insert(t.expansion).values(
                 parent_id=parent_id, started_at=time.time(), target=target,
-                outcome="running")).inserted_primary_key[0])
+                outcome="running"))
 
     def finish_expansion(self, expansion_id: int, outcome: str, *, child_id: int | None = None,
                          reason: str | None = None, problem_statement: str | None = None,
@@ -274,15 +275,15 @@ class ArchiveStore:
     def record_llm_call(self, call: NewLlmCall) -> int:
         """Record one metered LLM exchange; returns its id."""
         with self.engine.begin() as c:
-            return int(c.execute(insert(t.llm_call).values(
-                created_at=time.time(), **call.__dict__)).inserted_primary_key[0])
+            return _insert_id(c, insert(t.llm_call).values(
+                created_at=time.time(), **call.__dict__))
 
     def add_event(self, kind: str, node_id: int | None = None, **data: Any) -> int:
         """Append an event row (the run also appends it to events.jsonl)."""
         with self.engine.begin() as c:
-            return int(c.execute(insert(t.event).values(
+            return _insert_id(c, insert(t.event).values(
                 ts=time.time(), kind=kind, node_id=node_id,
-                data=json.dumps(data, default=str))).inserted_primary_key[0])
+                data=json.dumps(data, default=str)))
 
     def totals(self) -> dict[str, float]:
         """Run-wide sums: nodes, scored evaluations, infra errors, tokens and dollars."""
@@ -302,6 +303,12 @@ class ArchiveStore:
         """SQLite's own integrity check: 'ok' or the first problem it reports."""
         with self.engine.connect() as c:
             return str(c.execute(text("PRAGMA integrity_check")).scalar())
+
+
+def _insert_id(c: Any, statement: Any) -> int:
+    key = c.execute(statement).inserted_primary_key
+    assert key is not None
+    return int(key[0])
 
 
 def _node(m: Any) -> NodeRecord:
