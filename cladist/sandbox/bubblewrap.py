@@ -76,6 +76,10 @@ class BubblewrapSandbox(BaseSandbox):
         self.root = sandbox_tmp_root() / self._name
         self._procs: set[subprocess.Popen[bytes]] = set()
         self._deadline = time.monotonic() + spec.limits.ttl_s
+        if self._as_root:
+            _check_traversable(self.root.parent)
+            for mount in spec.all_mounts():
+                _check_traversable(Path(mount.source).resolve().parent)
         try:
             self.root.mkdir(mode=0o711, parents=True)
             (self.root / LABELS_FILE).write_text(json.dumps(spec.all_labels()))
@@ -169,6 +173,15 @@ class BubblewrapSandbox(BaseSandbox):
         for proc in list(self._procs):
             _kill_group(proc, signal.SIGKILL)
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+def _check_traversable(folder: Path) -> None:
+    """Raise SandboxUnavailable unless an unprivileged uid can reach ``folder``."""
+    for parent in (folder, *folder.parents):
+        if parent.exists() and not parent.stat().st_mode & 0o001:
+            raise SandboxUnavailable(
+                f"{parent} is not traversable by other users, so the sandbox uid cannot "
+                "reach it: use folders like /tmp (for the workspace: CLADIST_SANDBOX_TMP)")
 
 
 def _kill_group(proc: subprocess.Popen[bytes], sig: int) -> None:

@@ -1,0 +1,10 @@
+# A cladist image recipe. BASE: any Debian bookworm image (see cladist/sandbox/images.py).
+ARG BASE=cladist-base:bookworm
+FROM ${BASE}
+ENV DEBIAN_FRONTEND=noninteractive LANG=C.UTF-8
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends golang-go git bash procps \
+ && rm -rf /var/lib/apt/lists/*
+RUN (id agent >/dev/null 2>&1 || useradd -m -u 1000 -s /bin/bash agent) \
+ && mkdir -p /workspace && chown agent:agent /workspace
+WORKDIR /workspace

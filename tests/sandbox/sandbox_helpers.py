@@ -1,0 +1,64 @@
+"""Helpers of the sandbox suites: known backend differences and host-side probes.
+
+``KNOWN_DIFFERENCES`` lists, per backend, where it departs from the contract's common
+behaviour; tests consult it rather than silently skipping.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from cladist.sandbox import Sandbox
+
+BACKEND_PARAMS = ["docker", "bubblewrap"]
+
+KNOWN_DIFFERENCES: dict[str, set[str]] = {
+    # Docker: the cgroup OOM killer SIGKILLs the process (exit 137); the cgroup's oom_kill
+    # counter marks oom_killed. spec.image is used; the user is the image's `agent` (1000).
+    "docker": {"oom_is_sigkill", "uses_image", "agent_user_1000"},
+    # bubblewrap: memory is RLIMIT_AS, so an allocation fails inside the process (Python:
+    # MemoryError, exit 1) and oom_killed is inferred from the error text; the host's /usr
+    # and /etc are the toolchain (spec.image ignored); a fresh uid per sandbox; CPU shares
+    # are not limited; a timeout always reports 124 (the host kills the PID namespace).
+    "bubblewrap": {"oom_is_allocation_failure", "host_toolchain", "random_uid",
+                   "no_cpu_limit"},
+}
+
+SandboxFactory = Callable[..., Sandbox]
+
+
+def differs(backend: str, what: str) -> bool:
+    """True if ``backend`` has the known difference ``what``."""
+    return what in KNOWN_DIFFERENCES[backend]
+
+
+def leftover_processes(sandbox: Sandbox) -> list[str]:
+    """Commands still running in ``sandbox`` besides its own PID 1 / TTL process.
+
+    Docker: ``ps`` in the container. bubblewrap: host processes of the sandbox's uid (each
+    exec has its own PID namespace, so nothing may survive the exec).
+    """
+    from cladist.sandbox.bubblewrap import BubblewrapSandbox
+
+    if isinstance(sandbox, BubblewrapSandbox):
+        uid, found = sandbox._uid, []
+        for entry in Path("/proc").iterdir():
+            try:
+                if entry.name.isdigit() and entry.stat().st_uid == uid:
+                    found.append((entry / "cmdline").read_bytes().replace(b"\0", b" ").decode())
+            except OSError:
+                continue
+        return found
+    listing = sandbox.exec(["ps", "-eo", "pid=,args="]).out.splitlines()
+    ttl = f"sleep {sandbox.spec.limits.ttl_s}"
+    listing = [line for line in listing if line.split(None, 1)[-1].strip() != ttl]
+    return [line for line in listing if "docker-init" not in line and "ps -eo" not in line]
+
+
+def host_rss_bytes() -> int:
+    """Resident memory of this test process right now."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    raise AssertionError("no VmRSS in /proc/self/status")
