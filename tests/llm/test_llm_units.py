@@ -1,0 +1,86 @@
+"""Small pure parts: translation to Anthropic, prices, Retry-After, request hashing."""
+
+from __future__ import annotations
+
+import pytest
+
+from cladist.errors import ConfigError
+from cladist.llm.anthropic_translate import to_anthropic
+from cladist.llm.budgets import BudgetExceeded, Budgets, Ledger, Limit
+from cladist.llm.contracts import ChatRequest, Usage
+from cladist.llm.pricing import PriceTable
+from cladist.llm.recording import request_hash
+from cladist.llm.retry import parse_retry_after
+
+
+def test_translation_merges_turns_and_maps_options() -> None:
+    request = ChatRequest(
+        [{"role": "system", "content": "S1"}, {"role": "developer", "content": "S2"},
+         {"role": "user", "content": [{"type": "text", "text": "look"},
+                                      {"type": "image_url",
+                                       "image_url": {"url": "data:image/png;base64,AAA"}}]},
+         {"role": "assistant", "content": "ok", "tool_calls": [
+             {"id": "c1", "type": "function", "function": {"name": "a", "arguments": "{}"}},
+             {"id": "c2", "type": "function", "function": {"name": "b",
+                                                          "arguments": "not json"}}]},
+         {"role": "tool", "tool_call_id": "c1", "content": "r1"},
+         {"role": "tool", "tool_call_id": "c2", "content": "r2"},
+         {"role": "user", "content": "next"}],
+        tools=[{"type": "function", "function": {"name": "a"}}],
+        params={"tool_choice": "required", "parallel_tool_calls": False, "stop": "END",
+                "max_completion_tokens": 77, "temperature": 0.3})
+    out = to_anthropic(request, 10)
+    assert out["system"] == "S1\n\nS2" and out["max_tokens"] == 77
+    assert out["stop_sequences"] == ["END"] and "temperature" not in out
+    assert out["tool_choice"] == {"type": "any", "disable_parallel_tool_use": True}
+    assert out["tools"] == [{"name": "a", "input_schema": {"type": "object",
+                                                           "properties": {}}}]
+    user, assistant, results = out["messages"]
+    assert user["content"][1] == {"type": "image", "source": {
+        "type": "base64", "media_type": "image/png", "data": "AAA"}}
+    assert [b["type"] for b in assistant["content"]] == ["text", "tool_use", "tool_use"]
+    assert assistant["content"][2]["input"] == {"arguments": "not json"}
+    assert results["role"] == "user" and [b.get("tool_use_id") for b in
+                                          results["content"]] == ["c1", "c2", None]
+    with pytest.raises(ValueError, match="role 'robot'"):
+        to_anthropic(ChatRequest([{"role": "robot", "content": "x"}]), 10)
+
+
+def test_prices_match_by_prefix_and_take_overrides() -> None:
+    table = PriceTable({"my-model": {"input": 1, "output": 2},
+                        "gpt-4o": {"output": 20}})
+    assert table.lookup("gpt-4o-2024-08-06") == table.lookup("gpt-4o")
+    assert table.lookup("openai/gpt-4o-mini").input == 0.15  # type: ignore[union-attr]
+    assert table.lookup("gpt-4o").output == 20 and table.lookup("gpt-4o").input == 2.5  # type: ignore[union-attr]
+    assert table.cost("my-model", Usage(1_000_000, 1_000_000, 500_000)) == pytest.approx(3.0)
+    assert table.lookup("unknown-model") is None and table.cost("unknown-model", Usage(9, 9)) == 0
+    with pytest.raises(ConfigError, match=r"llm.prices.m.inptu: unknown price kind"):
+        PriceTable({"m": {"inptu": 1}})
+
+
+def test_retry_after_forms() -> None:
+    assert parse_retry_after({"retry-after": "2"}) == 2.0
+    assert parse_retry_after({"retry-after-ms": "250", "retry-after": "9"}) == 0.25
+    assert parse_retry_after({"retry-after": "Wed, 21 Oct 2015 07:28:00 GMT"}) == 0.0
+    assert parse_retry_after({"retry-after": "soon"}) is None
+    assert parse_retry_after(None) is None
+
+
+def test_request_hash_ignores_volatile_fields_and_nulls() -> None:
+    base = {"model": "m", "messages": [{"role": "user", "content": "x"}]}
+    same = {"messages": [{"role": "user", "content": "x", "name": None}], "model": "m",
+            "stream": False, "user": "u", "temperature": None}
+    assert request_hash(base) == request_hash(same)
+    assert request_hash(base) != request_hash({**base, "temperature": 0})
+
+
+def test_ledger_admits_caps_and_refuses() -> None:
+    ledger = Ledger()
+    keys = {"session": "s", "run": "r"}
+    budgets = Budgets(call=Limit(tokens=100), session=Limit(tokens=250))
+    assert ledger.admit(keys, budgets, 20, 1000, None) == 80
+    ledger.charge(keys, Usage(150, 50), 0.0)
+    assert ledger.admit(keys, budgets, 20, 1000, None) == 30
+    with pytest.raises(BudgetExceeded, match="session budget exceeded: the prompt"):
+        ledger.admit(keys, budgets, 60, 1000, None)
+    assert ledger.spent("session", "s") == (200, 0.0)

