@@ -65,6 +65,24 @@ class LLMConfig(_Section):
     max_tokens: int = Field(1024, ge=1, description="Most tokens one completion may produce.")
     timeout_s: float = Field(120.0, gt=0, description="Timeout of one HTTP call.")
     max_retries: int = Field(5, ge=0, le=20, description="Retries on 429, 5xx and timeouts.")
+    max_retry_s: float = Field(300.0, gt=0, description="Most seconds one call may spend "
+                               "retrying, waits included (Retry-After is honoured within it).")
+    local_ready_timeout_s: float = Field(180.0, gt=0, description="Seconds the local model "
+                                         "server gets to load and answer its health check.")
+    call_tokens: int | None = Field(None, ge=1, description="Gateway budget: most tokens "
+                                    "(input + output) of one call.")
+    call_dollars: float | None = Field(None, gt=0, description="Gateway budget: most dollars "
+                                       "of one call.")
+    session_tokens: int | None = Field(None, ge=1, description="Gateway budget: most tokens "
+                                       "of one sandbox session (one agent run).")
+    session_dollars: float | None = Field(None, gt=0, description="Gateway budget: most "
+                                          "dollars of one sandbox session.")
+    node_tokens: int | None = Field(None, ge=1, description="Gateway budget: most tokens "
+                                    "spent on one node (all its sessions).")
+    node_dollars: float | None = Field(None, gt=0, description="Gateway budget: most dollars "
+                                       "spent on one node (all its sessions).")
+    run_tokens: int | None = Field(None, ge=1, description="Gateway budget: most tokens of "
+                                   "the whole run (dollars: budget.dollars).")
     prices: dict[str, dict[str, float]] = Field(
         default_factory=dict, description="Price overrides per model: {model: {input, output, "
         "cached}} in dollars per million tokens.")
