@@ -20,6 +20,13 @@ app = typer.Typer(no_args_is_help=True, pretty_exceptions_enable=False, add_comp
                   help="Grow a tree of self-modifying coding agents.")
 config_app = typer.Typer(no_args_is_help=True, help="Inspect configuration.")
 app.add_typer(config_app, name="config")
+images_app = typer.Typer(no_args_is_help=True, help="Build and list sandbox images.")
+app.add_typer(images_app, name="images")
+sandbox_app = typer.Typer(no_args_is_help=True, help="Manage sandboxes.")
+app.add_typer(sandbox_app, name="sandbox")
+BaseOpt = Annotated[str, typer.Option("--base", help="Debian bookworm image the recipes start "
+                                      "FROM (e.g. debian:bookworm-slim where a registry is "
+                                      "reachable).")]
 
 ConfigOpt = Annotated[list[str] | None, typer.Option(
     "-c", "--config", help="YAML file or section.key=value override; repeatable, in order.")]
@@ -141,6 +148,65 @@ def config_show(config: ConfigOpt = None, preset: PresetOpt = None) -> None:
     from cladist.config import load_config
 
     sys.stdout.write(load_config(config or [], preset=preset).to_yaml())
+
+
+@images_app.command("build")
+def images_build(base: BaseOpt = "cladist-base:bookworm",
+                 only: Annotated[list[str] | None, typer.Option(
+                     "--only", help="Image name (agent, python, go, rust, cpp, node); "
+                     "repeatable.")] = None,
+                 force: Annotated[bool, typer.Option(help="Rebuild present images.")] = False
+                 ) -> None:
+    """Build the sandbox images whose recipe (or base) changed; skip the others."""
+    from cladist.sandbox.docker import docker_client
+    from cladist.sandbox.images import build_images
+
+    console = _console()
+    for done in build_images(docker_client(timeout=3600), base, only or None, force=force):
+        state = f"built in {done.seconds:.0f}s" if done.built else "present, skipped"
+        console.print(f"{done.name:8} {done.tag:32} {state}")
+
+
+@images_app.command("list")
+def images_list(base: BaseOpt = "cladist-base:bookworm") -> None:
+    """Show each sandbox image: present, stale (recipe or base changed) or missing."""
+    from cladist.sandbox.docker import docker_client
+    from cladist.sandbox.images import image_status
+
+    for info in image_status(docker_client(), base):
+        _console().print(f"{info.name:8} {info.tag:32} {info.state}")
+
+
+@sandbox_app.command("cleanup")
+def sandbox_cleanup(run_id: Annotated[str | None, typer.Option(
+                        "--run", help="Only this run's leftovers (default: every run's).")]
+                    = None,
+                    dry_run: Annotated[bool, typer.Option(
+                        "--dry-run", help="List, remove nothing.")] = False) -> None:
+    """Remove containers, networks and temp dirs left by crashed runs (found by label)."""
+    from cladist.sandbox.cleanup import cleanup
+
+    found = cleanup(run_id, dry_run=dry_run)
+    verb = "would remove" if dry_run else "removed"
+    for item in found:
+        state = verb if dry_run or item.removed else "could not remove"
+        _console().print(f"{state} {item.kind} {item.name} (run {item.run_id or '?'})",
+                         soft_wrap=True)
+    _console().print(f"{len(found)} leftover(s)" + (" (dry run)" if dry_run else ""))
+
+
+@app.command()
+def doctor(base: BaseOpt = "cladist-base:bookworm") -> None:
+    """Check the Docker engine, images, bubblewrap and disk space; say what to fix."""
+    from cladist.sandbox.doctor import run_checks
+
+    checks = run_checks(base)
+    for check in checks:
+        mark = "ok " if check.ok else "FAIL"
+        line = f"{mark} {check.name}: {check.detail}"
+        _console().print(line + ("" if check.ok else f" -> {check.fix}"), soft_wrap=True)
+    if not all(check.ok for check in checks):
+        raise typer.Exit(1)
 
 
 def main() -> None:
