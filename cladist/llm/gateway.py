@@ -26,7 +26,14 @@ from typing import TYPE_CHECKING, Any
 from cladist.errors import ConfigError, UsageError
 from cladist.llm.budgets import Budgets, Ledger
 from cladist.llm.pricing import PriceTable
-from cladist.llm.recording import FolderSink, Replay, RunSink, Sink, load_session
+from cladist.llm.recording import (
+    FolderSink,
+    Replay,
+    RunSink,
+    Sink,
+    load_session,
+    request_hash,
+)
 from cladist.llm.session import GatewaySession, SessionIdentity, api_error
 
 if TYPE_CHECKING:
@@ -99,7 +106,7 @@ class _Handler(BaseHTTPRequestHandler):
                                   "invalid_request_error", "invalid_json"))
             return
         try:
-            self._send(*self.session.handle(body))
+            self._send(*self.session.handle(body, len(raw)))
         except Exception as exc:  # a gateway bug must not kill the server or hang the agent
             self._send(*api_error(500, f"cladist gateway internal error: {exc!r}",
                                   "server_error"))
@@ -261,6 +268,7 @@ class Gateway:
                     self.sink.event(kind, node_id, **data)
                     continue
                 ex = payload
+                ex["request_hash"] = request_hash(ex["request"])
                 self.sink.put_recording(ex["ref"], ex)
                 usage = ex["usage"]
                 self.sink.record_call(NewLlmCall(

@@ -85,7 +85,7 @@ class RunSink:
 
     def put_recording(self, ref: str, exchange: dict[str, Any]) -> None:
         """Store the exchange as a run blob."""
-        self.run.blobs.put(ref, json.dumps(exchange, indent=1, default=str))
+        self.run.blobs.put(ref, json.dumps(exchange, default=str))
 
     def record_call(self, call: NewLlmCall) -> None:
         """Insert an ``llm_call`` row."""
@@ -111,7 +111,7 @@ class FolderSink:
         path = self.root / ref
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(exchange, indent=1, default=str))
+        tmp.write_text(json.dumps(exchange, default=str))
         os.replace(tmp, path)
 
     def record_call(self, call: NewLlmCall) -> None:

@@ -21,7 +21,7 @@ from typing import Any, Literal
 from cladist.llm.budgets import BudgetExceeded, Budgets, Ledger
 from cladist.llm.contracts import ChatRequest, LLMError, Provider, ProviderAuthError
 from cladist.llm.pricing import PriceTable
-from cladist.llm.recording import Replay, ReplayDivergence, recording_ref, request_hash
+from cladist.llm.recording import Replay, ReplayDivergence, recording_ref
 
 Purpose = Literal["diagnosis", "self-edit", "evaluation"]
 Reply = tuple[int, dict[str, Any], dict[str, str]]
@@ -92,8 +92,9 @@ class GatewaySession:
             self._step += 1
             return step
 
-    def handle(self, body: Any) -> Reply:
-        """Answer one chat-completions request body (already JSON-decoded)."""
+    def handle(self, body: Any, size: int | None = None) -> Reply:
+        """Answer one chat-completions request body (already JSON-decoded; ``size`` is
+        its length in bytes when known, used to estimate the prompt's tokens)."""
         if not isinstance(body, dict):
             return api_error(400, "the request body must be a JSON object",
                              "invalid_request_error", "invalid_body")
@@ -113,7 +114,7 @@ class GatewaySession:
         model = self.provider.model if self.provider else "none"
         try:
             cap = self.ledger.admit(self.identity.ledger_keys(), self.budgets,
-                                    _estimate_tokens(body), _asked_max_tokens(
+                                    _estimate_tokens(body, size), _asked_max_tokens(
                                         body, self.default_max_tokens),
                                     self.prices.lookup(model))
         except BudgetExceeded as exc:
@@ -171,7 +172,7 @@ class GatewaySession:
             "model": model or (self.provider.model if self.provider else "none"),
             "started_at": started, "latency_s": latency if latency is not None
             else time.time() - started, "attempts": attempts,
-            "request": body, "request_hash": request_hash(body), "status": reply[0],
+            "request": body, "status": reply[0],  # request_hash: added by the writer
             "response": reply[1], "usage": usage or {"input_tokens": 0, "output_tokens": 0,
                                                      "cached_tokens": 0},
             "cost_usd": cost, "error": error, "ref": recording_ref(ident.session, step)})
@@ -204,7 +205,8 @@ def _with_max_tokens(request: ChatRequest, cap: int) -> ChatRequest:
     return ChatRequest(request.messages, request.tools, params)
 
 
-def _estimate_tokens(body: dict[str, Any]) -> int:
-    """A rough prompt size: characters of the messages' and tools' JSON over four."""
-    text = json.dumps(body.get("messages", [])) + json.dumps(body.get("tools") or [])
-    return len(text) // 4 + 1
+def _estimate_tokens(body: dict[str, Any], size: int | None) -> int:
+    """A rough prompt size: bytes of the request's JSON over four."""
+    if size is None:
+        size = len(json.dumps(body.get("messages", []))) + len(json.dumps(body.get("tools")))
+    return size // 4 + 1
