@@ -112,7 +112,7 @@ class BubblewrapSandbox(BaseSandbox):
         for mount in spec.all_mounts():
             flag = "--ro-bind" if mount.read_only else "--bind"
             args += [flag, str(Path(mount.source).resolve()), mount.target]
-        args += ["--chdir", cwd or spec.workdir, "--clearenv"]
+        args += ["--remount-ro", "/", "--chdir", cwd or spec.workdir, "--clearenv"]
         for key, value in env.items():
             args += ["--setenv", key, value]
         return [*args, "--", *argv]
@@ -159,6 +159,8 @@ class BubblewrapSandbox(BaseSandbox):
                     pipe.close()
             proc.wait()
             self._procs.discard(proc)
+            if (timed_out or out.truncated) and self._as_root:
+                _wait_uid_gone(self._uid, 5.0)
         if code < 0:
             code = 128 - code
         if timed_out:
@@ -182,6 +184,23 @@ def _check_traversable(folder: Path) -> None:
             raise SandboxUnavailable(
                 f"{parent} is not traversable by other users, so the sandbox uid cannot "
                 "reach it: use folders like /tmp (for the workspace: CLADIST_SANDBOX_TMP)")
+
+
+def _wait_uid_gone(uid: int, limit: float) -> None:
+    """Wait (at most ``limit`` s) until the kernel has torn down every process of ``uid``."""
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        alive = False
+        for entry in Path("/proc").iterdir():
+            try:
+                if entry.name.isdigit() and entry.stat().st_uid == uid:
+                    alive = True
+                    break
+            except OSError:
+                continue
+        if not alive:
+            return
+        time.sleep(0.02)
 
 
 def _kill_group(proc: subprocess.Popen[bytes], sig: int) -> None:

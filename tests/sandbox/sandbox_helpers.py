@@ -6,6 +6,7 @@ behaviour; tests consult it rather than silently skipping.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -16,13 +17,15 @@ BACKEND_PARAMS = ["docker", "bubblewrap"]
 KNOWN_DIFFERENCES: dict[str, set[str]] = {
     # Docker: the cgroup OOM killer SIGKILLs the process (exit 137); the cgroup's oom_kill
     # counter marks oom_killed. spec.image is used; the user is the image's `agent` (1000).
-    "docker": {"oom_is_sigkill", "uses_image", "agent_user_1000"},
+    # Background processes started by one exec keep running until the sandbox closes.
+    "docker": {"oom_is_sigkill", "uses_image", "agent_user_1000", "background_survives"},
     # bubblewrap: memory is RLIMIT_AS, so an allocation fails inside the process (Python:
     # MemoryError, exit 1) and oom_killed is inferred from the error text; the host's /usr
     # and /etc are the toolchain (spec.image ignored); a fresh uid per sandbox; CPU shares
     # are not limited; a timeout always reports 124 (the host kills the PID namespace).
+    # Each exec is its own PID namespace, so background processes end with the exec.
     "bubblewrap": {"oom_is_allocation_failure", "host_toolchain", "random_uid",
-                   "no_cpu_limit"},
+                   "no_cpu_limit", "no_background_processes"},
 }
 
 SandboxFactory = Callable[..., Sandbox]
@@ -42,18 +45,31 @@ def leftover_processes(sandbox: Sandbox) -> list[str]:
     from cladist.sandbox.bubblewrap import BubblewrapSandbox
 
     if isinstance(sandbox, BubblewrapSandbox):
-        uid, found = sandbox._uid, []
-        for entry in Path("/proc").iterdir():
-            try:
-                if entry.name.isdigit() and entry.stat().st_uid == uid:
-                    found.append((entry / "cmdline").read_bytes().replace(b"\0", b" ").decode())
-            except OSError:
-                continue
+        for _ in range(100):  # the kernel tears a PID namespace down asynchronously
+            found = _uid_processes(sandbox._uid)
+            if not found:
+                break
+            time.sleep(0.02)
         return found
     listing = sandbox.exec(["ps", "-eo", "pid=,args="]).out.splitlines()
     ttl = f"sleep {sandbox.spec.limits.ttl_s}"
     listing = [line for line in listing if line.split(None, 1)[-1].strip() != ttl]
     return [line for line in listing if "docker-init" not in line and "ps -eo" not in line]
+
+
+def _uid_processes(uid: int) -> list[str]:
+    """Command lines of the host's live (non-zombie) processes owned by ``uid``."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if not entry.name.isdigit() or entry.stat().st_uid != uid:
+                continue
+            if (entry / "stat").read_text().rsplit(")", 1)[1].split()[0] in "ZX":
+                continue  # exited, waiting to be reaped: not running
+            found.append((entry / "cmdline").read_bytes().replace(b"\0", b" ").decode())
+        except OSError:
+            continue
+    return found
 
 
 def host_rss_bytes() -> int:

@@ -290,3 +290,12 @@ def test_gateway_unix_socket_carries_http(make_sandbox: SandboxFactory, shared_t
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_background_processes_follow_the_backend_rule(sandbox: Sandbox, backend: str) -> None:
+    sandbox.exec("nohup sleep 120 >/dev/null 2>&1 &")
+    left = [line for line in leftover_processes(sandbox) if "sleep 120" in line]
+    if differs(backend, "background_survives"):
+        assert len(left) == 1
+    if differs(backend, "no_background_processes"):
+        assert left == []

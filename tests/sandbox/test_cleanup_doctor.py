@@ -1,0 +1,115 @@
+"""Cleanup of crashed runs' leftovers, the doctor, and their CLI commands."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from cladist.sandbox import SandboxSpec
+from cladist.sandbox.bubblewrap import BubblewrapSandbox
+from cladist.sandbox.cleanup import cleanup
+from cladist.sandbox.docker import DockerSandbox
+from cladist.sandbox.doctor import run_checks
+
+if TYPE_CHECKING:
+    import docker
+
+
+def cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "cladist", *args], capture_output=True,
+                          text=True, env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin",
+                                          "COLUMNS": "200", **(env or {})}, timeout=300)
+
+
+def test_cleanup_removes_a_crashed_runs_containers_only(
+        docker_client: docker.DockerClient, base_image: str) -> None:
+    crashed, alive = f"crashed-{uuid.uuid4().hex[:6]}", f"alive-{uuid.uuid4().hex[:6]}"
+    lost = DockerSandbox(SandboxSpec(image=base_image, run_id=crashed, role="agent"),
+                         client=docker_client)  # never closed: what a crash leaves
+    other = DockerSandbox(SandboxSpec(image=base_image, run_id=alive), client=docker_client)
+    try:
+        listed = cleanup(crashed, dry_run=True, client=docker_client)
+        assert [(x.kind, x.name, x.run_id, x.removed) for x in listed if x.kind == "container"] \
+            == [("container", lost.name, crashed, False)]
+        assert lost.alive()
+        removed = cleanup(crashed, client=docker_client)
+        assert [x.name for x in removed if x.removed] == [lost.name]
+        assert not lost.alive() and other.alive()
+        assert other.exec("echo still").out == "still\n"
+    finally:
+        other.close()
+        lost.close()
+
+
+def test_cleanup_removes_tempdirs_by_label(shared_tmp: Path) -> None:
+    lost = BubblewrapSandbox(SandboxSpec(run_id="crashed-run"))
+    kept = BubblewrapSandbox(SandboxSpec(run_id="other-run"))
+    stranger = shared_tmp / "cladist-not-a-sandbox"
+    stranger.mkdir()
+    try:
+        dry = cleanup("crashed-run", dry_run=True, docker_too=False)
+        assert [(x.kind, x.name, x.removed) for x in dry] == [("tempdir", str(lost.root), False)]
+        assert lost.root.exists()
+        done = cleanup("crashed-run", docker_too=False)
+        assert [(x.name, x.removed) for x in done] == [(str(lost.root), True)]
+        assert not lost.root.exists() and kept.root.exists() and stranger.exists()
+        everything = cleanup(None, docker_too=False)
+        assert [x.run_id for x in everything] == ["other-run"] and not kept.root.exists()
+    finally:
+        lost.close()
+        kept.close()
+
+
+def test_doctor_reports_each_problem_with_a_fix(docker_client: docker.DockerClient,
+                                                tmp_path: Path) -> None:
+    checks = {c.name: c for c in run_checks("cladist-no-such-base:never", tmp_path)}
+    assert checks["docker engine"].ok
+    assert not checks["base image"].ok and "build-base-image" in checks["base image"].fix
+    assert checks["bubblewrap"].ok
+    assert checks["disk space"].detail.endswith(str(tmp_path))
+    assert all(c.fix for c in checks.values() if not c.ok)
+
+
+def test_cli_doctor_images_and_cleanup(docker_client: docker.DockerClient, base_image: str,
+                                       shared_tmp: Path) -> None:
+    env = {"CLADIST_SANDBOX_TMP": str(shared_tmp)}
+    doctor = cli("doctor", "--base", "cladist-no-such-base:never", env=env)
+    assert doctor.returncode == 1
+    assert "FAIL base image: cladist-no-such-base:never is missing -> build it" in doctor.stdout
+    assert "ok  bubblewrap" in doctor.stdout and "Traceback" not in doctor.stderr
+    listing = cli("images", "list", "--base", base_image)
+    assert listing.returncode == 0
+    names = [line.split()[0] for line in listing.stdout.splitlines()]
+    assert names == ["agent", "cpp", "go", "node", "python", "rust"]
+    assert all(line.split()[-1] in ("present", "stale", "missing")
+               for line in listing.stdout.splitlines())
+    bad = cli("images", "build", "--only", "nope")
+    assert bad.returncode == 2 and bad.stderr.strip() == (
+        "cladist: error: unknown image nope (known: agent, cpp, go, node, python, rust)")
+    lost = BubblewrapSandbox(SandboxSpec(run_id="cli-crash"))
+    dry = cli("sandbox", "cleanup", "--run", "cli-crash", "--dry-run", env=env)
+    assert dry.returncode == 0 and f"would remove tempdir {lost.root}" in dry.stdout
+    assert "1 leftover(s) (dry run)" in dry.stdout and lost.root.exists()
+    done = cli("sandbox", "cleanup", "--run", "cli-crash", env=env)
+    assert done.returncode == 0 and f"removed tempdir {lost.root}" in done.stdout
+    assert not lost.root.exists()
+
+
+@pytest.mark.parametrize("backend", ["docker", "bubblewrap"])
+def test_cli_reports_a_missing_engine_in_one_line(backend: str, tmp_path: Path) -> None:
+    env = {"DOCKER_HOST": f"unix://{tmp_path}/no-engine.sock"}
+    if backend == "docker":
+        done = cli("images", "list", env=env)
+        assert done.returncode == 1
+        assert done.stderr.startswith("cladist: error: no Docker engine answers")
+        assert len(done.stderr.strip().splitlines()) == 1
+    else:
+        done = cli("doctor", env={**env, "PATH": "/nonexistent"})
+        assert done.returncode == 1
+        assert "FAIL docker engine" in done.stdout and "FAIL bubblewrap" in done.stdout
+        assert "apt-get install bubblewrap" in done.stdout
