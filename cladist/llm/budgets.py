@@ -78,6 +78,11 @@ class Ledger:
         with self._lock:
             self._spent[(scope, key)] = _Spent(int(tokens), float(dollars))
 
+    def known(self, scope: str, key: str) -> bool:
+        """True when ``scope``/``key`` has been seeded or charged."""
+        with self._lock:
+            return (scope, key) in self._spent
+
     def spent(self, scope: str, key: str) -> tuple[int, float]:
         """(tokens, dollars) spent so far by ``scope``/``key``."""
         with self._lock:

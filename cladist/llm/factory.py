@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from cladist.llm.budgets import Budgets, Limit
 from cladist.llm.contracts import Provider
@@ -27,7 +27,7 @@ def make_provider(config: LLMConfig) -> Provider:
     failing to start).
     """
     prices = PriceTable(config.prices)
-    common = {"timeout_s": config.timeout_s, "prices": prices,
+    common: dict[str, Any] = {"timeout_s": config.timeout_s, "prices": prices,
               "retry": retry_policy(config), "default_max_tokens": config.max_tokens}
     if config.provider == "openai":
         from cladist.llm.openai_provider import OpenAIProvider

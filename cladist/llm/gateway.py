@@ -11,20 +11,18 @@ budget. Exchanges are written by one background thread, off the request path;
 
 from __future__ import annotations
 
-import json
 import os
 import queue
-import socket
-import socketserver
 import tempfile
 import threading
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cladist.errors import ConfigError, UsageError
 from cladist.llm.budgets import Budgets, Ledger
+from cladist.llm.gateway_http import serve
 from cladist.llm.pricing import PriceTable
 from cladist.llm.recording import (
     FolderSink,
@@ -34,96 +32,14 @@ from cladist.llm.recording import (
     load_session,
     request_hash,
 )
-from cladist.llm.session import GatewaySession, SessionIdentity, api_error
+from cladist.llm.session import GatewaySession, SessionIdentity
 
 if TYPE_CHECKING:
     from cladist.archive.run import Run
     from cladist.llm.contracts import Provider
 
 PURPOSES = ("diagnosis", "self-edit", "evaluation")
-_MAX_BODY = 32 << 20
 _SUN_PATH_MAX = 107
-
-
-class _UnixHTTPServer(ThreadingHTTPServer):
-    address_family = socket.AF_UNIX
-    daemon_threads = True
-    block_on_close = False
-
-    def server_bind(self) -> None:
-        socketserver.TCPServer.server_bind(self)
-        self.server_name, self.server_port = "localhost", 0
-
-
-class _TCPServer(ThreadingHTTPServer):
-    daemon_threads = True
-    block_on_close = False
-
-
-class _Handler(BaseHTTPRequestHandler):
-    session: GatewaySession
-    protocol_version = "HTTP/1.1"
-    server_version = "cladist-gateway"
-
-    def setup(self) -> None:
-        super().setup()
-        if self.connection.family != socket.AF_UNIX:
-            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-    def address_string(self) -> str:
-        return "unix"
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet
-        pass
-
-    def do_GET(self) -> None:  # noqa: N802 - http.server naming
-        path = self.path.split("?")[0].rstrip("/")
-        if path in ("/health", ""):
-            self._send(200, {"status": "ok", "session": self.session.identity.session})
-        elif path in ("/v1/models", "/models"):
-            model = self.session.provider.model if self.session.provider else "replay"
-            self._send(200, {"object": "list", "data": [{"id": model, "object": "model",
-                                                         "owned_by": "cladist"}]})
-        else:
-            self._send(*api_error(404, f"no route GET {self.path}", "not_found_error"))
-
-    def do_POST(self) -> None:  # noqa: N802
-        length = int(self.headers.get("content-length") or 0)
-        if length > _MAX_BODY:
-            self.close_connection = True
-            self._send(*api_error(413, "request body too large", "invalid_request_error"))
-            return
-        raw = self.rfile.read(length)
-        if self.path.split("?")[0].rstrip("/") not in ("/v1/chat/completions",
-                                                       "/chat/completions"):
-            self._send(*api_error(404, f"no route POST {self.path} (the cladist gateway "
-                                  "serves /v1/chat/completions)", "not_found_error"))
-            return
-        try:
-            body = json.loads(raw)
-        except ValueError:
-            self._send(*api_error(400, "the request body is not valid JSON",
-                                  "invalid_request_error", "invalid_json"))
-            return
-        try:
-            self._send(*self.session.handle(body, len(raw)))
-        except Exception as exc:  # a gateway bug must not kill the server or hang the agent
-            self._send(*api_error(500, f"cladist gateway internal error: {exc!r}",
-                                  "server_error"))
-
-    def _send(self, status: int, payload: dict[str, Any],
-              headers: dict[str, str] | None = None) -> None:
-        data = json.dumps(payload).encode()
-        try:
-            self.send_response(status)
-            self.send_header("content-type", "application/json")
-            self.send_header("content-length", str(len(data)))
-            for key, value in (headers or {}).items():
-                self.send_header(key, value)
-            self.end_headers()
-            self.wfile.write(data)
-        except OSError:
-            self.close_connection = True
 
 
 @dataclass
@@ -176,6 +92,7 @@ class Gateway:
         self.prices = prices or PriceTable()
         self.default_max_tokens = default_max_tokens
         self.ledger = Ledger()
+        self.run = run
         self.sink: Sink = RunSink(run) if run is not None else FolderSink(
             folder or Path(tempfile.mkdtemp(prefix="cladist-llm-")))
         if run is not None:
@@ -211,6 +128,7 @@ class Gateway:
             raise UsageError(f"purpose {identity.purpose!r}: use one of {', '.join(PURPOSES)}")
         budgets = budgets or self.budgets
         self._check_prices(budgets)
+        self._seed_node(identity)
         player = None
         if replay is not None:
             player = Replay(load_session(replay_root or self.sink.root, replay), replay)
@@ -231,21 +149,32 @@ class Gateway:
                              f"{_SUN_PATH_MAX} bytes); choose a shorter path")
         if socket_path.exists():
             raise UsageError(f"{socket_path}: already exists; give a free socket path")
-        handler = type("SessionHandler", (_Handler,), {"session": session})
-        servers: list[ThreadingHTTPServer] = [_UnixHTTPServer(str(socket_path), handler)]
+        servers = [serve(session, str(socket_path))]
         os.chmod(socket_path, 0o666)  # the sandbox's non-root user must connect
         tcp_url = None
         if tcp:
-            tcp_server = _TCPServer(("127.0.0.1", 0), handler)
-            servers.append(tcp_server)
-            tcp_url = f"http://127.0.0.1:{tcp_server.server_address[1]}/v1"
-        for server in servers:
-            threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1},
-                             name=f"cladist-gw-{session.identity.session}",
-                             daemon=True).start()
+            servers.append(serve(session, None))
+            tcp_url = f"http://127.0.0.1:{servers[-1].server_address[1]}/v1"
         opened = OpenSession(session, socket_path, tcp_url, servers, own_dir)
         self._sessions.append(opened)
         return opened
+
+    def _seed_node(self, identity: SessionIdentity) -> None:
+        """Start a node's spending from what the run's archive already holds for it."""
+        keys = identity.named().ledger_keys()
+        if self.run is None or "node" not in keys or self.ledger.known("node", keys["node"]):
+            return
+        from sqlalchemy import func, select
+
+        from cladist.archive import schema as t
+
+        calls = t.llm_call.c
+        with self.run.store.engine.connect() as conn:
+            tokens, dollars = conn.execute(select(
+                func.coalesce(func.sum(calls.tokens_in + calls.tokens_out), 0),
+                func.coalesce(func.sum(calls.cost_usd), 0.0)).where(
+                    calls.node_id == identity.node_id)).one()
+        self.ledger.seed("node", keys["node"], int(tokens), float(dollars))
 
     # -- recording, off the request path ----------------------------------------------
     def _enqueue_exchange(self, exchange: dict[str, Any]) -> None:

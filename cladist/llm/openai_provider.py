@@ -61,13 +61,16 @@ class OpenAIProvider(SDKProvider):
             kwargs.pop("tool_choice", None)
             kwargs.pop("parallel_tool_calls", None)
         completion = self._client.chat.completions.create(
-            model=self.model, messages=request.messages, **kwargs)
+            model=self.model, messages=request.messages, **kwargs)  # type: ignore[arg-type]
         if isinstance(completion, str) or not getattr(completion, "choices", None):
             raise TransientError(f"{self.name} {self.model}: malformed reply (no choices)")
         choice = completion.choices[0]
         message = choice.message
-        calls = [ToolCall(id=c.id, name=c.function.name, arguments=c.function.arguments or "")
-                 for c in (message.tool_calls or []) if getattr(c, "function", None)]
+        calls = []
+        for call in message.tool_calls or []:
+            fn = getattr(call, "function", None)  # custom (free-text) tools have none
+            if fn is not None:
+                calls.append(ToolCall(id=call.id, name=fn.name, arguments=fn.arguments or ""))
         return (message.content, calls, choice.finish_reason or "stop",
                 _usage(completion.usage), completion.model or self.model)
 

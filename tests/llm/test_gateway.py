@@ -260,7 +260,10 @@ def test_records_into_a_run(provider: OpenAIProvider, server: ScriptedLLMServer,
         kinds = [json.loads(x)["kind"] for x in (run.path / "events.jsonl").read_text()
                  .splitlines()]
         assert "llm_budget_exceeded" in kinds
-        # A new gateway on the same run starts from what the run already spent.
-        with Gateway(provider, run=run, budgets=Budgets(run=Limit(tokens=40))) as gw2:
-            with pytest.raises(BudgetExceededError, match="run budget"):
-                client(gw2.open_session(SessionIdentity(run.id, 0, "diagnosis"))).chat(HELLO)
+        # A new gateway on the same run (a resume) starts from what was already spent.
+        for scope, limit in (("run", Budgets(run=Limit(tokens=40))),
+                             ("node", Budgets(node=Limit(tokens=40)))):
+            with Gateway(provider, run=run, budgets=limit) as gw2:
+                with pytest.raises(BudgetExceededError, match=f"{scope} budget"):
+                    client(gw2.open_session(SessionIdentity(run.id, 0, "self-edit"))).chat(
+                        HELLO)
