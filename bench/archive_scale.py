@@ -19,7 +19,6 @@ import tempfile
 import time
 from pathlib import Path
 
-from cladist.agents import seed_path
 from cladist.archive.lineage import best_belief, check_clade_counts
 from cladist.archive.records import NewResult, NodeStatus, Verdict
 from cladist.archive.run import Run
@@ -81,7 +80,7 @@ def main() -> None:
     base = args.keep or Path(tempfile.mkdtemp(prefix="cladist-bench-"))
     cfg = load_config([f"run.runs_dir={base}", "run.name=scale",
                        "archive.sqlite_synchronous=NORMAL"])
-    with Run.create(cfg, seed_path("seed")) as run:
+    with Run.create(cfg) as run:
         node_rate, result_rate = build(run, args.nodes, args.results, rng)
         depth = max(n.depth for n in run.store.nodes())
         db = run.store.path

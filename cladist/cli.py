@@ -24,6 +24,8 @@ images_app = typer.Typer(no_args_is_help=True, help="Build and list sandbox imag
 app.add_typer(images_app, name="images")
 sandbox_app = typer.Typer(no_args_is_help=True, help="Manage sandboxes.")
 app.add_typer(sandbox_app, name="sandbox")
+llm_app = typer.Typer(no_args_is_help=True, help="Try the configured LLM; serve the gateway.")
+app.add_typer(llm_app, name="llm")
 BaseOpt = Annotated[str, typer.Option("--base", help="Debian bookworm image the recipes start "
                                       "FROM (e.g. debian:bookworm-slim where a registry is "
                                       "reachable).")]
@@ -68,12 +70,11 @@ def _node_id(run, ref: str) -> int:  # noqa: ANN001
 @app.command()
 def init(config: ConfigOpt = None, preset: PresetOpt = None) -> None:
     """Create a run folder and commit the seed agent as its root node."""
-    from cladist.agents import seed_path
     from cladist.archive.run import Run
     from cladist.config import load_config
 
     cfg = load_config(config or [], preset=preset)
-    with Run.create(cfg, seed_path(cfg.run.seed_agent)) as run:
+    with Run.create(cfg) as run:
         _console().print(f"created run [bold]{run.id}[/] ({run.path})", soft_wrap=True)
 
 
@@ -155,7 +156,8 @@ def images_build(base: BaseOpt = "cladist-base:bookworm",
                  only: Annotated[list[str] | None, typer.Option(
                      "--only", help="Image name (agent, python, go, rust, cpp, node); "
                      "repeatable.")] = None,
-                 force: Annotated[bool, typer.Option(help="Rebuild present images.")] = False
+                 force: Annotated[bool, typer.Option(
+                     help="Rebuild present images, without the layer cache.")] = False
                  ) -> None:
     """Build the sandbox images whose recipe (or base) changed; skip the others."""
     from cladist.sandbox.docker import docker_client
@@ -207,6 +209,63 @@ def doctor(base: BaseOpt = "cladist-base:bookworm") -> None:
         _console().print(line + ("" if check.ok else f" -> {check.fix}"), soft_wrap=True)
     if not all(check.ok for check in checks):
         raise typer.Exit(1)
+
+
+@llm_app.command("chat")
+def llm_chat(prompt: Annotated[str, typer.Argument(help="What to ask.")],
+             config: ConfigOpt = None, preset: PresetOpt = None) -> None:
+    """Ask the configured provider one question (checks keys, endpoint or local model)."""
+    from cladist.config import load_config
+    from cladist.llm.contracts import ChatRequest
+    from cladist.llm.factory import make_provider
+
+    provider = make_provider(load_config(config or [], preset=preset).llm)
+    try:
+        result = provider.chat(ChatRequest([{"role": "user", "content": prompt}]))
+    finally:
+        provider.close()
+    print(result.content or "")
+    u = result.usage
+    print(f"[{result.provider} {result.model}: {u.input_tokens} in ({u.cached_tokens} cached), "
+          f"{u.output_tokens} out, ${result.cost_usd:.6f}, {result.latency_s:.2f}s]",
+          file=sys.stderr)
+
+
+@llm_app.command("serve")
+def llm_serve(config: ConfigOpt = None, preset: PresetOpt = None,
+              socket: Annotated[Path | None, typer.Option(help="Unix socket path to create "
+                                                          "(default: a fresh temporary one).")
+                                ] = None,
+              tcp: Annotated[bool, typer.Option(help="Also serve on loopback TCP.")] = False,
+              record: Annotated[Path, typer.Option(help="Folder for recordings.")] = Path(
+                  "llm-recordings"),
+              replay: Annotated[str | None, typer.Option(help="Replay this recorded session "
+                                                         "(from --record) instead.")] = None,
+              node: Annotated[int | None, typer.Option(help="Node id of the session.")] = None,
+              purpose: Annotated[str, typer.Option(help="diagnosis, self-edit or evaluation."
+                                                   )] = "evaluation") -> None:
+    """Serve one gateway session until Ctrl-C (point an agent at its socket)."""
+    import time
+
+    from cladist.config import load_config
+    from cladist.llm.factory import make_gateway
+    from cladist.llm.session import SessionIdentity
+
+    cfg = load_config(config or [], preset=preset)
+    gateway = make_gateway(cfg, folder=record, replay_only=replay is not None)
+    try:
+        identity = SessionIdentity("manual", node, purpose, None)  # type: ignore[arg-type]
+        opened = gateway.open_session(identity, socket_path=socket, tcp=tcp, replay=replay)
+        print(f"session {opened.identity.session}: CLADIST_LLM_SOCKET={opened.socket_path}")
+        if opened.tcp_url:
+            print(f"  CLADIST_LLM_URL={opened.tcp_url}")
+        print(f"  recording into {gateway.sink.root}; Ctrl-C stops", flush=True)
+        while True:
+            time.sleep(3600)
+    finally:
+        gateway.close()
+        if gateway.provider is not None:
+            gateway.provider.close()
 
 
 def main() -> None:

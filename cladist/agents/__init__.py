@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from importlib import resources
 from pathlib import Path
 
@@ -27,3 +28,18 @@ def seed_path(name_or_path: str) -> Path:
         return Path(str(resources.files("cladist.agents") / name_or_path))
     raise NotFoundError(f"agent {name_or_path!r}: not a folder and not a bundled agent "
                         f"(bundled: {', '.join(bundled_agents())})")
+
+
+def prepare_agent(name_or_path: str, dest: Path) -> Path:
+    """Copy an agent codebase into ``dest`` (which must not exist) ready to commit.
+
+    A bundled agent gets the gateway client vendored as ``agent/llm_client.py``; a
+    user-given folder is copied as it is. Raises NotFoundError like :func:`seed_path`.
+    """
+    source = seed_path(name_or_path)
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".pytest_cache")
+    shutil.copytree(source, dest, ignore=ignore, symlinks=True)
+    if name_or_path in bundled_agents() and not Path(name_or_path).is_dir():
+        client = resources.files("cladist.agents") / "llm_client.py"
+        (Path(dest) / "agent" / "llm_client.py").write_text(client.read_text())
+    return Path(dest)

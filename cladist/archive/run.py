@@ -54,9 +54,18 @@ class Run:
         self.id = path.name
 
     @classmethod
-    def create(cls, config: Config, seed_dir: Path) -> Run:
-        """Make a new run folder under ``config.run.runs_dir`` and commit ``seed_dir`` as
-        the root node (id 0, valid)."""
+    def create(cls, config: Config, seed_dir: Path | None = None) -> Run:
+        """Make a new run folder under ``config.run.runs_dir`` and commit the seed agent
+        (``seed_dir``, or else ``config.run.seed_agent`` prepared by
+        :func:`cladist.agents.prepare_agent`) as the root node (id 0, valid)."""
+        if seed_dir is None:
+            import tempfile
+
+            from cladist.agents import prepare_agent
+
+            with tempfile.TemporaryDirectory(prefix="cladist-seed-") as tmp:
+                return cls.create(config, prepare_agent(config.run.seed_agent,
+                                                        Path(tmp) / "agent"))
         runs_dir = Path(config.run.runs_dir)
         runs_dir.mkdir(parents=True, exist_ok=True)
         stamp = time.strftime("%Y%m%d-%H%M%S")

@@ -1,3 +1,8 @@
-"""The seed agent (placeholder): standard library only."""
+"""The cladist seed agent: a small tool-using coding agent, standard library only.
 
-__version__ = "0.0.1"
+Layout: __main__.py (command line), loop.py (the agent loop), tools.py (bash, view,
+create, replace), textformat.py (plain-text tool calls), prompts.py (all texts sent to the
+model), llm_client.py (the gateway client, vendored). See README.md.
+"""
+
+__version__ = "0.1.0"

@@ -1,0 +1,100 @@
+import json
+import tempfile
+import unittest
+from pathlib import Path
+
+from agent.__main__ import main
+from agent.loop import Limits, solve
+
+
+def completion(content=None, tool_calls=None, tokens=(10, 5)):
+    message = {"role": "assistant", "content": content}
+    if tool_calls:
+        message["tool_calls"] = [
+            {"id": f"call_{i}", "type": "function",
+             "function": {"name": name, "arguments": json.dumps(args)}}
+            for i, (name, args) in enumerate(tool_calls)]
+    return {"choices": [{"message": message}],
+            "usage": {"prompt_tokens": tokens[0], "completion_tokens": tokens[1]}}
+
+
+class ScriptedChat:
+    """A stand-in model answering from a list; records what it was sent."""
+
+    def __init__(self, replies):
+        self.replies = list(replies)
+        self.calls = []
+
+    def __call__(self, messages, tools=None, **params):
+        self.calls.append({"messages": [dict(m) for m in messages], "tools": tools})
+        reply = self.replies.pop(0)
+        if isinstance(reply, Exception):
+            raise reply
+        return reply
+
+
+class LoopTest(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.dir = Path(self.tmp.name)
+        (self.dir / "calc.py").write_text("def add(a, b):\n    return a - b\n")
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def test_native_tool_calls_fix_the_file_and_submit(self):
+        chat = ScriptedChat([
+            completion(tool_calls=[("view", {"path": "calc.py"})]),
+            completion(tool_calls=[("replace", {"path": "calc.py", "old": "a - b",
+                                                "new": "a + b"})]),
+            completion(tool_calls=[("submit", {})]),
+        ])
+        trajectory = solve("add is wrong", self.dir, chat)
+        self.assertEqual(trajectory.exit_reason, "submitted")
+        self.assertIn("a + b", (self.dir / "calc.py").read_text())
+        self.assertEqual(trajectory.tokens_in, 30)
+        tool_message = chat.calls[1]["messages"][-1]
+        self.assertEqual(tool_message["role"], "tool")
+        self.assertIn("return a - b", tool_message["content"])
+
+    def test_text_format_works_without_native_tools(self):
+        chat = ScriptedChat([
+            completion("```replace calc.py\n<<<<<<< SEARCH\na - b\n=======\na + b\n"
+                       ">>>>>>> REPLACE\n```"),
+            completion("```submit\n```"),
+        ])
+        trajectory = solve("add is wrong", self.dir, chat, native_tools=False)
+        self.assertEqual(trajectory.exit_reason, "submitted")
+        self.assertIsNone(chat.calls[0]["tools"])
+        self.assertIn("Results:", chat.calls[1]["messages"][-1]["content"])
+        self.assertIn("a + b", (self.dir / "calc.py").read_text())
+
+    def test_limits_and_errors_end_the_run_with_a_reason(self):
+        looping = ScriptedChat([completion("```bash\necho hi\n```")] * 5)
+        self.assertEqual(solve("p", self.dir, looping, Limits(max_steps=3)).exit_reason,
+                         "step_limit")
+        idle = ScriptedChat([completion("thinking"), completion("still thinking")])
+        self.assertEqual(solve("p", self.dir, idle).exit_reason, "no_action")
+        class BudgetExceededError(Exception):
+            pass
+        refused = ScriptedChat([BudgetExceededError("budget spent")])
+        self.assertEqual(solve("p", self.dir, refused).exit_reason,
+                         "llm_error:BudgetExceededError")
+        costly = ScriptedChat([completion("```bash\nls\n```", tokens=(900, 200))] * 3)
+        self.assertEqual(solve("p", self.dir, costly, Limits(max_tokens=1000)).exit_reason,
+                         "token_limit")
+
+    def test_command_line_writes_the_trajectory(self):
+        (self.dir / "problem.md").write_text("fix add")
+        chat = ScriptedChat([completion(tool_calls=[("submit", {})])])
+        out = self.dir / "out"
+        code = main(["--problem", str(self.dir / "problem.md"), "--workdir", str(self.dir),
+                     "--out", str(out)], chat=chat)
+        self.assertEqual(code, 0)
+        saved = json.loads((out / "trajectory.json").read_text())
+        self.assertEqual(saved["exit_reason"], "submitted")
+        self.assertEqual(len(saved["steps"]), 1)
+
+
+if __name__ == "__main__":
+    unittest.main()

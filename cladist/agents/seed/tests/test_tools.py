@@ -1,0 +1,59 @@
+import tempfile
+import unittest
+from pathlib import Path
+
+from agent.tools import Tools, truncate
+
+
+class ToolsTest(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.dir = Path(self.tmp.name)
+        self.tools = Tools(self.dir, command_timeout=5)
+
+    def tearDown(self):
+        self.tools.close()
+        self.tmp.cleanup()
+
+    def test_bash_session_keeps_state_and_reports_exit_codes(self):
+        self.tools.bash("mkdir sub && cd sub && export GREETING=hello")
+        out = self.tools.bash("pwd; echo $GREETING; false")
+        self.assertIn("/sub", out)
+        self.assertIn("hello", out)
+        self.assertIn("[exit code 1]", out)
+
+    def test_bash_timeout_kills_and_recovers(self):
+        out = self.tools.bash_session.run("sleep 30 & sleep 30", timeout=0.5)
+        self.assertIsNone(out[1])
+        self.assertIn("timed out", out[0])
+        self.assertIn("[exit code 0]", self.tools.bash("echo back"))
+
+    def test_bash_does_not_wait_for_stdin(self):
+        self.assertIn("[exit code 0]", self.tools.bash("cat"))
+
+    def test_long_output_is_truncated(self):
+        out = self.tools.bash("python3 -c \"print('x' * 50000)\"")
+        self.assertIn("characters cut", out)
+        self.assertLess(len(out), 11000)
+        self.assertEqual(truncate("short"), "short")
+
+    def test_view_create_replace(self):
+        self.assertIn("wrote a/b.py", self.tools.create("a/b.py", "one\ntwo\nthree\n"))
+        self.assertIn("    2\ttwo", self.tools.view("a/b.py", 2, 2))
+        self.assertNotIn("one", self.tools.view("a/b.py", 2, 3))
+        self.assertIn("b.py", self.tools.view("a"))
+        self.assertIn("replaced 1", self.tools.replace("a/b.py", "two", "2"))
+        self.assertEqual((self.dir / "a/b.py").read_text(), "one\n2\nthree\n")
+
+    def test_mistakes_are_reported_not_raised(self):
+        self.tools.create("f.txt", "x\nx\n")
+        self.assertIn("found 2 times", self.tools.replace("f.txt", "x", "y"))
+        self.assertIn("not found", self.tools.replace("f.txt", "zzz", "y"))
+        self.assertIn("error", self.tools.view("missing.txt"))
+        self.assertIn("outside the work directory", self.tools.create("../escape", "x"))
+        self.assertIn("needs the argument", self.tools.call("bash", {}))
+        self.assertIn("unknown tool", self.tools.call("rm_rf", {}))
+
+
+if __name__ == "__main__":
+    unittest.main()

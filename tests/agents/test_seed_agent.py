@@ -1,0 +1,45 @@
+"""The seed agent as a run gets it: prepared (client vendored), its own tests passing, its
+files standard-library only."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+from cladist.agents import bundled_agents, prepare_agent
+
+STDLIB = set(sys.stdlib_module_names)
+
+
+def test_seed_is_bundled_and_prepared_with_the_client(tmp_path: Path) -> None:
+    assert "seed" in bundled_agents()
+    agent = prepare_agent("seed", tmp_path / "seed")
+    assert (agent / "agent" / "llm_client.py").is_file()
+    assert (agent / "README.md").read_text().startswith("# The cladist seed agent")
+    assert not list(agent.rglob("__pycache__"))
+
+
+def test_seed_agent_own_tests_pass(tmp_path: Path) -> None:
+    agent = prepare_agent("seed", tmp_path / "seed")
+    done = subprocess.run([sys.executable, "-m", "unittest", "discover", "-s", "tests", "-t",
+                           "."], cwd=agent, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-3000:]
+    ran = [line for line in done.stderr.splitlines() if line.startswith("Ran ")]
+    assert ran and int(ran[0].split()[1]) >= 12, done.stderr[-500:]
+
+
+def test_seed_agent_imports_only_the_standard_library(tmp_path: Path) -> None:
+    agent = prepare_agent("seed", tmp_path / "seed")
+    for source in agent.rglob("*.py"):
+        tree = ast.parse(source.read_text())
+        for node in ast.walk(tree):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names = [node.module]
+            for name in names:
+                top = name.split(".")[0]
+                assert top in STDLIB or top in {"agent", "tests"}, f"{source}: imports {name}"
