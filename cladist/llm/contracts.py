@@ -146,9 +146,10 @@ class Provider(Protocol):
         ...
 
 
-class LLMError(Exception):
+class LLMError(CladistError):
     """A provider call failed. ``status`` is the HTTP status when there was one; ``kind``
-    is a short stable name used in recordings and in the gateway's API errors."""
+    is a short stable name used in recordings and in the gateway's API errors. The message
+    is one line, fit for the CLI."""
 
     kind = "provider_error"
 
@@ -157,7 +158,7 @@ class LLMError(Exception):
         self.status = status
 
 
-class ProviderAuthError(LLMError, CladistError):
+class ProviderAuthError(LLMError):
     """The key is missing or was rejected; the message names the environment variable."""
 
     kind = "auth_error"

@@ -10,7 +10,11 @@ from cladist.llm.pricing import PriceTable
 from cladist.llm.retry import RetryPolicy
 
 if TYPE_CHECKING:
-    from cladist.config import BudgetConfig, LLMConfig
+    from pathlib import Path
+
+    from cladist.archive.run import Run
+    from cladist.config import BudgetConfig, Config, LLMConfig
+    from cladist.llm.gateway import Gateway
 
 
 def retry_policy(config: LLMConfig) -> RetryPolicy:
@@ -51,3 +55,23 @@ def make_budgets(config: LLMConfig, budget: BudgetConfig | None = None) -> Budge
                    session=Limit(config.session_tokens, config.session_dollars),
                    node=Limit(config.node_tokens, config.node_dollars),
                    run=Limit(config.run_tokens, budget.dollars if budget else None))
+
+
+def make_gateway(config: Config, *, run: Run | None = None, folder: Path | None = None,
+                 replay_only: bool = False) -> Gateway:
+    """A gateway for ``config``: its provider (none when ``replay_only``), budgets and
+    prices, recording into ``run`` or ``folder``. Closing the gateway leaves the provider
+    open: close ``gateway.provider`` too. Raises what :func:`make_provider` raises and
+    ConfigError (dollar budgets for an unpriced model)."""
+    from cladist.llm.gateway import Gateway
+
+    provider = None if replay_only else make_provider(config.llm)
+    try:
+        return Gateway(provider, run=run, folder=folder,
+                       budgets=make_budgets(config.llm, config.budget),
+                       prices=getattr(provider, "prices", None) or PriceTable(config.llm.prices),
+                       default_max_tokens=config.llm.max_tokens)
+    except BaseException:
+        if provider is not None:
+            provider.close()
+        raise
