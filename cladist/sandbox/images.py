@@ -128,7 +128,8 @@ def image_status(client: docker.DockerClient, base: str = DEFAULT_BASE,
 def build_images(client: docker.DockerClient, base: str = DEFAULT_BASE,
                  only: list[str] | None = None, recipes: dict[str, Recipe] | None = None,
                  force: bool = False) -> list[BuildOutcome]:
-    """Build the selected images that are not present (all of them with ``force``).
+    """Build the selected images that are not present (all of them, without the layer
+    cache, with ``force``).
 
     Raises UsageError (unknown name), ImageBuildError (a build failed: the base is missing
     and cannot be pulled, apt failed...).
@@ -140,7 +141,7 @@ def build_images(client: docker.DockerClient, base: str = DEFAULT_BASE,
             outcomes.append(BuildOutcome(recipe.name, tag, built=False, seconds=0.0))
             continue
         started = time.monotonic()
-        _build_one(client, recipe, tag, base)
+        _build_one(client, recipe, tag, base, nocache=force)
         outcomes.append(BuildOutcome(recipe.name, tag, True, time.monotonic() - started))
     return outcomes
 
@@ -155,7 +156,8 @@ def _exists(client: docker.DockerClient, tag: str) -> bool:
         return False
 
 
-def _build_one(client: docker.DockerClient, recipe: Recipe, tag: str, base: str) -> None:
+def _build_one(client: docker.DockerClient, recipe: Recipe, tag: str, base: str,
+               nocache: bool = False) -> None:
     import docker as docker_sdk
 
     labels = {LABEL_RECIPE: recipe.name, LABEL_HASH: tag.rsplit(":", 1)[1]}
@@ -163,7 +165,8 @@ def _build_one(client: docker.DockerClient, recipe: Recipe, tag: str, base: str)
         (Path(context) / "Dockerfile").write_text(recipe.dockerfile)
         try:
             client.images.build(path=context, tag=tag, buildargs={"BASE": base},
-                                labels=labels, rm=True, forcerm=True, pull=False)
+                                labels=labels, rm=True, forcerm=True, pull=False,
+                                nocache=nocache)
         except docker_sdk.errors.BuildError as exc:
             tail = [str(c.get("stream") or c.get("error") or "").strip() for c in exc.build_log]
             lines = [line for line in tail if line][-5:]

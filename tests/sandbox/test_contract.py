@@ -22,6 +22,7 @@ from cladist.sandbox import (
     SandboxFileNotFound,
     SandboxFileTooLarge,
     SandboxPermissionError,
+    SandboxUnavailable,
 )
 
 
@@ -299,3 +300,14 @@ def test_background_processes_follow_the_backend_rule(sandbox: Sandbox, backend:
         assert len(left) == 1
     if differs(backend, "no_background_processes"):
         assert left == []
+
+
+def test_a_dead_sandbox_raises_unavailable(make_sandbox: SandboxFactory) -> None:
+    box = make_sandbox(limits={"ttl_s": 2})
+    assert box.exec("echo young").out == "young\n"
+    time.sleep(3)  # the TTL process ended: the sandbox is dead
+    with pytest.raises(SandboxUnavailable):
+        box.exec("echo old")
+    with pytest.raises(SandboxUnavailable):
+        box.read_file("/etc/hostname")
+    box.close()  # still fine to close
