@@ -2,13 +2,17 @@
 
 Prices are dollars per million tokens of three kinds: ``input`` (prompt tokens not read from
 the cache), ``output`` and ``cached`` (prompt tokens read from the provider's cache). A model
-name matches a table entry exactly, then by the longest entry that prefixes it (so
-``gpt-4o-2024-08-06`` is priced as ``gpt-4o``), after dropping a ``vendor/`` prefix.
+name matches a table entry exactly, or as that entry plus a date or ``-latest`` suffix (so
+``gpt-4o-2024-08-06`` is priced as ``gpt-4o``), after dropping a ``vendor/`` prefix. Other
+names are unknown on purpose (``gpt-5.4-mini`` is not ``gpt-5``): a wrong price is worse
+than none, and dollar budgets refuse to start without one. Prices change: check them and
+override in ``llm.prices``.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
@@ -17,6 +21,7 @@ from cladist.errors import ConfigError
 from cladist.llm.contracts import Usage
 
 _KINDS = ("input", "output", "cached")
+_DATED = re.compile(r"(-\d{4}-\d{2}-\d{2}|-\d{8}|-latest|@\d{8})$")
 
 
 @dataclass(frozen=True)
@@ -62,12 +67,12 @@ class PriceTable:
             self._prices[model] = price
 
     def lookup(self, model: str) -> Price | None:
-        """The price of ``model`` (exact, then longest prefix), or None when unknown."""
+        """The price of ``model`` (exact, then dated), or None when unknown."""
         name = model.split("/", 1)[1] if "/" in model and model not in self._prices else model
         if name in self._prices:
             return self._prices[name]
-        prefixes = [k for k in self._prices if name.startswith(k)]
-        return self._prices[max(prefixes, key=len)] if prefixes else None
+        base = _DATED.sub("", name)
+        return self._prices.get(base)
 
     def cost(self, model: str, usage: Usage) -> float:
         """Dollars for ``usage`` on ``model``; 0.0 for a model with no price (check

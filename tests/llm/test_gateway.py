@@ -267,3 +267,28 @@ def test_records_into_a_run(provider: OpenAIProvider, server: ScriptedLLMServer,
                 with pytest.raises(BudgetExceededError, match=f"{scope} budget"):
                     client(gw2.open_session(SessionIdentity(run.id, 0, "self-edit"))).chat(
                         HELLO)
+
+
+def test_anthropic_upstream_round_trip_in_openai_shape(server: ScriptedLLMServer,
+                                                       fast_retry: RetryPolicy,
+                                                       tmp_path: Path) -> None:
+    from cladist.llm.anthropic_provider import AnthropicProvider
+
+    server.push(Reply(None, tool_calls=(("run", {"cmd": "ls"}),)), Reply("done"))
+    provider = AnthropicProvider("claude-haiku-4-5", base_url=server.url, api_key=API_KEY,
+                                 retry=fast_retry)
+    tools = [{"type": "function", "function": {"name": "run", "parameters": {
+        "type": "object", "properties": {"cmd": {"type": "string"}}}}}]
+    with Gateway(provider, folder=tmp_path) as gw:
+        c = client(gw.open_session(ident()))
+        messages = [{"role": "system", "content": "Be brief."}, *HELLO]
+        first = c.chat(messages, tools=tools)["choices"][0]
+        assert first["finish_reason"] == "tool_calls"
+        call = first["message"]["tool_calls"][0]
+        messages += [first["message"], {"role": "tool", "tool_call_id": call["id"],
+                                        "content": "a.py"}]
+        second = c.chat(messages, tools=tools)["choices"][0]
+    assert second["message"] == {"role": "assistant", "content": "done"}
+    upstream = server.requests[1].body
+    assert upstream["system"] == "Be brief." and upstream["model"] == "claude-haiku-4-5"
+    assert upstream["messages"][2]["content"][0]["tool_use_id"] == call["id"]

@@ -46,10 +46,12 @@ def test_translation_merges_turns_and_maps_options() -> None:
         to_anthropic(ChatRequest([{"role": "robot", "content": "x"}]), 10)
 
 
-def test_prices_match_by_prefix_and_take_overrides() -> None:
+def test_prices_match_dated_names_and_take_overrides() -> None:
     table = PriceTable({"my-model": {"input": 1, "output": 2},
                         "gpt-4o": {"output": 20}})
     assert table.lookup("gpt-4o-2024-08-06") == table.lookup("gpt-4o")
+    assert table.lookup("claude-haiku-4-5-20251001") == table.lookup("claude-haiku-4-5")
+    assert table.lookup("gpt-5.4-mini") is None  # not silently priced as gpt-5
     assert table.lookup("openai/gpt-4o-mini").input == 0.15  # type: ignore[union-attr]
     assert table.lookup("gpt-4o").output == 20 and table.lookup("gpt-4o").input == 2.5  # type: ignore[union-attr]
     assert table.cost("my-model", Usage(1_000_000, 1_000_000, 500_000)) == pytest.approx(3.0)
@@ -84,3 +86,15 @@ def test_ledger_admits_caps_and_refuses() -> None:
     with pytest.raises(BudgetExceeded, match="session budget exceeded: the prompt"):
         ledger.admit(keys, budgets, 60, 1000, None)
     assert ledger.spent("session", "s") == (200, 0.0)
+
+
+def test_dollar_limits_cap_output_by_price() -> None:
+    from cladist.llm.pricing import Price
+
+    ledger = Ledger()
+    price = Price(input=1.0, output=10.0, cached=0.1)  # dollars per million
+    budgets = Budgets(call=Limit(dollars=0.001))
+    # $0.001 - 100 prompt tokens at $1/M = $0.0009 left -> 90 output tokens at $10/M
+    assert ledger.admit({}, budgets, 100, 4096, price) == 90
+    with pytest.raises(BudgetExceeded, match=r"call budget exceeded: the prompt \(~\$0\.0010\)"):
+        ledger.admit({}, budgets, 1000, 4096, price)
