@@ -3,8 +3,9 @@
 :func:`serve` starts a threaded HTTP/1.1 server (keep-alive) for one
 :class:`~cladist.llm.session.GatewaySession` on a Unix socket path or on 127.0.0.1, routing
 ``POST /v1/chat/completions`` to the session and answering ``GET /v1/models`` and
-``GET /health``. Whatever happens while handling a request, the client gets an OpenAI-style
-answer; the server never dies of a request.
+``GET /health``. A ``stream: true`` request is answered once complete, as server-sent
+events (one chunk), so streaming clients work. Whatever happens while handling a request,
+the client gets an OpenAI-style answer; the server never dies of a request.
 """
 
 from __future__ import annotations
@@ -81,18 +82,25 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(*api_error(400, "the request body is not valid JSON",
                                   "invalid_request_error", "invalid_json"))
             return
+        stream = isinstance(body, dict) and bool(body.pop("stream", False))
+        usage = stream and bool((body.get("stream_options") or {}).get("include_usage"))
         try:
-            self._send(*self.session.handle(body, len(raw)))
+            status, payload, headers = self.session.handle(body, len(raw))
         except Exception as exc:  # a gateway bug must not kill the server or hang the agent
-            self._send(*api_error(500, f"cladist gateway internal error: {exc!r}",
-                                  "server_error"))
+            status, payload, headers = api_error(
+                500, f"cladist gateway internal error: {exc!r}", "server_error")
+        if stream and status == 200:
+            self._send(status, payload, headers, sse=sse_events(payload, usage))
+        else:
+            self._send(status, payload, headers)
 
     def _send(self, status: int, payload: dict[str, Any],
-              headers: dict[str, str] | None = None) -> None:
-        data = json.dumps(payload).encode()
+              headers: dict[str, str] | None = None, sse: bytes | None = None) -> None:
+        data = sse if sse is not None else json.dumps(payload).encode()
         try:
             self.send_response(status)
-            self.send_header("content-type", "application/json")
+            self.send_header("content-type", "text/event-stream" if sse is not None
+                             else "application/json")
             self.send_header("content-length", str(len(data)))
             for key, value in (headers or {}).items():
                 self.send_header(key, value)
@@ -100,6 +108,26 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(data)
         except OSError:
             self.close_connection = True
+
+
+def sse_events(completion: dict[str, Any], include_usage: bool) -> bytes:
+    """A finished ``chat.completion`` as the server-sent events of a streamed one (one
+    chunk with the whole message, one with the finish reason, the usage if asked, DONE)."""
+    base = {k: completion.get(k) for k in ("id", "created", "model")}
+    base["object"] = "chat.completion.chunk"
+    choice = completion["choices"][0]
+    message = choice["message"]
+    delta: dict[str, Any] = {"role": "assistant", "content": message.get("content")}
+    if message.get("tool_calls"):
+        delta["tool_calls"] = [{"index": i, **call}
+                               for i, call in enumerate(message["tool_calls"])]
+    chunks = [{**base, "choices": [{"index": 0, "delta": delta, "finish_reason": None}]},
+              {**base, "choices": [{"index": 0, "delta": {},
+                                    "finish_reason": choice.get("finish_reason")}]}]
+    if include_usage:
+        chunks.append({**base, "choices": [], "usage": completion.get("usage")})
+    lines = [f"data: {json.dumps(chunk)}\n\n" for chunk in chunks] + ["data: [DONE]\n\n"]
+    return "".join(lines).encode()
 
 
 def serve(session: GatewaySession, unix_path: str | None = None) -> ThreadingHTTPServer:

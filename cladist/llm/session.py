@@ -98,9 +98,9 @@ class GatewaySession:
         if not isinstance(body, dict):
             return api_error(400, "the request body must be a JSON object",
                              "invalid_request_error", "invalid_body")
-        if body.get("stream"):
-            return api_error(400, "streaming is not supported by the cladist gateway; "
-                             "send stream=false", "invalid_request_error", "stream_unsupported")
+        if body.get("stream"):  # the HTTP layer turns streams into one-shot requests
+            return api_error(400, "stream=true is only served over HTTP",
+                             "invalid_request_error", "stream_unsupported")
         if self.replay is not None:
             return self._replayed(body)
         step = self._next_step()

@@ -86,6 +86,25 @@ def test_official_sdk_works_against_the_gateway_over_tcp(gateway: Gateway) -> No
     assert sdk.models.list().data[0].id == "gpt-4o"
 
 
+def test_streaming_clients_get_server_sent_events(gateway: Gateway,
+                                                  server: ScriptedLLMServer) -> None:
+    import openai
+
+    server.push(Reply("streamed", input_tokens=9), Reply(None, tool_calls=(("f", {"a": 1}),)))
+    opened = gateway.open_session(ident(), tcp=True)
+    sdk = openai.OpenAI(api_key="unused", base_url=opened.tcp_url, max_retries=0)
+    chunks = list(sdk.chat.completions.create(model="m", messages=HELLO, stream=True,
+                                              stream_options={"include_usage": True}))
+    assert "".join(c.choices[0].delta.content or "" for c in chunks if c.choices) == "streamed"
+    assert chunks[-1].usage is not None and chunks[-1].usage.prompt_tokens == 9
+    with sdk.chat.completions.stream(model="m", messages=HELLO, tools=[{
+            "type": "function", "function": {"name": "f", "parameters": {}}}]) as stream:
+        final = stream.get_final_completion()
+    call = final.choices[0].message.tool_calls[0]
+    assert (call.function.name, call.function.arguments) == ("f", '{"a": 1}')
+    assert final.choices[0].finish_reason == "tool_calls"
+
+
 def test_every_exchange_is_recorded(gateway: Gateway, server: ScriptedLLMServer) -> None:
     server.push(Reply("one", input_tokens=100, output_tokens=10), Fault("context_length"))
     opened = gateway.open_session(ident(session="s-rec"))
@@ -210,7 +229,7 @@ def test_upstream_failures_become_api_errors(gateway: Gateway,
 def test_bad_requests_get_openai_style_errors(gateway: Gateway) -> None:
     c = client(gateway.open_session(ident()))
     for payload, code in [({"messages": []}, "invalid_body"),
-                          ({"messages": HELLO, "stream": True}, "stream_unsupported")]:
+                          ({"messages": "hi", "stream": True}, "invalid_body")]:
         with pytest.raises(LLMAPIError) as info:
             c.request("POST", "/chat/completions", payload)
         assert (info.value.status, info.value.code) == (400, code)
