@@ -127,6 +127,10 @@ class GatewaySession:
             reply = _provider_error(exc)
             self._finish(step, body, reply, started, error=f"{exc.kind}: {exc}")
             return reply
+        except Exception as exc:  # a provider bug: the agent gets a 500, the run a record
+            reply = api_error(500, f"cladist gateway internal error: {exc!r}", "server_error")
+            self._finish(step, body, reply, started, error=f"internal_error: {exc!r}")
+            return reply
         self.ledger.charge(self.identity.ledger_keys(), result.usage, result.cost_usd)
         reply = (200, result.to_openai(), {})
         self._finish(step, body, reply, started, usage=asdict(result.usage),

@@ -311,3 +311,53 @@ def test_anthropic_upstream_round_trip_in_openai_shape(server: ScriptedLLMServer
     upstream = server.requests[1].body
     assert upstream["system"] == "Be brief." and upstream["model"] == "claude-haiku-4-5"
     assert upstream["messages"][2]["content"][0]["tool_use_id"] == call["id"]
+
+
+def test_concurrent_calls_in_one_session(gateway: Gateway, server: ScriptedLLMServer) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    opened = gateway.open_session(ident(session="busy"),
+                                  budgets=Budgets(session=Limit(tokens=10**6)))
+
+    def agent(i: int) -> list[str]:
+        c = client(opened)
+        return [c.chat([{"role": "user", "content": f"{i}-{k}"}])["choices"][0]["message"]
+                ["content"] for k in range(5)]
+
+    with ThreadPoolExecutor(8) as pool:
+        answers = [a for batch in pool.map(agent, range(8)) for a in batch]
+    assert sorted(answers) == sorted(f"echo: {i}-{k}" for i in range(8) for k in range(5))
+    gateway.flush()
+    steps = [e["step"] for e in load_session(gateway.sink.root, "busy")]
+    assert steps == list(range(40))
+    assert gateway.ledger.spent("session", "busy") == (40 * 15, pytest.approx(40 * 75e-6))
+
+
+class _BrokenProvider:
+    """A provider with a bug: the gateway must answer 500 and keep serving."""
+
+    name, model = "broken", "gpt-4o"
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def chat(self, request: object) -> object:
+        self.calls += 1
+        raise RuntimeError("bug in a provider")
+
+    def close(self) -> None:
+        pass
+
+
+def test_a_provider_bug_is_a_500_not_a_dead_gateway(tmp_path: Path) -> None:
+    broken = _BrokenProvider()
+    with Gateway(broken, folder=tmp_path) as gw:  # type: ignore[arg-type]
+        c = client(gw.open_session(ident()))
+        for _ in range(2):
+            with pytest.raises(LLMAPIError, match="internal error.*bug in a provider") as info:
+                c.chat(HELLO)
+            assert info.value.status == 500
+        gw.flush()
+    assert broken.calls == 2
+    recorded = [json.loads(x) for x in (tmp_path / "calls.jsonl").read_text().splitlines()]
+    assert [r["error"].split(":")[0] for r in recorded] == ["internal_error"] * 2
