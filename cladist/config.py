@@ -112,6 +112,10 @@ class EvaluatorConfig(_Section):
     agent_timeout_s: int = Field(600, ge=10, description="Time the agent gets per task.")
     test_timeout_s: int = Field(300, ge=5, description="Time the hidden tests get per task.")
     infra_retries: int = Field(2, ge=0, le=10, description="Retries of an infra_error.")
+    agent_max_steps: int = Field(30, ge=1, le=1000, description="Most steps of the agent.")
+    agent_tools: Literal["auto", "native", "text"] = Field(
+        "auto", description="How the agent calls tools: native tool calls, the plain-text "
+        "format, or auto (text for the local model, native otherwise).")
     diagnosis_sees_hidden_tests: bool = Field(
         False, description="Show hidden tests to the diagnosis step.")
 

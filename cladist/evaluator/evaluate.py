@@ -1,0 +1,169 @@
+"""Evaluating one agent on one task: run, grade, retry infrastructure faults, and optionally
+a second attempt with the failing test output (pass@2, reported separately).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from cladist.archive.records import Verdict
+from cladist.config import Config
+from cladist.evaluator.contracts import Task, TaskResult
+from cladist.evaluator.grader import grade
+from cladist.evaluator.patches import drop_test_changes
+from cladist.evaluator.runner import run_agent
+from cladist.sandbox.contract import Limits, SandboxSpec
+
+FEEDBACK = ("\n\n## Your previous attempt failed\n\nThe changes you made so far are still in "
+            "the work directory. The tests said:\n\n```\n{output}\n```\n\nFix the code so "
+            "the tests pass.")
+
+
+@dataclass
+class EvalContext:
+    """What evaluations share: the config, the gateway, how to open sandboxes and how to
+    turn a logical image name (``python``) into an image reference."""
+
+    config: Config
+    gateway: Any
+    open_sandbox: Callable[[SandboxSpec], Any]
+    image_for: Callable[[str], str]
+    run_id: str = ""
+    infra_log: list[str] = field(default_factory=list)
+
+    def tools_mode(self) -> str:
+        """native or text, resolving ``auto`` by the provider."""
+        mode = self.config.evaluator.agent_tools
+        if mode == "auto":
+            return "text" if self.config.llm.provider == "local" else "native"
+        return mode
+
+
+def evaluate(ctx: EvalContext, agent_dir: Path, node_id: int | None, task: Task
+             ) -> list[TaskResult]:
+    """Every result of evaluating the agent in ``agent_dir`` on ``task``: infra errors
+    first (each retried, up to ``evaluator.infra_retries``), then the scored attempt 1,
+    then attempt 2 when configured and attempt 1 failed. Never raises for what the agent
+    or the sandbox does."""
+    results = _with_retries(ctx, agent_dir, node_id, task, 1, task.problem, "")
+    first = results[-1]
+    if ctx.config.evaluator.attempts == 2 and first.verdict == Verdict.FAIL:
+        problem = task.problem + FEEDBACK.format(output=first.test_output[-6000:])
+        results += _with_retries(ctx, agent_dir, node_id, task, 2, problem, first.patch)
+    return results
+
+
+def _with_retries(ctx: EvalContext, agent_dir: Path, node_id: int | None, task: Task,
+                  attempt: int, problem: str, start_patch: str) -> list[TaskResult]:
+    results = []
+    for _ in range(ctx.config.evaluator.infra_retries + 1):
+        result = _attempt(ctx, agent_dir, node_id, task, attempt, problem, start_patch)
+        results.append(result)
+        if result.verdict != Verdict.INFRA_ERROR:
+            break
+        ctx.infra_log.append(f"{task.id}: {result.infra_reason}")
+    return results
+
+
+def _attempt(ctx: EvalContext, agent_dir: Path, node_id: int | None, task: Task,
+             attempt: int, problem: str, start_patch: str) -> TaskResult:
+    from cladist.llm.session import SessionIdentity
+
+    cfg = ctx.config
+    limits = Limits.from_config(cfg.sandbox)
+    identity = SessionIdentity(ctx.run_id, node_id, "evaluation", task.id)
+    try:
+        image = ctx.image_for(task.image)
+    except Exception as err:  # the image is missing and cannot be built
+        return TaskResult(task.id, Verdict.INFRA_ERROR, attempt,
+                          infra_reason=f"image {task.image}: {err}")
+    session = ctx.gateway.open_session(identity)
+    try:
+        spec = SandboxSpec(image=image, agent_code=agent_dir,
+                           gateway_socket=session.socket_path, limits=limits,
+                           run_id=ctx.run_id, node_id=str(node_id), role="agent",
+                           workdir=task.workdir)
+        ran = run_agent(task, problem, ctx.open_sandbox, spec,
+                        timeout_s=cfg.evaluator.agent_timeout_s,
+                        max_steps=cfg.evaluator.agent_max_steps, tools=ctx.tools_mode(),
+                        start_patch=start_patch)
+    finally:
+        session.close()
+    tokens_in, tokens_out, cost = _spent(ctx, session.identity)
+    common: dict[str, Any] = dict(attempt=attempt, trajectory=ran.trajectory,
+                                  agent_seconds=ran.seconds, tokens_in=tokens_in,
+                                  tokens_out=tokens_out, cost_usd=cost,
+                                  agent_exit_code=ran.exit_code)
+    if ran.infra_reason is not None:
+        return TaskResult(task.id, Verdict.INFRA_ERROR, infra_reason=ran.infra_reason,
+                          **common)
+    patch, dropped = drop_test_changes(ran.patch, task.test_files)
+    grade_spec = replace(spec, agent_code=None, gateway_socket=None, role="grader")
+    graded = grade(task, patch, ctx.open_sandbox, grade_spec)
+    detail = {"session": session.identity.session, "agent_exit_reason": ran.exit_reason,
+              "agent_timed_out": ran.timed_out, "dropped_test_changes": dropped,
+              "test_returncode": graded.returncode, "agent_log_tail": ran.log[-4000:]}
+    return TaskResult(task.id, graded.verdict, patch=patch, test_output=graded.test_output,
+                      grade_seconds=graded.seconds, infra_reason=graded.infra_reason,
+                      detail=detail, **common)
+
+
+def _spent(ctx: EvalContext, identity: Any) -> tuple[int, int, float]:
+    """Tokens in, tokens out and dollars the session spent, from the recorded calls."""
+    gateway = ctx.gateway
+    run = getattr(gateway, "run", None)
+    if run is None:
+        tokens, dollars = gateway.ledger.spent("session", identity.session)
+        return tokens, 0, dollars
+    gateway.flush()
+    from sqlalchemy import func, select
+
+    from cladist.archive import schema as t
+
+    calls = t.llm_call.c
+    with run.store.engine.connect() as conn:
+        row = conn.execute(select(func.coalesce(func.sum(calls.tokens_in), 0),
+                                  func.coalesce(func.sum(calls.tokens_out), 0),
+                                  func.coalesce(func.sum(calls.cost_usd), 0.0))
+                           .where(calls.session == identity.session)).one()
+    return int(row[0]), int(row[1]), float(row[2])
+
+
+
+def make_context(config: Config, gateway: Any, run_id: str = "",
+                 build_missing: bool = True) -> EvalContext:
+    """An :class:`EvalContext` for ``config.sandbox.backend``: Docker resolves logical
+    image names to the recipe-hash tags (building a missing image once when
+    ``build_missing``); bubblewrap ignores images. Raises SandboxUnavailable when the
+    Docker engine does not answer, UsageError for an unknown backend."""
+    import threading
+
+    from cladist.sandbox.factory import open_sandbox
+
+    backend = config.sandbox.backend
+    if backend != "docker":
+        return EvalContext(config, gateway, lambda spec: open_sandbox(spec, backend),
+                           lambda name: name, run_id)
+    from cladist.sandbox.docker import docker_client
+    from cladist.sandbox.images import build_images, bundled_recipes, image_tag
+
+    client = docker_client()
+    recipes = bundled_recipes()
+    tags: dict[str, str] = {}
+    lock = threading.Lock()
+
+    def image_for(name: str) -> str:
+        with lock:
+            if name not in tags:
+                if name not in recipes:
+                    return name  # a full image reference (e.g. a SWE-bench instance image)
+                if build_missing:
+                    build_images(client, config.sandbox.base_image, only=[name])
+                tags[name] = image_tag(recipes[name], client, config.sandbox.base_image)
+            return tags[name]
+
+    return EvalContext(config, gateway, lambda spec: open_sandbox(spec, "docker", client),
+                       image_for, run_id)

@@ -1,0 +1,120 @@
+"""The evaluator in Docker: grading is right, test edits are dropped, infrastructure faults
+are infra_error, and the seed agent fixes a task end to end through the gateway."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from cladist.agents import prepare_agent
+from cladist.archive.records import Verdict
+from cladist.archive.run import Run
+from cladist.config import load_config
+from cladist.evaluator.contracts import Task
+from cladist.evaluator.evaluate import evaluate, make_context
+from cladist.evaluator.grader import grade
+from cladist.evaluator.patches import drop_test_changes
+from cladist.evaluator.record import record_results
+from cladist.llm.gateway import Gateway
+from cladist.llm.openai_provider import OpenAIProvider
+from cladist.llm.testing import Reply, ScriptedLLMServer
+from cladist.sandbox.contract import Limits, SandboxSpec
+
+pytestmark = pytest.mark.docker
+
+FIX = ("diff --git a/calc.py b/calc.py\n--- a/calc.py\n+++ b/calc.py\n@@ -1,2 +1,2 @@\n"
+       " def add(a, b):\n-    return a - b\n+    return a + b\n")
+CHEAT = ("diff --git a/tests/test_calc.py b/tests/test_calc.py\nnew file mode 100644\n"
+         "--- /dev/null\n+++ b/tests/test_calc.py\n@@ -0,0 +1,2 @@\n+def test_add():\n"
+         "+    assert True\n")
+
+
+@pytest.fixture
+def task(tmp_path: Path) -> Task:
+    root = tmp_path / "task"
+    (root / "workspace").mkdir(parents=True)
+    (root / "workspace" / "calc.py").write_text("def add(a, b):\n    return a - b\n")
+    (root / "hidden" / "tests").mkdir(parents=True)
+    (root / "hidden" / "tests" / "test_calc.py").write_text(
+        "from calc import add\n\n\ndef test_add():\n    assert add(2, 3) == 5\n")
+    return Task(id="calc-add", suite="test", language="python", image="python",
+                problem="`add` in calc.py returns the wrong result: add(2, 3) must be 5.",
+                test_command="python3 -m pytest -q -p no:cacheprovider tests/test_calc.py",
+                workspace=root / "workspace", hidden_tests=root / "hidden",
+                test_files=("tests/*",), test_timeout_s=60, tier="easy")
+
+
+@pytest.fixture
+def ctx_parts(docker_client, base_image):  # noqa: ANN001, ANN201
+    config = load_config(["sandbox.backend=docker", "llm.provider=openai",
+                          "evaluator.agent_timeout_s=120", "evaluator.infra_retries=1"])
+    context = make_context(config, gateway=None)
+    spec = SandboxSpec(image=context.image_for("python"), limits=Limits(memory="512m"),
+                       role="grader", run_id="test-eval")
+    return context, spec
+
+
+def test_grader_passes_the_fix_fails_empty_and_cheating_patches(task: Task, ctx_parts) -> None:  # noqa: ANN001
+    context, spec = ctx_parts
+    assert grade(task, FIX, context.open_sandbox, spec).verdict == Verdict.PASS
+    empty = grade(task, "", context.open_sandbox, spec)
+    assert empty.verdict == Verdict.FAIL and "1 failed" in empty.test_output
+    kept, dropped = drop_test_changes(CHEAT + FIX, task.test_files)
+    assert dropped == ["tests/test_calc.py"] and kept == FIX
+    cheat_only, _ = drop_test_changes(CHEAT, task.test_files)
+    assert grade(task, cheat_only, context.open_sandbox, spec).verdict == Verdict.FAIL
+    # Even if a test edit reached the grader, the hidden tests are restored over it.
+    assert grade(task, CHEAT, context.open_sandbox, spec).verdict == Verdict.FAIL
+
+
+def test_grader_faults_are_infra_errors_not_failures(task: Task, ctx_parts) -> None:  # noqa: ANN001
+    context, spec = ctx_parts
+    hog = replace(task, test_command="python3 -c \"x = bytearray(400 << 20); "
+                  "y = bytearray(400 << 20)\"")
+    small = replace(spec, limits=Limits(memory="128m"))
+    oom = grade(hog, FIX, context.open_sandbox, small)
+    assert oom.verdict == Verdict.INFRA_ERROR and "out of memory" in (oom.infra_reason or "")
+    missing = grade(task, FIX, context.open_sandbox, replace(spec, image="cladist-none:0"))
+    assert missing.verdict == Verdict.INFRA_ERROR and missing.infra_reason
+
+
+@pytest.fixture
+def scripted_gateway(tmp_path: Path) -> Iterator[tuple[Gateway, ScriptedLLMServer, Run]]:
+    steps = [
+        Reply(content=None, tool_calls=(("view", {"path": "calc.py"}),)),
+        Reply(content=None, tool_calls=(("replace", {"path": "calc.py", "old": "a - b",
+                                                     "new": "a + b"}),)),
+        Reply(content="done", tool_calls=(("submit", {}),)),
+    ]
+    config = load_config([f"run.runs_dir={tmp_path / 'runs'}", "llm.provider=openai"])
+    with ScriptedLLMServer(steps, api_key="sk-test") as server, Run.create(config) as run:
+        provider = OpenAIProvider("gpt-4o", base_url=server.openai_base_url,
+                                  api_key="sk-test", timeout_s=10)
+        with Gateway(provider, run=run) as gateway:
+            yield gateway, server, run
+        provider.close()
+
+
+def test_seed_agent_fixes_the_task_end_to_end(task: Task, scripted_gateway, ctx_parts,  # noqa: ANN001
+                                              tmp_path: Path) -> None:
+    gateway, server, run = scripted_gateway
+    context, _ = ctx_parts
+    context.gateway, context.run_id = gateway, run.id
+    agent = prepare_agent("seed", tmp_path / "agent")
+    (result,) = evaluate(context, agent, 0, task)
+    assert result.verdict == Verdict.PASS, (result.infra_reason, result.detail)
+    assert "-    return a - b\n+    return a + b" in result.patch
+    trajectory = json.loads(result.trajectory)
+    assert trajectory["exit_reason"] == "submitted" and len(trajectory["steps"]) == 3
+    assert result.tokens_in == 30 and result.tokens_out == 15  # 3 scripted replies
+    assert len(server.requests) == 3
+    ids = record_results(run, 0, [result])
+    (row,) = run.store.results(0)
+    assert row.id == ids[0] and row.verdict == Verdict.PASS
+    assert "+    return a + b" in run.blobs.get_text(row.patch_ref)
+    assert json.loads(run.blobs.get_text(row.trajectory_ref))["exit_reason"] == "submitted"
+    assert run.store.node(0).n_pass == 1
