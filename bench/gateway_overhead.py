@@ -6,6 +6,8 @@ made with the agents' stdlib client (keep-alive connections both ways):
 - direct:  client -> test server (HTTP over loopback TCP);
 - gateway: client -> gateway Unix socket -> openai provider (official SDK) -> test server,
   with budgets checked and every exchange recorded (to a folder, by the background writer);
+- gateway+run: the same, recording into a real run (llm_call rows in SQLite with
+  synchronous=FULL, blobs fsynced);
 
 and prints the medians, the added latency (gateway - direct) and its p90. The added time is
 the gateway's whole cost: its HTTP hop, JSON, budget bookkeeping and the provider's SDK.
@@ -62,30 +64,46 @@ def main() -> None:
         provider = OpenAIProvider("gpt-4o", base_url=server.openai_base_url,
                                   api_key="bench-key")
         budgets = Budgets(session=Limit(tokens=10**9, dollars=10**6), call=Limit(tokens=10**6))
-        with Gateway(provider, folder=Path(folder), budgets=budgets) as gateway:
-            opened = gateway.open_session(SessionIdentity("bench", 0, "evaluation", "t"))
-            through = Client(socket_path=str(opened.socket_path))
-            # Interleave rounds so drift (CPU frequency, other load) hits both alike.
+        run = _run(Path(folder) / "runs")
+        with Gateway(provider, folder=Path(folder), budgets=budgets) as gateway, \
+                Gateway(provider, run=run, budgets=budgets) as run_gateway:
+            ident = SessionIdentity(run.id, 0, "evaluation", "t")
+            through = Client(socket_path=str(gateway.open_session(ident).socket_path))
+            via_run = Client(socket_path=str(run_gateway.open_session(ident).socket_path))
+            # Interleave rounds so drift (CPU frequency, other load) hits all paths alike.
             d: list[float] = []
             g: list[float] = []
+            r: list[float] = []
             rounds = 5
             for _ in range(rounds):
                 d += timed(direct, args.calls // rounds, args.warmup // rounds)
                 g += timed(through, args.calls // rounds, args.warmup // rounds)
+                r += timed(via_run, args.calls // rounds, args.warmup // rounds)
             gateway.flush()
+            run_gateway.flush()
             recorded = len(list((Path(folder) / "llm").rglob("*.json")))
+            rows = int(run.store.totals()["llm_tokens"] // 15)
+        run.close()
         provider.close()
 
-    md, mg = statistics.median(d), statistics.median(g)
-    added = sorted(x - md for x in g)
-    p90 = added[int(0.9 * (len(added) - 1))]
-    print(f"calls per path        : {len(d)} (after {args.warmup} warm-up calls)")
-    print(f"direct median         : {md * 1000:.2f} ms")
-    print(f"gateway median        : {mg * 1000:.2f} ms")
-    print(f"added median latency  : {(mg - md) * 1000:.2f} ms (target < 5 ms)")
-    print(f"added p90 latency     : {p90 * 1000:.2f} ms")
-    print(f"ratio gateway/direct  : {mg / md:.2f}x")
-    print(f"exchanges recorded    : {recorded}")
+    md = statistics.median(d)
+    print(f"calls per path           : {len(d)} (after {args.warmup} warm-up calls)")
+    print(f"direct median            : {md * 1000:.2f} ms")
+    for name, times in (("gateway", g), ("gateway+run", r)):
+        mg = statistics.median(times)
+        added = sorted(x - md for x in times)
+        p90 = added[int(0.9 * (len(added) - 1))]
+        print(f"{name + ' median':<25}: {mg * 1000:.2f} ms  (added {(mg - md) * 1000:.2f} ms, "
+              f"p90 added {p90 * 1000:.2f} ms, {mg / md:.1f}x)")
+    print("target                   : added median < 5 ms")
+    print(f"exchanges recorded       : {recorded} in the folder, {rows} llm_call rows in the run")
+
+
+def _run(runs_dir: Path):  # noqa: ANN202
+    from cladist.archive.run import Run
+    from cladist.config import Config
+
+    return Run.create(Config.model_validate({"run": {"runs_dir": str(runs_dir)}}))
 
 
 def _with_auth(client: Client):  # noqa: ANN202 - the test server wants the key
