@@ -1,0 +1,1 @@
+"""Benchmark suites: the bundled suite shipped with cladist (and others beside it)."""

@@ -1,0 +1,8 @@
+"""Count vowels in text."""
+
+VOWELS = "aeiou"
+
+
+def count_vowels(text):
+    """Return how many vowels (a, e, i, o, u; any case) text contains."""
+    return sum(1 for ch in text.lower() if ch in VOWELS)
