@@ -5,7 +5,7 @@ or the system temp dir) holding ``workspace/``, ``tmp/`` and ``home/``; each ``e
 one ``bwrap`` call with every namespace unshared (no network), an empty tmpfs root with
 only ``/usr`` and ``/etc`` (plus the ``/bin``-style links) bound read-only, the workspace
 bound read-write at ``spec.workdir``, a private ``/tmp``, a clean environment and new
-session. Run as root, cladist drops to a fresh unprivileged uid per sandbox (``setpriv``) so
+session. Run as root, cladist drops to a fresh unprivileged uid per sandbox before bwrap so
 host files stay protected and ``RLIMIT_NPROC`` counts this sandbox only. Limits are
 rlimits: address space (memory), processes (pids), no core dumps; CPU shares are not
 limited. On timeout the ``bwrap`` process group is killed; its PID namespace dies with
@@ -28,6 +28,7 @@ import time
 import uuid
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from cladist.sandbox.common import BaseSandbox, OutputCollector, new_exec_id
 from cladist.sandbox.contract import (
@@ -40,6 +41,8 @@ from cladist.sandbox.contract import (
 LABELS_FILE = ".cladist-labels.json"
 _OOM_SIGNS = (b"MemoryError", b"Cannot allocate memory", b"std::bad_alloc", b"out of memory")
 _SYSTEM_DIRS = ("usr", "etc")
+_READY_FD = 9
+_READY = f'printf x >&{_READY_FD}; exec {_READY_FD}>&-; exec "$@"'
 _LINK_DIRS = ("bin", "sbin", "lib", "lib32", "lib64", "libx32")
 
 
@@ -60,15 +63,13 @@ def bwrap_path() -> str:
 class BubblewrapSandbox(BaseSandbox):
     """A workspace on the host whose commands run under bubblewrap.
 
-    Raises SandboxUnavailable when bwrap (or setpriv, when run as root) is missing.
+    Raises SandboxUnavailable when bwrap is missing or the sandbox dir cannot be made.
     """
 
     def __init__(self, spec: SandboxSpec) -> None:
         self.spec = spec
         self._bwrap = bwrap_path()
         self._as_root = os.geteuid() == 0
-        if self._as_root and not shutil.which("setpriv"):
-            raise SandboxUnavailable("setpriv is missing (apt-get install util-linux)")
         self._uid = random.randint(1 << 20, 1 << 30) if self._as_root else os.getuid()
         self._gid = self._uid if self._as_root else os.getgid()
         stem = "-".join(p for p in (spec.run_id, spec.role) if p)
@@ -93,9 +94,7 @@ class BubblewrapSandbox(BaseSandbox):
 
     def _argv(self, argv: list[str], cwd: str | None, env: Mapping[str, str]) -> list[str]:
         spec = self.spec
-        args = ["setpriv", f"--reuid={self._uid}", f"--regid={self._gid}", "--clear-groups",
-                "--"] if self._as_root else []
-        args += [self._bwrap, "--unshare-all", "--die-with-parent", "--new-session",
+        args = [self._bwrap, "--unshare-all", "--die-with-parent", "--new-session",
                  "--hostname", "cladist", "--tmpfs", "/"]
         for name in _SYSTEM_DIRS:
             args += ["--ro-bind", f"/{name}", f"/{name}"]
@@ -117,7 +116,11 @@ class BubblewrapSandbox(BaseSandbox):
             args += ["--setenv", key, value]
         return [*args, "--", *argv]
 
-    def _limits(self) -> None:  # runs in the child between fork and exec
+    def _limits(self, ready_fd: int | None = None) -> None:
+        """Set the rlimits; runs in the child after the uid drop, before exec."""
+        if ready_fd is not None:
+            os.dup2(ready_fd, _READY_FD)
+            os.close(ready_fd)
         limits = self.spec.limits
         resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
@@ -134,16 +137,28 @@ class BubblewrapSandbox(BaseSandbox):
         full_env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": "/home/sandbox",
                     "LANG": "C.UTF-8", **self.spec.env, **(env or {}),
                     "CLADIST_EXEC": new_exec_id()}
+        # as root: a fresh uid and no groups, set in the child before the rlimits
+        drop: dict[str, Any] = ({"user": self._uid, "group": self._gid, "extra_groups": []}
+                                if self._as_root else {})
+        # The first thing run inside the sandbox writes one byte to fd 9 and closes it, so
+        # silence on that pipe means bwrap failed to set the sandbox up (not the command).
+        info_r, info_w = os.pipe()
+        argv = ["/bin/sh", "-c", _READY, "sh", *argv]
         try:
             proc = subprocess.Popen(
-                self._argv(argv, cwd, full_env), stdin=subprocess.PIPE if input is not None
-                else subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin"}, start_new_session=True,
-                preexec_fn=self._limits, close_fds=True)
+                self._argv(argv, cwd, full_env), stdin=subprocess.PIPE
+                if input is not None else subprocess.DEVNULL, stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE, env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin"},
+                start_new_session=True, preexec_fn=lambda: self._limits(info_w),
+                pass_fds=(info_w, _READY_FD), **drop)
         except OSError as exc:
+            os.close(info_r)
             raise SandboxUnavailable(f"cannot run bwrap: {exc}") from None
+        finally:
+            os.close(info_w)
         self._procs.add(proc)
         out = OutputCollector(cap)
+        timed_out = False
         try:
             writer = _start_writer(proc, input)
             timed_out = _pump(proc, out, started + timeout)
@@ -161,12 +176,13 @@ class BubblewrapSandbox(BaseSandbox):
             self._procs.discard(proc)
             if (timed_out or out.truncated) and self._as_root:
                 _wait_uid_gone(self._uid, 5.0)
+            started_ok = _read_info(info_r)
         if code < 0:
             code = 128 - code
         if timed_out:
             code = 124
         err = bytes(out.streams[2])
-        if code == 1 and err.startswith(b"bwrap:"):
+        if not started_ok and not timed_out:
             raise SandboxUnavailable(f"bubblewrap failed: {err.decode(errors='replace').strip()}")
         oom = code != 0 and not timed_out and any(s in err for s in _OOM_SIGNS)
         return out.result(code, started, timed_out=timed_out, oom_killed=oom)
@@ -201,6 +217,17 @@ def _wait_uid_gone(uid: int, limit: float) -> None:
         if not alive:
             return
         time.sleep(0.02)
+
+
+def _read_info(fd: int) -> bool:
+    """True if the sandbox signalled it started (see ``_READY``); closes ``fd``."""
+    try:
+        os.set_blocking(fd, False)
+        return bool(os.read(fd, 1))
+    except BlockingIOError:
+        return False
+    finally:
+        os.close(fd)
 
 
 def _kill_group(proc: subprocess.Popen[bytes], sig: int) -> None:

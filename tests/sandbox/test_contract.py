@@ -16,6 +16,7 @@ from sandbox_helpers import SandboxFactory, differs, leftover_processes
 from cladist.sandbox import (
     GATEWAY_SOCKET_PATH,
     ExecResult,
+    Mount,
     Sandbox,
     SandboxClosed,
     SandboxError,
@@ -311,3 +312,13 @@ def test_a_dead_sandbox_raises_unavailable(make_sandbox: SandboxFactory) -> None
     with pytest.raises(SandboxUnavailable):
         box.read_file("/etc/hostname")
     box.close()  # still fine to close
+
+
+def test_setup_failure_is_unavailable_but_a_lookalike_is_data(make_sandbox: SandboxFactory,
+                                                              backend: str) -> None:
+    box = make_sandbox()
+    fake = box.exec("echo 'bwrap: Can'\\''t find source path' >&2; exit 1")
+    assert fake.returncode == 1 and fake.stderr.startswith(b"bwrap:")  # the agent's own doing
+    with pytest.raises(SandboxUnavailable):  # docker: at create; bubblewrap: at first exec
+        broken = make_sandbox(mounts=(Mount(Path("/nonexistent-cladist-src"), "/x"),))
+        broken.exec("true")
