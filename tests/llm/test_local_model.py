@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from cladist.config import LLMConfig
-from cladist.llm.contracts import ChatRequest
+from cladist.llm.contracts import ChatRequest, ContextLengthError
 from cladist.llm.local import (
     LocalModelError,
     LocalModelServer,
@@ -49,6 +49,11 @@ def test_local_model_answers(local: LocalProvider) -> None:
     assert result.content and result.usage.output_tokens > 0
     assert result.cost_usd == 0.0 and result.provider == "local"
     assert result.model == "smollm2-135m-instruct" and local.server.running
+
+
+def test_local_context_overflow_is_classified(local: LocalProvider) -> None:
+    with pytest.raises(ContextLengthError, match="context length exceeded"):
+        local.chat(ChatRequest([{"role": "user", "content": "word " * 6000}]))
 
 
 @pytest.mark.slow
