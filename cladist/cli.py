@@ -143,6 +143,59 @@ def export(run: RunArg, out: Annotated[Path, typer.Option(help="Where to write."
     _console().print(f"exported node {node_id} of {opened.id} as {fmt} to {written}")
 
 
+@app.command("eval")
+def eval_cmd(agent: Annotated[str, typer.Option(help="Agent folder, or a bundled agent name.")],
+             suite: Annotated[str | None, typer.Option(help="bundled, polyglot, swebench.")]
+             = None,
+             tier: Annotated[str | None, typer.Option(help="easy, medium, hard or all.")] = None,
+             task: Annotated[list[str] | None, typer.Option(help="Task id; repeatable.")]
+             = None,
+             workers: Annotated[int | None, typer.Option(help="Concurrent tasks.")] = None,
+             config: ConfigOpt = None, preset: PresetOpt = None) -> None:
+    """Evaluate one agent on a suite; the results go into a new run (see `cladist show`)."""
+    from rich.progress import Progress
+    from rich.table import Table
+
+    from cladist.config import load_config
+    from cladist.evaluator.batch import eval_agent, summarize
+
+    overrides = [f"evaluator.{k}={v}" for k, v in (("suite", suite), ("tier", tier))
+                 if v is not None]
+    if task:
+        overrides.append(f"evaluator.tasks=[{', '.join(task)}]")
+    if workers is not None:
+        overrides.append(f"budget.workers={workers}")
+    cfg = load_config([*(config or []), *overrides], preset=preset)
+    console = _console()
+    with Progress(console=console, transient=True) as progress:
+        bar = progress.add_task("starting", total=None)
+
+        def started(run, tasks) -> None:  # noqa: ANN001
+            progress.update(bar, description=f"evaluating on {len(tasks)} tasks", total=len(tasks))
+
+        def finished(done_task, results) -> None:  # noqa: ANN001
+            final = results[-1]
+            progress.console.print(f"{done_task.id}: [bold]{final.verdict}[/] "
+                                   f"(attempt {final.attempt}, {final.agent_seconds:.0f}s agent)"
+                                   + (f" {final.infra_reason}" if final.infra_reason else ""))
+            progress.advance(bar)
+
+        run, results = eval_agent(cfg, agent, started, finished)
+    summary = summarize(results)
+    table = Table("task", "verdict", "attempts", "tokens", "$")
+    for task_id in sorted(results):
+        rows = results[task_id]
+        table.add_row(task_id, str(rows[-1].verdict), str(len(rows)),
+                      str(sum(r.tokens_in + r.tokens_out for r in rows)),
+                      f"{sum(r.cost_usd for r in rows):.4f}")
+    console.print(table)
+    line = (f"pass@1 {summary.pass_at_1:.2f} ({summary.passed_1}/{summary.scored} scored, "
+            f"{summary.infra_errors} infra errors)")
+    if cfg.evaluator.attempts == 2:
+        line += f", pass@2 {summary.pass_at_2:.2f}"
+    console.print(f"{line}; run {run.id} ({run.path})", soft_wrap=True)
+
+
 @config_app.command("show")
 def config_show(config: ConfigOpt = None, preset: PresetOpt = None) -> None:
     """Print the resolved configuration as YAML."""

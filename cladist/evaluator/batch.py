@@ -1,0 +1,120 @@
+"""Evaluating one archived agent on many tasks with concurrent workers, recording each
+result in the run as soon as it is graded (so nothing finished is lost)."""
+
+from __future__ import annotations
+
+import tempfile
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+
+from cladist.archive.records import Verdict
+from cladist.archive.run import Run
+from cladist.config import Config
+from cladist.evaluator.contracts import Task, TaskResult
+from cladist.evaluator.evaluate import EvalContext, evaluate
+from cladist.evaluator.record import record_results
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Scores of a batch: pass@1 over scored tasks, pass@2 when a second attempt ran, and
+    the tasks left with an infra error after retries (not scored)."""
+
+    tasks: int
+    scored: int
+    passed_1: int
+    passed_2: int
+    infra_errors: int
+
+    @property
+    def pass_at_1(self) -> float:
+        """Fraction of scored tasks passed at the first attempt."""
+        return self.passed_1 / self.scored if self.scored else 0.0
+
+    @property
+    def pass_at_2(self) -> float:
+        """Fraction of scored tasks passed within two attempts."""
+        return self.passed_2 / self.scored if self.scored else 0.0
+
+
+def summarize(results: dict[str, list[TaskResult]]) -> Summary:
+    """Fold per-task result lists (as :func:`evaluate` returns them) into a Summary."""
+    scored = passed_1 = passed_2 = infra = 0
+    for attempts in results.values():
+        final = [r for r in attempts if r.verdict != Verdict.INFRA_ERROR]
+        if not final:
+            infra += 1
+            continue
+        scored += 1
+        first_pass = any(r.attempt == 1 and r.verdict == Verdict.PASS for r in final)
+        passed_1 += first_pass
+        passed_2 += first_pass or any(r.verdict == Verdict.PASS for r in final)
+    return Summary(len(results), scored, passed_1, passed_2, infra)
+
+
+def evaluate_node(run: Run, node_id: int, tasks: list[Task], ctx: EvalContext, workers: int,
+                  on_result: Callable[[Task, list[TaskResult]], None] | None = None
+                  ) -> dict[str, list[TaskResult]]:
+    """Evaluate node ``node_id`` of ``run`` on ``tasks`` with ``workers`` threads; each
+    task's results are recorded when it finishes and passed to ``on_result``. Raises
+    NotFoundError for an unknown node."""
+    results: dict[str, list[TaskResult]] = {}
+    lock = threading.Lock()
+    with tempfile.TemporaryDirectory(prefix="cladist-agent-") as tmp:
+        agent_dir = run.agents.materialize(run.node_commit(node_id), Path(tmp) / "agent")
+        agent_dir.chmod(0o755)
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="cladist-eval") as pool:
+            futures = {pool.submit(evaluate, ctx, agent_dir, node_id, task): task
+                       for task in tasks}
+            for future in as_completed(futures):
+                task = futures[future]
+                outcome = future.result()
+                with lock:
+                    record_results(run, node_id, outcome)
+                    results[task.id] = outcome
+                if on_result is not None:
+                    on_result(task, outcome)
+    return results
+
+
+def eval_agent(config: Config, agent: str,
+               on_start: Callable[[Run, list[Task]], None] | None = None,
+               on_result: Callable[[Task, list[TaskResult]], None] | None = None
+               ) -> tuple[Run, dict[str, list[TaskResult]]]:
+    """``cladist eval``: a run whose root is the agent at ``agent`` (a folder or a bundled
+    agent name), evaluated on the configured tasks; returns the run (closed) and results.
+
+    Raises what loading the suite, the provider (e.g. a missing key or local model) and the
+    sandbox backend raise, before anything is evaluated.
+    """
+    from cladist.evaluator.evaluate import make_context
+    from cladist.evaluator.selection import select_tasks
+    from cladist.llm.factory import make_gateway
+
+    tasks = select_tasks(config.evaluator)
+    name = "eval" if config.run.name == "run" else config.run.name
+    config = config.model_copy(update={"run": config.run.model_copy(
+        update={"seed_agent": agent, "name": name})})
+    run = Run.create(config)
+    try:
+        run.store.set_run_status("running")
+        gateway = make_gateway(config, run=run)
+        try:
+            ctx = make_context(config, gateway, run.id)
+            if on_start is not None:
+                on_start(run, tasks)
+            results = evaluate_node(run, 0, tasks, ctx, config.budget.workers, on_result)
+        finally:
+            gateway.close()
+            if gateway.provider is not None:
+                gateway.provider.close()
+        run.store.set_run_status("finished", "evaluated every task")
+    except BaseException as err:
+        run.store.set_run_status("stopped", f"{type(err).__name__}: {err}"[:500])
+        raise
+    finally:
+        run.close()
+    return run, results

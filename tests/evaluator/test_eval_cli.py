@@ -1,0 +1,60 @@
+"""`cladist eval` as a user runs it: a subprocess on a bundled task, the seed agent driven by
+a scripted model over the real OpenAI wire format, graded in Docker."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from cladist.archive.records import Verdict
+from cladist.archive.run import Run, resolve_run
+from cladist.evaluator.suites.bundled import BundledSuite
+from cladist.llm.testing import Reply, ScriptedLLMServer
+
+pytestmark = pytest.mark.docker
+
+TASK = "py-easy-is-even"
+
+
+def _writes_reference_solution(task_id: str) -> list[Reply]:
+    """Tool calls that write the task's reference solution file by file, then submit."""
+    (task,) = BundledSuite().tasks([task_id])
+    assert task.solution is not None
+    steps = [Reply(content=None, tool_calls=(("create", {
+        "path": str(path.relative_to(task.solution)), "content": path.read_text()}),))
+        for path in sorted(task.solution.rglob("*")) if path.is_file()]
+    return [*steps, Reply(content="done", tool_calls=(("submit", {}),))]
+
+
+def test_eval_command_scores_the_seed_agent(tmp_path: Path, docker_client, base_image) -> None:  # noqa: ANN001
+    with ScriptedLLMServer(_writes_reference_solution(TASK), api_key="sk-eval") as server:
+        done = subprocess.run(
+            [sys.executable, "-m", "cladist", "eval", "--agent", "seed", "--suite", "bundled",
+             "--task", TASK, "-c", "llm.provider=openai", "-c", "llm.model=gpt-4o-mini",
+             "-c", f"llm.base_url={server.openai_base_url}", "-c", "llm.api_key_env=EVAL_KEY",
+             "-c", "evaluator.agent_timeout_s=120"],
+            cwd=tmp_path, capture_output=True, text=True, timeout=600,
+            env={**os.environ, "EVAL_KEY": "sk-eval", "COLUMNS": "200"})
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    assert f"{TASK}: pass" in done.stdout
+    assert "pass@1 1.00 (1/1 scored, 0 infra errors)" in done.stdout
+    with Run.open(resolve_run("eval", tmp_path / "runs")) as run:
+        (row,) = run.store.results(0)
+        assert row.verdict == Verdict.PASS and row.tokens_in > 0
+        assert run.store.run_record().status == "finished"
+        assert len(server.requests) >= 2
+
+
+def test_eval_command_reports_a_missing_key_in_one_line(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "NO_SUCH_KEY"}
+    done = subprocess.run(
+        [sys.executable, "-m", "cladist", "eval", "--agent", "seed", "--task", TASK,
+         "-c", "llm.provider=openai", "-c", "llm.api_key_env=NO_SUCH_KEY"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=120, env=env)
+    assert done.returncode != 0
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "NO_SUCH_KEY" in lines[0] and "Traceback" not in done.stderr
