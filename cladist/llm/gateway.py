@@ -32,7 +32,7 @@ from cladist.llm.recording import (
     load_session,
     request_hash,
 )
-from cladist.llm.session import GatewaySession, SessionIdentity
+from cladist.llm.session import GatewaySession, SessionIdentity, SessionUsage
 
 if TYPE_CHECKING:
     from cladist.archive.run import Run
@@ -56,6 +56,11 @@ class OpenSession:
     def identity(self) -> SessionIdentity:
         """Who the session serves."""
         return self.session.identity
+
+    @property
+    def usage(self) -> SessionUsage:
+        """What the session spent so far (still readable after close)."""
+        return self.session.usage
 
     def close(self) -> None:
         """Stop serving and remove the socket file; safe to call twice."""

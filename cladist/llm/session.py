@@ -58,6 +58,19 @@ class SessionIdentity:
         return keys
 
 
+@dataclass
+class SessionUsage:
+    """What a session spent so far: calls answered by the provider, calls refused or
+    failed, tokens (input includes cached) and dollars."""
+
+    calls: int = 0
+    failed: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cached_tokens: int = 0
+    cost_usd: float = 0.0
+
+
 def api_error(status: int, message: str, type_: str, code: str | None = None,
               headers: dict[str, str] | None = None) -> Reply:
     """An OpenAI-style error reply."""
@@ -85,6 +98,13 @@ class GatewaySession:
         self._event = event
         self._step = 0
         self._lock = threading.Lock()
+        self._usage = SessionUsage()
+
+    @property
+    def usage(self) -> SessionUsage:
+        """A snapshot of what the session spent so far (live calls only, not replays)."""
+        with self._lock:
+            return SessionUsage(**asdict(self._usage))
 
     def _next_step(self) -> int:
         with self._lock:
@@ -132,6 +152,13 @@ class GatewaySession:
             self._finish(step, body, reply, started, error=f"internal_error: {exc!r}")
             return reply
         self.ledger.charge(self.identity.ledger_keys(), result.usage, result.cost_usd)
+        with self._lock:
+            u = self._usage
+            u.calls += 1
+            u.input_tokens += result.usage.input_tokens
+            u.output_tokens += result.usage.output_tokens
+            u.cached_tokens += result.usage.cached_tokens
+            u.cost_usd += result.cost_usd
         reply = (200, result.to_openai(), {})
         self._finish(step, body, reply, started, usage=asdict(result.usage),
                      cost=result.cost_usd, latency=result.latency_s, model=result.model,
@@ -169,6 +196,9 @@ class GatewaySession:
                 cost: float = 0.0, latency: float | None = None, model: str | None = None,
                 attempts: int = 0) -> None:
         ident = self.identity
+        if error is not None:
+            with self._lock:
+                self._usage.failed += 1
         self._record({
             "step": step, "session": ident.session, "run_id": ident.run_id,
             "node_id": ident.node_id, "task_id": ident.task_id, "purpose": ident.purpose,

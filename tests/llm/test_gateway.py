@@ -137,6 +137,9 @@ def test_session_budget_refuses_with_api_error_and_event(gateway: Gateway,
     assert info.value.status == 429 and "session budget exceeded" in info.value.message
     assert len(server.requests) == 1  # the refused call never reached the provider
     gateway.flush()
+    usage = opened.usage
+    assert (usage.calls, usage.failed, usage.input_tokens, usage.output_tokens) == (1, 1, 40, 20)
+    assert usage.cost_usd == pytest.approx((40 * 2.5 + 20 * 10) / 1e6)
     (event,) = events(gateway.sink.root)
     assert event["kind"] == "llm_budget_exceeded" and event["scope"] == "session"
     assert event["spent_tokens"] == 60 and event["session"] == opened.identity.session
