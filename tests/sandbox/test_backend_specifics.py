@@ -1,0 +1,83 @@
+"""What each backend does underneath the shared contract: hostile defaults, visibility."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from cladist.sandbox import SandboxSpec
+from cladist.sandbox.bubblewrap import BubblewrapSandbox
+from cladist.sandbox.docker import DockerSandbox
+from cladist.sandbox.images import bundled_recipes, image_tag
+
+if TYPE_CHECKING:
+    import docker
+
+VERSION_COMMANDS = {
+    "agent": "python3 --version && git --version && bash --version",
+    "python": "python3 -m pytest --version",
+    "go": "go version",
+    "rust": "rustc --version && cargo --version",
+    "cpp": "g++ --version && cmake --version && make --version && "
+           "test -f /usr/include/boost/date_time.hpp",
+    "node": "node --version && node --test --help >/dev/null",
+}
+
+
+def test_docker_container_has_hostile_defaults(docker_client: docker.DockerClient,
+                                               base_image: str, tmp_path: Path) -> None:
+    spec = SandboxSpec(image=base_image, run_id="run-7", node_id="12", role="evaluate",
+                       agent_code=tmp_path)
+    with DockerSandbox(spec, client=docker_client) as box:
+        attrs = docker_client.api.inspect_container(box.name)
+        host, config = attrs["HostConfig"], attrs["Config"]
+        assert box.name.startswith("cladist-run-7-evaluate-")
+        assert host["NetworkMode"] == "none" and host["Init"] is True
+        assert host["Memory"] == host["MemorySwap"] == 2 << 30
+        assert host["NanoCpus"] == 1_000_000_000 and host["PidsLimit"] == 256
+        assert host["CapDrop"] == ["ALL"] and "no-new-privileges" in host["SecurityOpt"]
+        assert config["Cmd"] == ["sleep", "7200"]  # the TTL process under docker-init
+        assert {"cladist.run": "run-7", "cladist.node": "12",
+                "cladist.role": "evaluate"}.items() <= config["Labels"].items()
+        agent_mount = next(m for m in attrs["Mounts"] if m["Destination"] == "/agent")
+        assert agent_mount["RW"] is False
+        assert box.exec("id -un").out == "agent\n"
+    import docker as docker_sdk
+
+    with pytest.raises(docker_sdk.errors.NotFound):  # removed on leaving the block
+        docker_client.api.inspect_container(box.name)
+
+
+def test_bubblewrap_sees_no_host_files_beyond_the_toolchain(shared_tmp: Path) -> None:
+    with BubblewrapSandbox(SandboxSpec(run_id="vis")) as box:
+        top = set(box.exec("ls -A /").out.split())
+        assert {"usr", "etc", "workspace", "tmp", "proc", "dev", "home"} <= top
+        assert not top & {"root", "work", "var", "opt", "srv", "mnt", "boot"}, top
+        assert box.exec("ls -A /home").out == "sandbox\n"
+        assert box.exec("echo x > /tmp/t && cat /tmp/t").out == "x\n"
+        host_tmp = box.root / "tmp" / "t"
+        assert host_tmp.read_text() == "x\n"  # private /tmp lives in the sandbox dir
+        if os.geteuid() == 0:
+            uid = int(box.exec("id -u").out)
+            assert uid >= 1 << 20 and host_tmp.stat().st_uid == uid
+    assert not box.root.exists()
+
+
+@pytest.mark.parametrize("name", sorted(VERSION_COMMANDS))
+def test_built_images_have_their_toolchain(name: str, docker_client: docker.DockerClient,
+                                           base_image: str) -> None:
+    """Checks images built by `cladist images build`; the suite never builds them."""
+    import docker
+
+    tag = image_tag(bundled_recipes()[name], docker_client, base_image)
+    try:
+        docker_client.images.get(tag)
+    except docker.errors.ImageNotFound:
+        pytest.skip(f"{tag} not built (cladist images build --only {name})")
+    with DockerSandbox(SandboxSpec(image=tag), client=docker_client) as box:
+        result = box.exec(VERSION_COMMANDS[name], timeout=60)
+        assert result.ok, result.err
+        assert box.exec("id -un; pwd").out == "agent\n/workspace\n"
