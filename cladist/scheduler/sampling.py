@@ -1,0 +1,86 @@
+"""The HGM formulas of DESIGN section 4 as small pure functions (numpy).
+
+- temperature τ = B / b, with b floored at ``MIN_REMAINING_FRACTION`` · B (so τ ≤ 1000);
+- the expand-or-evaluate rule N^α ≥ |T|;
+- Thompson sampling: the argmax of one Beta(τ(1 + s), τ(1 + f)) draw per candidate;
+- the best-belief pick: the largest lower ε-quantile of Beta(1 + n_s, 1 + n_f), computed
+  with :func:`cladist.archive.lineage.lower_quantiles` (the archive's own rule).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from cladist.archive.lineage import lower_quantiles
+from cladist.scheduler.contracts import Budget
+
+if TYPE_CHECKING:
+    from cladist.scheduler.state import TreeState
+
+MIN_REMAINING_FRACTION = 1e-3
+
+
+def temperature(budget: Budget) -> float:
+    """τ = B / b: 1 at the start, growing as the budget runs out (less exploration).
+    b → 0 is guarded: b is taken as at least B / 1000, so τ never exceeds 1000."""
+    floor = budget.total * MIN_REMAINING_FRACTION
+    return budget.total / max(budget.remaining, floor)
+
+
+def should_expand(evaluations: int, tree_size: int, alpha: float) -> bool:
+    """HGM's rule: expand when N^α ≥ |T| (N counts evaluations in flight, |T| pending
+    expansions). Raises ValueError for a negative count or α outside (0, 1]."""
+    if evaluations < 0 or tree_size < 0:
+        raise ValueError("counts must be >= 0")
+    if not 0 < alpha <= 1:
+        raise ValueError(f"alpha must be in (0, 1], got {alpha}")
+    return bool(float(evaluations) ** alpha >= tree_size)
+
+
+def beta_parameters(successes: np.ndarray, failures: np.ndarray,
+                    tau: float) -> tuple[np.ndarray, np.ndarray]:
+    """The Thompson-sampling Beta parameters (τ(1 + s), τ(1 + f)), element-wise."""
+    s = np.asarray(successes, float)
+    f = np.asarray(failures, float)
+    return tau * (1.0 + s), tau * (1.0 + f)
+
+
+def thompson_argmax(rng: np.random.Generator, successes: np.ndarray, failures: np.ndarray,
+                    tau: float) -> int:
+    """Position of the largest draw from Beta(τ(1 + s), τ(1 + f)), one draw per candidate.
+    Raises ValueError for an empty candidate list."""
+    a, b = beta_parameters(successes, failures, tau)
+    if a.size == 0:
+        raise ValueError("no candidates")
+    return int(np.argmax(rng.beta(a, b)))
+
+
+def best_belief_index(ids: np.ndarray, passes: np.ndarray, fails: np.ndarray,
+                      epsilon: float) -> int | None:
+    """Position (in the given arrays) of the best-belief agent: among entries with at
+    least one scored evaluation, the largest lower ε-quantile of Beta(1 + n_s, 1 + n_f);
+    ties go to more evaluations, then to the smaller id. None if nothing was scored."""
+    passes = np.asarray(passes)
+    fails = np.asarray(fails)
+    scored = np.flatnonzero(passes + fails > 0)
+    if scored.size == 0:
+        return None
+    s, f = passes[scored], fails[scored]
+    pairs, inverse = np.unique(np.stack([s, f], axis=1), axis=0, return_inverse=True)
+    quantile = lower_quantiles(pairs[:, 0], pairs[:, 1], epsilon)[inverse.ravel()]
+    order = np.lexsort((np.asarray(ids)[scored], -(s + f), -quantile))
+    return int(scored[order[0]])
+
+
+def best_belief_agent(state: TreeState, epsilon: float) -> int | None:
+    """Id of the best-belief agent among the valid agents of ``state`` (see
+    :func:`best_belief_index`), or None when none has a scored evaluation."""
+    from cladist.scheduler.state import VALID
+
+    valid = state.col("status") == VALID
+    rows = np.flatnonzero(valid)
+    found = best_belief_index(state.ids[rows], state.col("n_s")[rows],
+                              state.col("n_f")[rows], epsilon)
+    return None if found is None else int(state.ids[rows[found]])
