@@ -18,11 +18,13 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from pathlib import Path
 
 from cladist.errors import CladistError
+from cladist.llm.contracts import ChatRequest, ProviderUnavailableError, ToolCall, Usage
 from cladist.llm.openai_provider import OpenAIProvider
 from cladist.llm.pricing import Price, PriceTable
 from cladist.llm.retry import RetryPolicy
@@ -129,6 +131,11 @@ class LocalModelServer:
         return " | ".join(lines[-3:]) or "(empty log)"
 
     @property
+    def pid(self) -> int | None:
+        """The server's process id (also its process group), None once stopped."""
+        return self._proc.pid if self._proc is not None else None
+
+    @property
     def running(self) -> bool:
         """True while the server process is alive."""
         return self._proc is not None and self._proc.poll() is None
@@ -152,7 +159,9 @@ class LocalModelServer:
 
 class LocalProvider(OpenAIProvider):
     """The embedded model: starts a :class:`LocalModelServer` and talks to it with the
-    OpenAI SDK; ``close`` stops the server. Raises LocalModelError at construction."""
+    OpenAI SDK; ``close`` stops the server. Raises LocalModelError at construction. If the
+    server dies, the next attempt starts a new one (a failed restart is a
+    ProviderUnavailableError)."""
 
     name = "local"
 
@@ -163,6 +172,9 @@ class LocalProvider(OpenAIProvider):
         prices = prices or PriceTable()
         prices.setdefault(model, Price(0.0, 0.0, 0.0))  # a local model costs no dollars
         self.server = LocalModelServer(model_path, alias=model, ready_timeout_s=ready_timeout_s)
+        self._timeout_s, self._ready_timeout_s = timeout_s, ready_timeout_s
+        self._restart_lock = threading.Lock()
+        self.restarts = 0
         try:
             super().__init__(model, base_url=self.server.base_url, timeout_s=timeout_s,
                              prices=prices, retry=retry, default_max_tokens=default_max_tokens,
@@ -171,6 +183,31 @@ class LocalProvider(OpenAIProvider):
             self.server.stop()
             raise
         self.key_env = None
+
+    def _attempt(self, request: ChatRequest) -> tuple[str | None, list[ToolCall], str, Usage,
+                                                      str]:
+        if not self.server.running:
+            self._restart()
+        return super()._attempt(request)
+
+    def _restart(self) -> None:
+        import openai
+
+        with self._restart_lock:
+            if self.server.running:
+                return
+            try:
+                server = LocalModelServer(self.server.model_path, alias=self.model,
+                                          ready_timeout_s=self._ready_timeout_s)
+            except LocalModelError as exc:
+                raise ProviderUnavailableError(f"local: the model server died and did not "
+                                               f"restart: {exc}") from exc
+            old, self._client = self._client, openai.OpenAI(
+                api_key="local", base_url=server.base_url, timeout=self._timeout_s,
+                max_retries=0)
+            old.close()
+            self.server, self.base_url = server, server.base_url
+            self.restarts += 1
 
     def close(self) -> None:
         """Close the client and stop the model server."""

@@ -5,6 +5,7 @@ Skips (with the reason) when llama-cpp-python is not installed: CI installs ``.[
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -64,6 +65,21 @@ def test_server_stops_on_close() -> None:
     provider.close()
     assert not server.running
     provider.close()  # twice is fine
+
+
+@pytest.mark.slow
+def test_a_dead_server_is_restarted(local: LocalProvider) -> None:
+    import os
+    import signal
+
+    old = local.server
+    assert old.pid is not None
+    os.killpg(old.pid, signal.SIGKILL)  # the server (its own process group) crashes
+    deadline = time.monotonic() + 10
+    while old.running and time.monotonic() < deadline:
+        time.sleep(0.05)
+    result = local.chat(ChatRequest([{"role": "user", "content": "Still there?"}]))
+    assert result.content and local.restarts == 1 and local.server is not old
 
 
 def test_bad_model_path_is_a_one_line_error(tmp_path: Path) -> None:
