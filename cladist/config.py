@@ -136,6 +136,28 @@ class SchedulerConfig(_Section):
     dgm_stage_threshold: float = Field(0.4, ge=0, le=1, description="DGM: pass rate to go on.")
 
 
+class EvolveConfig(_Section):
+    """How a parent improves itself (DESIGN section 3, step 4)."""
+
+    meta_problems: dict[str, float] = Field(
+        default_factory=lambda: {"empty_patches": 0.25, "context_length": 0.25,
+                                 "stochasticity": 0.1},
+        description="Probability of working on each meta-problem when its symptom shows "
+        "(empty_patches: >= 10% empty patches; context_length: a context overflow; "
+        "stochasticity: a task that both passed and failed in the lineage); otherwise a "
+        "failed task is chosen.")
+    diagnosis_retries: int = Field(2, ge=0, le=10, description="Retries of a diagnosis "
+                                   "whose answer is not the JSON asked for.")
+    diagnosis_max_chars: int = Field(60_000, ge=2000, description="Most characters of code "
+                                     "and logs shown to the diagnosis.")
+    self_edit_timeout_s: int = Field(900, ge=10, description="Time the parent gets to edit "
+                                     "its own code.")
+    self_edit_max_steps: int = Field(40, ge=1, description="Most agent steps of a self-edit.")
+    validation_timeout_s: int = Field(300, ge=10, description="Time the child's own tests get.")
+    infra_retries: int = Field(2, ge=0, le=10, description="Retries of a self-improvement "
+                               "step that hit an infrastructure fault.")
+
+
 class BudgetConfig(_Section):
     """When the run stops: at the first budget spent."""
 
@@ -157,6 +179,7 @@ class Config(_Section):
     sandbox: SandboxConfig = Field(default_factory=SandboxConfig)
     evaluator: EvaluatorConfig = Field(default_factory=EvaluatorConfig)
     scheduler: SchedulerConfig = Field(default_factory=SchedulerConfig)
+    evolve: EvolveConfig = Field(default_factory=EvolveConfig)
     budget: BudgetConfig = Field(default_factory=BudgetConfig)
 
     def to_yaml(self) -> str:

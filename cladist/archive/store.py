@@ -86,34 +86,38 @@ class ArchiveStore:
                                               str | None]]) -> list[int]:
         """Create many nodes in one transaction; a spec may name a parent created earlier
         in the same batch. Returns the new ids in order."""
-        now = time.time()
         with self.engine.begin() as c:
-            next_id = c.execute(select(func.coalesce(func.max(t.node.c.id) + 1, 0))).scalar_one()
-            wanted = sorted({p for p, *_ in specs if p is not None})
-            paths: dict[int, tuple[str, int]] = {}
-            for i in range(0, len(wanted), 500):
-                paths.update({row[0]: (row[1], row[2]) for row in c.execute(
-                    select(t.node.c.id, t.node.c.path, t.node.c.depth)
-                    .where(t.node.c.id.in_(wanted[i:i + 500])))})
-            rows: list[dict[str, Any]] = []
-            ids: list[int] = []
-            for parent_id, sha, status, reason, summary in specs:
-                if parent_id is None:
-                    if next_id != 0 or rows:
-                        raise ArchiveError(f"{self.path}: the tree already has a root")
-                    path, depth = f"{next_id}/", 0
-                else:
-                    if parent_id not in paths:
-                        raise NotFoundError(f"node {parent_id}: no such node")
-                    parent_path, parent_depth = paths[parent_id]
-                    path, depth = f"{parent_path}{next_id}/", parent_depth + 1
-                paths[next_id] = (path, depth)
-                rows.append(dict(id=next_id, parent_id=parent_id, commit_sha=sha,
-                                 status=str(status), created_at=now, reason=reason,
-                                 summary=summary, depth=depth, path=path))
-                ids.append(next_id)
-                next_id += 1
-            c.execute(insert(t.node), rows)
+            return self._insert_nodes(c, specs)
+
+    def _insert_nodes(self, c: Any, specs: Sequence[tuple[int | None, str, NodeStatus,
+                                                          str | None, str | None]]) -> list[int]:
+        now = time.time()
+        next_id = c.execute(select(func.coalesce(func.max(t.node.c.id) + 1, 0))).scalar_one()
+        wanted = sorted({p for p, *_ in specs if p is not None})
+        paths: dict[int, tuple[str, int]] = {}
+        for i in range(0, len(wanted), 500):
+            paths.update({row[0]: (row[1], row[2]) for row in c.execute(
+                select(t.node.c.id, t.node.c.path, t.node.c.depth)
+                .where(t.node.c.id.in_(wanted[i:i + 500])))})
+        rows: list[dict[str, Any]] = []
+        ids: list[int] = []
+        for parent_id, sha, status, reason, summary in specs:
+            if parent_id is None:
+                if next_id != 0 or rows:
+                    raise ArchiveError(f"{self.path}: the tree already has a root")
+                path, depth = f"{next_id}/", 0
+            else:
+                if parent_id not in paths:
+                    raise NotFoundError(f"node {parent_id}: no such node")
+                parent_path, parent_depth = paths[parent_id]
+                path, depth = f"{parent_path}{next_id}/", parent_depth + 1
+            paths[next_id] = (path, depth)
+            rows.append(dict(id=next_id, parent_id=parent_id, commit_sha=sha,
+                             status=str(status), created_at=now, reason=reason,
+                             summary=summary, depth=depth, path=path))
+            ids.append(next_id)
+            next_id += 1
+        c.execute(insert(t.node), rows)
         return ids
 
     def set_status(self, node_id: int, status: NodeStatus, reason: str | None = None) -> None:
@@ -255,13 +259,28 @@ class ArchiveStore:
     def finish_expansion(self, expansion_id: int, outcome: str, *, child_id: int | None = None,
                          reason: str | None = None, problem_statement: str | None = None,
                          diagnosis_ref: str | None = None, tokens_in: int = 0,
-                         tokens_out: int = 0, cost_usd: float = 0.0) -> None:
-        """Close an expansion attempt with its outcome (valid, invalid, error, abandoned)."""
+                         tokens_out: int = 0, cost_usd: float = 0.0,
+                         new_child: tuple[str, NodeStatus, str | None, str | None] | None = None
+                         ) -> int | None:
+        """Close an expansion attempt with its outcome (valid, invalid, error, abandoned).
+
+        ``new_child`` (commit sha, status, reason, summary) creates the child node under the
+        expansion's parent in the same transaction, so a crash never leaves a child without
+        its expansion; returns the child's id (or ``child_id``).
+        """
         with self.engine.begin() as c:
+            if new_child is not None:
+                parent = c.execute(select(t.expansion.c.parent_id).where(
+                    t.expansion.c.id == expansion_id)).scalar()
+                if parent is None:
+                    raise NotFoundError(f"expansion {expansion_id}: no such expansion")
+                sha, status, why, summary = new_child
+                (child_id,) = self._insert_nodes(c, [(parent, sha, status, why, summary)])
             c.execute(update(t.expansion).where(t.expansion.c.id == expansion_id).values(
                 outcome=outcome, child_id=child_id, reason=reason, finished_at=time.time(),
                 problem_statement=problem_statement, diagnosis_ref=diagnosis_ref,
                 tokens_in=tokens_in, tokens_out=tokens_out, cost_usd=cost_usd))
+        return child_id
 
     def expansions(self, parent_id: int | None = None) -> list[ExpansionRecord]:
         """Expansion attempts, of one parent or of all."""

@@ -92,7 +92,7 @@ def _attempt(ctx: EvalContext, agent_dir: Path, node_id: int | None, task: Task,
                         start_patch=start_patch)
     finally:
         session.close()
-    tokens_in, tokens_out, cost = _spent(ctx, session.identity)
+    tokens_in, tokens_out, cost = session_costs(ctx.gateway, [session.identity.session])
     common: dict[str, Any] = dict(attempt=attempt, trajectory=ran.trajectory,
                                   agent_seconds=ran.seconds, tokens_in=tokens_in,
                                   tokens_out=tokens_out, cost_usd=cost,
@@ -111,13 +111,14 @@ def _attempt(ctx: EvalContext, agent_dir: Path, node_id: int | None, task: Task,
                       detail=detail, **common)
 
 
-def _spent(ctx: EvalContext, identity: Any) -> tuple[int, int, float]:
-    """Tokens in, tokens out and dollars the session spent, from the recorded calls."""
-    gateway = ctx.gateway
+def session_costs(gateway: Any, sessions: list[str]) -> tuple[int, int, float]:
+    """Tokens in, tokens out and dollars the named gateway sessions spent: from the run's
+    recorded calls when the gateway records into a run, else from its ledger (where the
+    split of tokens is unknown: all count as input)."""
     run = getattr(gateway, "run", None)
     if run is None:
-        tokens, dollars = gateway.ledger.spent("session", identity.session)
-        return tokens, 0, dollars
+        spent = [gateway.ledger.spent("session", name) for name in sessions]
+        return sum(t for t, _ in spent), 0, sum(d for _, d in spent)
     gateway.flush()
     from sqlalchemy import func, select
 
@@ -128,9 +129,8 @@ def _spent(ctx: EvalContext, identity: Any) -> tuple[int, int, float]:
         row = conn.execute(select(func.coalesce(func.sum(calls.tokens_in), 0),
                                   func.coalesce(func.sum(calls.tokens_out), 0),
                                   func.coalesce(func.sum(calls.cost_usd), 0.0))
-                           .where(calls.session == identity.session)).one()
+                           .where(calls.session.in_(sessions))).one()
     return int(row[0]), int(row[1]), float(row[2])
-
 
 
 def make_context(config: Config, gateway: Any, run_id: str = "",

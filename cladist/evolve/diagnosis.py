@@ -1,0 +1,139 @@
+"""Diagnosis: one host-side LLM call (through the gateway, so it is metered, budgeted and
+recorded) that reads the parent's code and one failure and answers JSON: a summary of what
+went wrong, a proposal, and the problem statement for the self-edit.
+
+A malformed answer is retried with a correction, a bounded number of times; if the model
+never answers the JSON asked for, a plain problem statement built from the target is used
+(and marked as a fallback), so weak models still produce children.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from cladist.evolve.targets import Target
+
+SYSTEM = """You improve a coding agent by reading its code and a record of it failing.
+Answer with one JSON object and nothing else:
+{"summary": "<what went wrong, 1-3 sentences>",
+ "proposal": "<the change to the agent's own code that would prevent it, 1-5 sentences>",
+ "problem_statement": "<instructions for a programmer who will edit the agent's code: what
+ to change, where, and how to check it; the programmer sees only the agent's code>"}"""
+
+META = {
+    "empty_patches": "The agent often ends without changing any file (empty patch).",
+    "context_length": "The agent's conversation outgrew the model's context window.",
+    "stochasticity": "The agent solves this task in some runs and fails it in others.",
+    "general": "Make the agent better at solving coding tasks in general.",
+}
+
+
+class DiagnosisAnswer(BaseModel):
+    """The JSON the diagnosis must return."""
+
+    model_config = ConfigDict(extra="ignore")
+    summary: str = Field(min_length=1)
+    proposal: str = Field(min_length=1)
+    problem_statement: str = Field(min_length=10)
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    """The diagnosis of one expansion; ``fallback`` when the model never answered JSON."""
+
+    summary: str
+    proposal: str
+    problem_statement: str
+    fallback: bool
+    attempts: int
+
+
+def code_digest(agent_dir: Path, max_chars: int) -> str:
+    """The agent's README and source files, each with its path, cut at ``max_chars``."""
+    parts, used = [], 0
+    files = sorted(p for p in agent_dir.rglob("*") if p.is_file() and p.suffix in
+                   {".md", ".py", ".txt", ".toml", ".json", ".yaml", ".sh"})
+    files.sort(key=lambda p: (p.name != "README.md", "tests" in p.parts, str(p)))
+    for path in files:
+        text = path.read_text(errors="replace")
+        block = f"--- {path.relative_to(agent_dir)}\n{text}\n"
+        if used + len(block) > max_chars:
+            parts.append(f"--- {path.relative_to(agent_dir)} (omitted: over the size limit)\n")
+            continue
+        parts.append(block)
+        used += len(block)
+    return "".join(parts)
+
+
+def build_prompt(target: Target, code: str, problem: str | None, trajectory: str,
+                 test_output: str, hidden_tests: str | None, max_chars: int) -> str:
+    """The user message of the diagnosis."""
+    budget = max_chars // 4
+    sections = [f"# The agent's code\n\n{code}"]
+    sections.append(f"# What to fix\n\n{META.get(target.kind, 'The agent failed this task.')}")
+    if problem:
+        sections.append(f"# The task it failed\n\n{problem[:budget]}")
+    if trajectory:
+        sections.append(f"# The agent's trajectory on it (JSON, may be cut)\n\n"
+                        f"{trajectory[-budget:]}")
+    if test_output:
+        sections.append(f"# Test output after its attempt\n\n{test_output[-budget // 2:]}")
+    if hidden_tests:
+        sections.append(f"# The hidden tests\n\n{hidden_tests[:budget // 2]}")
+    return "\n\n".join(sections) + "\n\nAnswer with the JSON object only."
+
+
+def parse_answer(content: str | None) -> DiagnosisAnswer:
+    """The first JSON object in ``content`` validated; raises ValueError with a reason."""
+    text = content or ""
+    match = re.search(r"\{.*\}", text, re.S)
+    if not match:
+        raise ValueError("no JSON object in the answer")
+    try:
+        data = json.loads(match.group(0))
+    except ValueError as err:
+        raise ValueError(f"invalid JSON: {err}") from None
+    try:
+        return DiagnosisAnswer.model_validate(data)
+    except ValidationError as err:
+        raise ValueError("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}"
+                                   for e in err.errors())) from None
+
+
+def diagnose(chat: Any, prompt: str, target: Target, problem: str | None, retries: int
+             ) -> Diagnosis:
+    """Ask ``chat(messages, tools)`` (the stdlib client's signature) for the diagnosis.
+
+    LLM errors (budget spent, context too long) propagate to the caller.
+    """
+    messages: list[dict[str, Any]] = [{"role": "system", "content": SYSTEM},
+                                      {"role": "user", "content": prompt}]
+    for attempt in range(1, retries + 2):
+        reply = chat(messages, None, temperature=0)
+        content = reply["choices"][0]["message"].get("content")
+        try:
+            answer = parse_answer(content)
+            return Diagnosis(answer.summary, answer.proposal, answer.problem_statement,
+                             False, attempt)
+        except ValueError as err:
+            messages += [{"role": "assistant", "content": content or ""},
+                         {"role": "user", "content": f"That was not the JSON asked for "
+                          f"({err}). Answer with the JSON object only."}]
+    return fallback(target, problem, retries + 1)
+
+
+def fallback(target: Target, problem: str | None, attempts: int) -> Diagnosis:
+    """A plain problem statement from the target when the model gave no usable JSON."""
+    what = META.get(target.kind, "The agent failed a coding task.")
+    statement = (f"{what}\nImprove the agent's code (its loop, tools or prompts) so that it "
+                 "does better. Keep `python -m agent` working and its tests passing.")
+    if problem:
+        statement += f"\n\nThe task it failed was:\n\n{problem[:4000]}"
+    return Diagnosis("diagnosis unavailable (the model did not answer JSON)", what, statement,
+                     True, attempts)

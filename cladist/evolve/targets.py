@@ -1,0 +1,80 @@
+"""Choosing what a self-improvement step works on: one task the parent failed, or a
+meta-problem its results show (many empty patches, context overflows, flaky tasks).
+
+Follows DGM: each meta-problem whose symptom shows is chosen with its configured
+probability; otherwise a failed task is drawn uniformly. A parent with no failure and no
+symptom gets the generic target "make the agent better at solving tasks".
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from cladist.archive.lineage import ancestors
+from cladist.archive.records import ResultRecord, Verdict
+from cladist.archive.run import Run
+
+EMPTY_PATCH_SHARE = 0.1
+
+
+@dataclass(frozen=True)
+class Target:
+    """What to fix: ``kind`` is ``task``, ``empty_patches``, ``context_length``,
+    ``stochasticity`` or ``general``; ``result`` is the failed evaluation shown to the
+    diagnosis (None for ``general``)."""
+
+    kind: str
+    result: ResultRecord | None = None
+
+    def describe(self) -> str:
+        """One line for logs and the archive's ``target`` column."""
+        if self.result is None:
+            return self.kind
+        return f"{self.kind}:{self.result.task_id}"
+
+
+def _exit_reason(run: Run, result: ResultRecord) -> str | None:
+    if not result.trajectory_ref:
+        return None
+    try:
+        return json.loads(run.blobs.get_text(result.trajectory_ref)).get("exit_reason")
+    except (ValueError, AttributeError, OSError):
+        return None
+
+
+def symptoms(run: Run, parent_id: int) -> dict[str, list[ResultRecord]]:
+    """The parent's scored failures grouped by the meta-problem they show (``task`` holds
+    every failure)."""
+    results = [r for r in run.store.results(parent_id) if r.verdict != Verdict.INFRA_ERROR]
+    failed = [r for r in results if r.verdict == Verdict.FAIL]
+    found: dict[str, list[ResultRecord]] = {"task": failed}
+    empty = [r for r in failed if not r.patch_ref]
+    if results and len(empty) / len(results) >= EMPTY_PATCH_SHARE:
+        found["empty_patches"] = empty
+    overflow = [r for r in failed
+                if "ContextLength" in str(_exit_reason(run, r)) or "context" in str(
+                    r.detail.get("agent_exit_reason", "")).lower()]
+    if overflow:
+        found["context_length"] = overflow
+    lineage = set(ancestors(run.store, parent_id))
+    passed_before = {r.task_id for a in lineage for r in run.store.results(a)
+                     if r.verdict == Verdict.PASS}
+    flaky = [r for r in failed if r.task_id in passed_before]
+    if flaky:
+        found["stochasticity"] = flaky
+    return found
+
+
+def choose_target(run: Run, parent_id: int, probabilities: dict[str, float], rng: Any
+                  ) -> Target:
+    """Draw the target of one expansion of ``parent_id`` with ``rng`` (numpy Generator)."""
+    found = symptoms(run, parent_id)
+    for kind, probability in probabilities.items():
+        examples = found.get(kind)
+        if examples and rng.random() < probability:
+            return Target(kind, examples[int(rng.integers(len(examples)))])
+    if found["task"]:
+        return Target("task", found["task"][int(rng.integers(len(found["task"])))])
+    return Target("general")
