@@ -129,7 +129,7 @@ def _overlay(source: Path, target: Path) -> None:
 
 def _run(task: Task, folder: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PATH": VENV_BIN + os.pathsep + os.environ.get("PATH", ""),
-           "PYTHONDONTWRITEBYTECODE": "1"}
+           "PYTHONDONTWRITEBYTECODE": "1", "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
     return subprocess.run(["bash", "-c", task.test_command], cwd=folder, env=env, text=True,
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                           timeout=task.test_timeout_s)
