@@ -132,8 +132,7 @@ class DockerSandbox(BaseSandbox):
     # -- exec -----------------------------------------------------------------------------
     def _run(self, argv: list[str], *, cwd: str | None, env: Mapping[str, str] | None,
              timeout: float, input: bytes | None, cap: int) -> ExecResult:
-        import docker
-
+        errors = _engine_errors()
         limits, started = self.spec.limits, time.monotonic()
         marker = new_exec_id()
         full = ["timeout", "-k", f"{limits.kill_grace_s:g}", f"{max(timeout, 0.01):g}", *argv]
@@ -143,7 +142,7 @@ class DockerSandbox(BaseSandbox):
                 self._container.id, full, stdin=input is not None, stdout=True, stderr=True,
                 user=self._user, environment=environment, workdir=cwd or self.spec.workdir)["Id"]
             raw = self._api.exec_start(exec_id, socket=True)
-        except docker.errors.DockerException as exc:
+        except errors as exc:
             raise SandboxUnavailable(f"sandbox {self._name} is unavailable: {exc}") from None
         sock: socket.socket = getattr(raw, "_sock", raw)
         out = OutputCollector(cap)
@@ -157,14 +156,18 @@ class DockerSandbox(BaseSandbox):
             raw.close()
         if writer is not None:
             writer.join(timeout=5)
-        if host_timeout or out.truncated:
-            self._kill(marker)
-        code = self._exit_code(exec_id)
-        elapsed = time.monotonic() - started
-        timed_out = host_timeout or (code in (124, 137) and elapsed >= timeout)
-        if timed_out:
-            self._kill(marker)  # grandchildren that left timeout's process group
-        oom = code == 137 and not timed_out and not out.truncated and self._new_oom_kills()
+        try:
+            if host_timeout or out.truncated:
+                self._kill(marker)
+            code = self._exit_code(exec_id)
+            elapsed = time.monotonic() - started
+            timed_out = host_timeout or (code in (124, 137) and elapsed >= timeout)
+            if timed_out:
+                self._kill(marker)  # grandchildren that left timeout's process group
+            oom = (code != 0 and not timed_out and not out.truncated
+                   and self._new_oom_kills(probe_inside=code == 137))
+        except errors as exc:
+            raise SandboxUnavailable(f"sandbox {self._name} died: {exc}") from None
         return out.result(code, started, timed_out=timed_out, oom_killed=oom)
 
     def _exit_code(self, exec_id: str) -> int:
@@ -184,9 +187,15 @@ class DockerSandbox(BaseSandbox):
         except docker.errors.DockerException:
             pass
 
-    def _new_oom_kills(self) -> bool:
-        """True if the container's memory cgroup OOM-killed something since the last call."""
+    def _new_oom_kills(self, probe_inside: bool) -> bool:
+        """True if the container's memory cgroup OOM-killed something since the last call.
+
+        Reads the host's cgroup files; ``probe_inside`` allows an extra exec reading the
+        container's own cgroup view when the host's is not visible.
+        """
         count = _host_oom_count(self._container.id)
+        if count is None and not probe_inside:
+            return False
         if count is None:
             probe = self._container.exec_run(
                 ["sh", "-c", "cat /sys/fs/cgroup/memory.events /sys/fs/cgroup/memory/"
@@ -212,6 +221,14 @@ class DockerSandbox(BaseSandbox):
         finally:
             if self._own_client:
                 self._client.close()
+
+
+def _engine_errors() -> tuple[type[Exception], ...]:
+    """Exceptions meaning the engine (not the command) failed."""
+    import docker
+    import requests
+
+    return (docker.errors.DockerException, requests.exceptions.RequestException)
 
 
 def _dir_tar(path: str, uid: int, gid: int) -> bytes:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -127,23 +128,22 @@ def image_status(client: docker.DockerClient, base: str = DEFAULT_BASE,
 
 def build_images(client: docker.DockerClient, base: str = DEFAULT_BASE,
                  only: list[str] | None = None, recipes: dict[str, Recipe] | None = None,
-                 force: bool = False) -> list[BuildOutcome]:
+                 force: bool = False) -> Iterator[BuildOutcome]:
     """Build the selected images that are not present (all of them, without the layer
     cache, with ``force``).
 
     Raises UsageError (unknown name), ImageBuildError (a build failed: the base is missing
-    and cannot be pulled, apt failed...).
+    and cannot be pulled, apt failed, the engine went away...). A generator: each outcome is
+    yielded as soon as that image is done.
     """
-    outcomes = []
     for recipe in select(recipes or bundled_recipes(), only):
         tag = image_tag(recipe, client, base)
         if not force and _exists(client, tag):
-            outcomes.append(BuildOutcome(recipe.name, tag, built=False, seconds=0.0))
+            yield BuildOutcome(recipe.name, tag, built=False, seconds=0.0)
             continue
         started = time.monotonic()
         _build_one(client, recipe, tag, base, nocache=force)
-        outcomes.append(BuildOutcome(recipe.name, tag, True, time.monotonic() - started))
-    return outcomes
+        yield BuildOutcome(recipe.name, tag, True, time.monotonic() - started)
 
 
 def _exists(client: docker.DockerClient, tag: str) -> bool:
@@ -159,6 +159,7 @@ def _exists(client: docker.DockerClient, tag: str) -> bool:
 def _build_one(client: docker.DockerClient, recipe: Recipe, tag: str, base: str,
                nocache: bool = False) -> None:
     import docker as docker_sdk
+    import requests
 
     labels = {LABEL_RECIPE: recipe.name, LABEL_HASH: tag.rsplit(":", 1)[1]}
     with tempfile.TemporaryDirectory(prefix="cladist-build-") as context:
@@ -176,3 +177,7 @@ def _build_one(client: docker.DockerClient, recipe: Recipe, tag: str, base: str,
             raise ImageBuildError(f"image {recipe.name}: the engine refused the build on "
                                   f"{base} ({exc.explanation or exc}); is the base present? "
                                   "(scripts/build-base-image)") from None
+        except (docker_sdk.errors.DockerException, requests.exceptions.RequestException) as exc:
+            raise ImageBuildError(f"image {recipe.name}: lost the Docker engine during the "
+                                  f"build ({type(exc).__name__}); check it with "
+                                  "`cladist doctor` and build again") from None

@@ -74,16 +74,16 @@ def test_build_skips_unchanged_and_marks_changed_recipes_stale(
         docker_client: docker.DockerClient, base_image: str, tiny_name: str) -> None:
     v1 = tiny(tiny_name, "v1")
     assert [i.state for i in image_status(docker_client, base_image, v1)] == ["missing"]
-    first = build_images(docker_client, base_image, recipes=v1)
+    first = list(build_images(docker_client, base_image, recipes=v1))
     assert [(o.built, o.tag) for o in first] == [(True, image_tag(v1[tiny_name], docker_client,
                                                                   base_image))]
     assert [i.state for i in image_status(docker_client, base_image, v1)] == ["present"]
-    again = build_images(docker_client, base_image, recipes=v1)
+    again = list(build_images(docker_client, base_image, recipes=v1))
     assert [(o.built, o.seconds) for o in again] == [(False, 0.0)]  # never rebuilt
 
     v2 = tiny(tiny_name, "v2")
     assert [i.state for i in image_status(docker_client, base_image, v2)] == ["stale"]
-    second = build_images(docker_client, base_image, recipes=v2)
+    second = list(build_images(docker_client, base_image, recipes=v2))
     assert second[0].built and second[0].tag != first[0].tag
     out = docker_client.containers.run(second[0].tag, ["cat", "/version"], remove=True,
                                        network_mode="none")
@@ -94,6 +94,7 @@ def test_a_failing_recipe_raises_image_build_error(
         docker_client: docker.DockerClient, base_image: str, tiny_name: str) -> None:
     broken = {tiny_name: Recipe(tiny_name, "ARG BASE\nFROM ${BASE}\nRUN echo boom && false\n")}
     with pytest.raises(ImageBuildError, match=f"image {tiny_name} failed"):
-        build_images(docker_client, base_image, recipes=broken)
+        list(build_images(docker_client, base_image, recipes=broken))
     with pytest.raises(ImageBuildError):
-        build_images(docker_client, "cladist-no-such-base:never", recipes=tiny(tiny_name, "x"))
+        list(build_images(docker_client, "cladist-no-such-base:never",
+                          recipes=tiny(tiny_name, "x")))
