@@ -8,8 +8,8 @@ Each decision:
 3. expand: Thompson sampling, one Beta(τ(1 + N_s), τ(1 + N_f)) draw per eligible agent,
    the largest wins. Eligible: valid agents with at least one own pass (the paper never
    expands agents whose every evaluation failed, nor unevaluated ones); with
-   ``expand_all_fail``, also valid agents with only failures. If none is eligible the root
-   is (so the search cannot stall);
+   ``expand_all_fail``, also valid agents with only failures. If none is eligible and
+   nothing can be evaluated, the root is expanded (so the search cannot stall);
 4. evaluate: Thompson sampling on Beta(τ(1 + n_s), τ(1 + n_f)) among valid agents with a
    task neither evaluated nor in flight; ONE such task, uniformly at random;
 5. τ = B / b (see :func:`cladist.scheduler.sampling.temperature`).
@@ -58,27 +58,28 @@ class HGMPolicy:
         counts = adjusted_counts(state) if self.config.correct_async_bias else None
         n_evals = state.evaluations + state.in_flight_total
         if should_expand(n_evals, state.tree_size, self.config.alpha):
-            decision = self._expand(state, valid, tau, counts) or self._evaluate(
-                state, valid, tau, counts)
+            decision = self._expand(state, tau, counts, fallback=False)
+            decision = decision or self._evaluate(state, valid, tau, counts)
         else:
-            decision = self._evaluate(state, valid, tau, counts) or self._expand(
-                state, valid, tau, counts)
+            decision = self._evaluate(state, valid, tau, counts)
+        decision = decision or self._expand(state, tau, counts, fallback=True)
         return decision or Wait("every task is evaluated or in flight; nothing to expand")
 
-    def eligible_parents(self, state: TreeState) -> np.ndarray:
-        """Indices of the agents that may be expanded now (see module docstring)."""
+    def eligible_parents(self, state: TreeState, fallback: bool = True) -> np.ndarray:
+        """Indices of the agents that may be expanded now (see module docstring); with
+        ``fallback``, the root when no other agent is eligible."""
         valid = state.col("status") == VALID
         ok = valid & (state.col("n_s") > 0)
         if self.config.expand_all_fail:
             ok |= valid & (state.col("n_f") > 0)
         found = np.flatnonzero(ok)
-        if found.size == 0 and state.n and valid[0]:
+        if fallback and found.size == 0 and state.n and valid[0]:
             found = np.array([0])
         return found
 
-    def _expand(self, state: TreeState, valid: np.ndarray, tau: float,
-                counts: tuple[np.ndarray, ...] | None) -> Decision | None:
-        candidates = self.eligible_parents(state)
+    def _expand(self, state: TreeState, tau: float, counts: tuple[np.ndarray, ...] | None,
+                fallback: bool = True) -> Decision | None:
+        candidates = self.eligible_parents(state, fallback)
         if candidates.size == 0:
             return None
         if counts is None:
