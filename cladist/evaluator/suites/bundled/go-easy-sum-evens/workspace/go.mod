@@ -1,0 +1,3 @@
+module sumevens
+
+go 1.19
