@@ -123,10 +123,6 @@ def test_missing_part_is_an_error(tmp_path: Path) -> None:
         BundledSuite(root).tasks()
 
 
-def _overlay(source: Path, target: Path) -> None:
-    shutil.copytree(source, target, dirs_exist_ok=True)
-
-
 def _run(task: Task, folder: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PATH": VENV_BIN + os.pathsep + os.environ.get("PATH", ""),
            "PYTHONDONTWRITEBYTECODE": "1", "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
@@ -142,12 +138,14 @@ def test_grader_empty_patch_fails_and_solution_passes(task: Task, tmp_path: Path
     if missing:
         pytest.skip(f"{task.language} toolchain not on this host (missing {', '.join(missing)})")
     assert task.workspace and task.hidden_tests and task.solution
-    work = tmp_path / "work"
-    shutil.copytree(task.workspace, work)
-    _overlay(task.hidden_tests, work)
-    empty = _run(task, work)
+    # Each run starts from a fresh copy, as grading does (a fresh sandbox per verdict).
+    empty_dir, solved_dir = tmp_path / "empty", tmp_path / "solved"
+    for folder, overlays in ((empty_dir, [task.hidden_tests]),
+                             (solved_dir, [task.solution, task.hidden_tests])):
+        shutil.copytree(task.workspace, folder)
+        for overlay in overlays:
+            shutil.copytree(overlay, folder, dirs_exist_ok=True)
+    empty = _run(task, empty_dir)
     assert empty.returncode != 0, f"empty patch passes:\n{empty.stdout[-3000:]}"
-    _overlay(task.solution, work)
-    _overlay(task.hidden_tests, work)
-    solved = _run(task, work)
+    solved = _run(task, solved_dir)
     assert solved.returncode == 0, f"solution fails:\n{solved.stdout[-3000:]}"

@@ -1,0 +1,25 @@
+#include <iostream>
+
+static int failures = 0;
+#define CHECK(cond) do { if (!(cond)) { std::cerr << __FILE__ << ":" << __LINE__ \
+    << ": CHECK failed: " #cond "\n"; ++failures; } } while (0)
+
+#include "sum_to.h"
+
+static void run() {
+    CHECK(sum_to(5) == 15);
+    CHECK(sum_to(1) == 1);
+    CHECK(sum_to(0) == 0);
+    CHECK(sum_to(-3) == 0);
+    CHECK(sum_to(100000) == 5000050000LL);
+}
+
+int main() {
+    run();
+    if (failures) {
+        std::cerr << failures << " check(s) failed\n";
+        return 1;
+    }
+    std::cout << "all checks passed\n";
+    return 0;
+}

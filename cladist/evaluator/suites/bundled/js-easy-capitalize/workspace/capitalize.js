@@ -1,0 +1,11 @@
+'use strict';
+
+// Upper-case the first letter of word; the rest is unchanged.
+function capitalize(word) {
+  if (word.length === 0) {
+    return word;
+  }
+  return word[0].toUpperCase() + word.slice(0);
+}
+
+module.exports = { capitalize };
