@@ -209,7 +209,9 @@ def _wait_uid_gone(uid: int, limit: float) -> None:
         alive = False
         for entry in Path("/proc").iterdir():
             try:
-                if entry.name.isdigit() and entry.stat().st_uid == uid:
+                if (entry.name.isdigit() and entry.stat().st_uid == uid
+                        and (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
+                        not in "ZX"):  # a zombie waits for its reaper; it runs nothing
                     alive = True
                     break
             except OSError:

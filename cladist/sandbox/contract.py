@@ -11,6 +11,8 @@ the same rules:
   :class:`SandboxFileTooLarge` or :class:`SandboxTimeout`; all derive from
   :class:`SandboxError`.
 - After ``close()`` (idempotent) every other method raises :class:`SandboxClosed`.
+- An exec ends when its command exits; whether background processes outlive it is backend
+  specific (Docker: only those detached from the output; bubblewrap: none).
 """
 
 from __future__ import annotations

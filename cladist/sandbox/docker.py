@@ -8,6 +8,10 @@ so a container outlives a lost host by at most ``ttl_s``, a non-root user (the i
 and reading stops at the cap (the command is then killed). Containers are named
 ``cladist-<run>-<role>-<random>`` and labelled ``cladist.run``/``cladist.node``/
 ``cladist.role``; they are removed in ``finally`` paths and by ``cladist sandbox cleanup``.
+
+An exec ends when its command exits. Background processes it started keep running (until
+the sandbox closes) only if they detached from its output: those still holding its stdout
+or stderr are killed then, since they would otherwise stall the engine's later execs.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ import struct
 import threading
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +35,10 @@ if TYPE_CHECKING:
 _USERS: dict[str, tuple[int, int, str]] = {}  # image id -> (uid, gid, user) to run as
 _KILL = ('for d in /proc/[0-9]*; do grep -qzx "CLADIST_EXEC=$1" "$d/environ" 2>/dev/null '
          '&& kill -9 "${d#/proc/}" 2>/dev/null; done; true')
+# Only those still holding the command's output pipe (they stall the engine's later execs).
+_KILL_HOLDERS = ('for d in /proc/[0-9]*; do grep -qzx "CLADIST_EXEC=$1" "$d/environ" '
+                 '2>/dev/null || continue; case "$(readlink "$d/fd/1" "$d/fd/2" 2>/dev/null)" '
+                 'in *pipe:*) kill -9 "${d#/proc/}" 2>/dev/null;; esac; done; true')
 
 
 def docker_client(timeout: int = 120) -> docker.DockerClient:
@@ -148,17 +156,20 @@ class DockerSandbox(BaseSandbox):
         out = OutputCollector(cap)
         deadline = started + timeout + limits.kill_grace_s + 5.0
         writer = _start_writer(sock, input)
-        host_timeout = False
+        ending = "eof"
         try:
-            host_timeout = _pump(sock, out, deadline)
+            ending = _pump(sock, out, deadline, lambda: self._finished(exec_id))
         finally:
             sock.close()
             raw.close()
         if writer is not None:
             writer.join(timeout=5)
+        host_timeout = ending == "deadline"
         try:
             if host_timeout or out.truncated:
                 self._kill(marker)
+            elif ending == "exited":  # background processes left holding the output
+                self._kill(marker, _KILL_HOLDERS)
             code = self._exit_code(exec_id)
             elapsed = time.monotonic() - started
             timed_out = host_timeout or (code in (124, 137) and elapsed >= timeout)
@@ -170,6 +181,10 @@ class DockerSandbox(BaseSandbox):
             raise SandboxUnavailable(f"sandbox {self._name} died: {exc}") from None
         return out.result(code, started, timed_out=timed_out, oom_killed=oom)
 
+    def _finished(self, exec_id: str) -> bool:
+        """True once the command itself exited (a background child may still hold stdout)."""
+        return not self._api.exec_inspect(exec_id).get("Running", False)
+
     def _exit_code(self, exec_id: str) -> int:
         for _ in range(50):
             info = self._api.exec_inspect(exec_id)
@@ -178,12 +193,12 @@ class DockerSandbox(BaseSandbox):
             time.sleep(0.05)
         return -1
 
-    def _kill(self, marker: str) -> None:
-        """Kill every process of this sandbox whose environment carries ``marker``."""
+    def _kill(self, marker: str, script: str = _KILL) -> None:
+        """Kill the processes of this sandbox whose environment carries ``marker``."""
         import docker
 
         try:
-            self._container.exec_run(["sh", "-c", _KILL, "kill", marker], user=self._user)
+            self._container.exec_run(["sh", "-c", script, "kill", marker], user=self._user)
         except docker.errors.DockerException:
             pass
 
@@ -261,32 +276,37 @@ def _start_writer(sock: socket.socket, data: bytes | None) -> threading.Thread |
     return thread
 
 
-def _pump(sock: socket.socket, out: OutputCollector, deadline: float) -> bool:
+def _pump(sock: socket.socket, out: OutputCollector, deadline: float,
+          finished: Callable[[], bool]) -> str:
     """Read multiplexed frames into ``out`` until EOF, the cap or the deadline.
 
-    Returns True if the deadline passed.
+    When the stream is idle for a moment and ``finished()`` says the command exited, stop
+    too: a background process it left may hold stdout open. Returns why it stopped:
+    "eof", "cap", "deadline" or "exited".
     """
     buf = bytearray()
     while True:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
-            return True
-        sock.settimeout(min(remaining, 5.0))
+            return "deadline"
+        sock.settimeout(min(remaining, 0.25))
         try:
             chunk = sock.recv(1 << 16)
         except TimeoutError:
+            if finished():
+                return "exited"
             continue
         except OSError:
-            return False
+            return "eof"
         if not chunk:
-            return False
+            return "eof"
         buf += chunk
         while len(buf) >= 8:
             stream, size = buf[0], struct.unpack(">I", buf[4:8])[0]
             if len(buf) < 8 + size:
                 break
             if out.add(stream, bytes(buf[8:8 + size])):
-                return False
+                return "cap"
             del buf[:8 + size]
 
 

@@ -17,8 +17,10 @@ BACKEND_PARAMS = ["docker", "bubblewrap"]
 KNOWN_DIFFERENCES: dict[str, set[str]] = {
     # Docker: the cgroup OOM killer SIGKILLs the process (exit 137); the cgroup's oom_kill
     # counter marks oom_killed. spec.image is used; the user is the image's `agent` (1000).
-    # Background processes started by one exec keep running until the sandbox closes.
-    "docker": {"oom_is_sigkill", "uses_image", "agent_user_1000", "background_survives"},
+    # A background process that detached from the command's output keeps running until
+    # the sandbox closes; one still holding the output is killed when the command exits.
+    "docker": {"oom_is_sigkill", "uses_image", "agent_user_1000",
+               "detached_background_survives"},
     # bubblewrap: memory is RLIMIT_AS, so an allocation fails inside the process (Python:
     # MemoryError, exit 1) and oom_killed is inferred from the error text; the host's /usr
     # and /etc are the toolchain (spec.image ignored); a fresh uid per sandbox; CPU shares
