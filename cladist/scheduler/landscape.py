@@ -48,12 +48,12 @@ class LandscapeConfig:
     """Parameters of the landscape and of the simulated run's costs and timings."""
 
     n_tasks: int = 100
-    difficulty_sd: float = 1.5
+    difficulty_sd: float = 2.5
     root_ability: float = -1.0
     root_metaproductivity: float = 0.0
-    metaproductivity_sd: float = 0.15
-    step_bias: float = -0.15
-    step_sd: float = 0.35
+    metaproductivity_sd: float = 0.1
+    step_bias: float = -0.35
+    step_sd: float = 0.3
     invalid_base: float = -1.0
     invalid_slope: float = 4.0
     evaluation_cost: float = 1.0
@@ -134,6 +134,13 @@ class Landscape:
     def quality(self, ids: np.ndarray | list[int]) -> np.ndarray:
         """True quality (expected pass rate over the tasks) of the given agents."""
         return self._quality[np.asarray(ids, dtype=np.int64)]
+
+    def potential(self, ids: np.ndarray | list[int]) -> np.ndarray:
+        """Expected ability of the given agents' next children: θ + m + step_bias (what an
+        oracle expands on)."""
+        idx = np.asarray(ids, dtype=np.int64)
+        return (np.asarray(self.ability)[idx] + np.asarray(self.meta)[idx]
+                + self.config.step_bias)
 
     def qualities(self) -> np.ndarray:
         """True quality of every agent created, by id."""

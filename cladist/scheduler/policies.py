@@ -47,27 +47,31 @@ def make_policy(config: Config | SchedulerConfig, rng: np.random.Generator | Non
 
 
 class OraclePolicy:
-    """Simulator only: knows every agent's true quality (``quality(ids) -> qualities``),
-    never evaluates, always expands the truly best valid agent and answers with it. It is
-    the upper bound in policy comparisons. Never raises for a consistent state."""
+    """Simulator only: knows the truth. ``quality(ids)`` gives true qualities and
+    ``potential(ids)`` how good an agent's children are expected to be (default: quality).
+    It never evaluates, always expands the valid agent of highest potential and answers
+    with the truly best valid agent: the upper bound in policy comparisons. Never raises
+    for a consistent state."""
 
     name = "oracle"
 
-    def __init__(self, quality: Callable[[np.ndarray], np.ndarray]):
+    def __init__(self, quality: Callable[[np.ndarray], np.ndarray],
+                 potential: Callable[[np.ndarray], np.ndarray] | None = None):
         self.quality = quality
+        self.potential = potential or quality
 
-    def _best(self, state: TreeState) -> int | None:
+    def _best(self, state: TreeState, score: Callable[[np.ndarray], np.ndarray]) -> int | None:
         valid = np.flatnonzero(state.col("status") == VALID)
         if valid.size == 0:
             return None
         ids = state.ids[valid]
-        return int(ids[int(np.argmax(self.quality(ids)))])
+        return int(ids[int(np.argmax(score(ids)))])
 
     def decide(self, state: TreeState, budget: Budget) -> Decision:
-        """Expand the truly best valid agent."""
-        best = self._best(state)
+        """Expand the valid agent with the best expected children."""
+        best = self._best(state, self.potential)
         return Wait("no valid agent") if best is None else Expand(best)
 
     def final_pick(self, state: TreeState) -> int | None:
         """The truly best valid agent."""
-        return self._best(state)
+        return self._best(state, self.quality)

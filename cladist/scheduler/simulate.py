@@ -30,7 +30,7 @@ def policy_factory(spec: str, **overrides: object) -> PolicyFactory:
     switch (pydantic's ValidationError is a ValueError)."""
     name, *switches = spec.split("+")
     if name == "oracle":
-        return lambda land, seed: OraclePolicy(land.quality)
+        return lambda land, seed: OraclePolicy(land.quality, land.potential)
     settings = {**overrides, **{s: True for s in switches}, "policy": name}
     scheduler = SchedulerConfig(**settings)  # type: ignore[arg-type]
 
