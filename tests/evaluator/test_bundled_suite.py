@@ -14,6 +14,7 @@ import os
 import shutil
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -145,7 +146,7 @@ def test_grader_empty_patch_fails_and_solution_passes(task: Task, tmp_path: Path
         shutil.copytree(task.workspace, folder)
         for overlay in overlays:
             shutil.copytree(overlay, folder, dirs_exist_ok=True)
-    empty = _run(task, empty_dir)
+    with ThreadPoolExecutor(2) as pool:  # the two runs are independent: overlap them
+        empty, solved = pool.map(lambda folder: _run(task, folder), [empty_dir, solved_dir])
     assert empty.returncode != 0, f"empty patch passes:\n{empty.stdout[-3000:]}"
-    solved = _run(task, solved_dir)
     assert solved.returncode == 0, f"solution fails:\n{solved.stdout[-3000:]}"
