@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+from scipy.special import betaincinv
 
 from cladist.archive.lineage import lower_quantiles
 from cladist.scheduler.contracts import Budget
@@ -20,6 +21,8 @@ if TYPE_CHECKING:
     from cladist.scheduler.state import TreeState
 
 MIN_REMAINING_FRACTION = 1e-3
+GROUPED_MIN = 2048  # candidates from which Thompson sampling groups equal (s, f) pairs
+_SIDE = 64          # counts below this are grouped
 
 
 def temperature(budget: Budget) -> float:
@@ -50,11 +53,38 @@ def beta_parameters(successes: np.ndarray, failures: np.ndarray,
 def thompson_argmax(rng: np.random.Generator, successes: np.ndarray, failures: np.ndarray,
                     tau: float) -> int:
     """Position of the largest draw from Beta(τ(1 + s), τ(1 + f)), one draw per candidate.
-    Raises ValueError for an empty candidate list."""
-    a, b = beta_parameters(successes, failures, tau)
-    if a.size == 0:
+    Raises ValueError for an empty candidate list.
+
+    With many candidates (≥ ``GROUPED_MIN``) and integer counts, candidates sharing a
+    small (s, f) pair are exchangeable: the largest of k independent draws from one Beta
+    is drawn directly as F⁻¹(u^(1/k)) and the winner is uniform among them. Same
+    distribution, but the cost grows with the number of distinct pairs, not of agents."""
+    s = np.asarray(successes)
+    f = np.asarray(failures)
+    if s.size == 0:
         raise ValueError("no candidates")
-    return int(np.argmax(rng.beta(a, b)))
+    if s.size < GROUPED_MIN or not (np.issubdtype(s.dtype, np.integer)
+                                    and np.issubdtype(f.dtype, np.integer)):
+        return int(np.argmax(rng.beta(*beta_parameters(s, f, tau))))
+    small = (s < _SIDE) & (f < _SIDE)
+    best, winner = -1.0, -1
+    big = np.flatnonzero(~small)
+    if big.size:
+        draws = rng.beta(*beta_parameters(s[big], f[big], tau))
+        j = int(np.argmax(draws))
+        best, winner = float(draws[j]), int(big[j])
+    rows = np.flatnonzero(small)
+    if rows.size:
+        key = s[rows] * _SIDE + f[rows]
+        counts = np.bincount(key, minlength=_SIDE * _SIDE)
+        groups = np.flatnonzero(counts)
+        top = betaincinv(tau * (1.0 + groups // _SIDE), tau * (1.0 + groups % _SIDE),
+                         rng.random(groups.size) ** (1.0 / counts[groups]))
+        g = int(np.argmax(top))
+        if top[g] > best:
+            members = rows[key == groups[g]]
+            winner = int(members[rng.integers(members.size)])
+    return winner
 
 
 def best_belief_index(ids: np.ndarray, passes: np.ndarray, fails: np.ndarray,

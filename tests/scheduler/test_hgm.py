@@ -12,10 +12,12 @@ from cladist.scheduler.contracts import Budget, Evaluate, Expand, Wait
 from cladist.scheduler.correction import adjusted_counts
 from cladist.scheduler.hgm import HGMPolicy
 from cladist.scheduler.sampling import (
+    GROUPED_MIN,
     best_belief_index,
     beta_parameters,
     should_expand,
     temperature,
+    thompson_argmax,
 )
 from cladist.scheduler.state import TreeState
 
@@ -225,3 +227,19 @@ def test_decisions_are_reproducible_with_a_seed() -> None:
 
     assert trace(11) == trace(11)
     assert trace(11) != trace(12)
+
+
+def test_grouped_thompson_sampling_has_the_direct_distribution() -> None:
+    # ≥ GROUPED_MIN candidates: equal small pairs are grouped, large ones drawn directly.
+    s = np.array([1] * 1000 + [3] * 1000 + [0] * 500 + [70] * 3)
+    f = np.array([1] * 1000 + [2] * 1000 + [0] * 500 + [60] * 3)
+    group = np.array([0] * 1000 + [1] * 1000 + [2] * 500 + [3] * 3)
+    assert s.size >= GROUPED_MIN
+    rng, trials = np.random.default_rng(2), 3000
+    grouped = np.bincount([group[thompson_argmax(rng, s, f, 2.0)] for _ in range(trials)],
+                          minlength=4) / trials
+    direct = np.bincount([group[np.argmax(rng.beta(2.0 * (1 + s), 2.0 * (1 + f)))]
+                          for _ in range(trials)], minlength=4) / trials
+    assert grouped == pytest.approx(direct, abs=0.02)
+    winners = {thompson_argmax(rng, s, f, 1.0) for _ in range(300)}
+    assert len(winners) > 100          # uniform within the winning group
