@@ -38,21 +38,32 @@ def differs(backend: str, what: str) -> bool:
     return what in KNOWN_DIFFERENCES[backend]
 
 
-def leftover_processes(sandbox: Sandbox) -> list[str]:
+def leftover_processes(sandbox: Sandbox, settle: bool = True) -> list[str]:
     """Commands still running in ``sandbox`` besides its own PID 1 / TTL process.
 
     Docker: ``ps`` in the container. bubblewrap: host processes of the sandbox's uid (each
-    exec has its own PID namespace, so nothing may survive the exec).
+    exec has its own PID namespace, so nothing may survive the exec). ``settle`` waits a
+    little for killed processes to go.
     """
     from cladist.sandbox.bubblewrap import BubblewrapSandbox
 
     if isinstance(sandbox, BubblewrapSandbox):
         for _ in range(100):  # the kernel tears a PID namespace down asynchronously
             found = _uid_processes(sandbox._uid)
-            if not found:
+            if not found or not settle:
                 break
             time.sleep(0.02)
         return found
+    for _ in range(20):  # killed processes may take a moment to go on a loaded host
+        found = _container_processes(sandbox)
+        if not found or not settle:
+            break
+        time.sleep(0.25)
+    return found
+
+
+def _container_processes(sandbox: Sandbox) -> list[str]:
+    """``ps`` lines of the container minus docker-init, the TTL process and ps itself."""
     listing = sandbox.exec(["ps", "-eo", "pid=,args="]).out.splitlines()
     ttl = f"sleep {sandbox.spec.limits.ttl_s}"
     listing = [line for line in listing if line.split(None, 1)[-1].strip() != ttl]
