@@ -27,6 +27,7 @@ from cladist.scheduler.contracts import Budget, Decision, Evaluate, Expand, Wait
 from cladist.scheduler.correction import adjusted_counts
 from cladist.scheduler.sampling import (
     best_belief_agent,
+    random_free_task,
     should_expand,
     temperature,
     thompson_argmax,
@@ -101,7 +102,7 @@ class HGMPolicy:
         else:
             s, f = counts[0][candidates], counts[1][candidates]
         agent = int(state.ids[candidates[thompson_argmax(self.rng, s, f, tau)]])
-        task = state.random_free_task(agent, self.rng)
+        task = random_free_task(state, agent, self.rng)
         assert task is not None  # candidates have a free task
         return Evaluate(agent, (task,))
 

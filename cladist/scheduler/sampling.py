@@ -114,3 +114,20 @@ def best_belief_agent(state: TreeState, epsilon: float) -> int | None:
     found = best_belief_index(state.ids[rows], state.col("n_s")[rows],
                               state.col("n_f")[rows], epsilon)
     return None if found is None else int(state.ids[rows[found]])
+
+
+def random_free_task(state: TreeState, agent_id: int, rng: np.random.Generator) -> str | None:
+    """A task drawn uniformly among the agent's tasks that are neither evaluated nor in
+    flight, or None if it has none. Raises StateError for an unknown agent."""
+    n_tasks = len(state.task_ids)
+    free = n_tasks - state.get("occupied", agent_id)
+    if free <= 0:
+        return None
+    done, flight = state.busy_task_indices(agent_id)
+    if 4 * free >= n_tasks:  # mostly free: rejection sampling is cheap
+        while True:
+            k = int(rng.integers(n_tasks))
+            if k not in done and k not in flight:
+                return state.task_ids[k]
+    tasks = state.free_tasks(agent_id)
+    return tasks[int(rng.integers(len(tasks)))]

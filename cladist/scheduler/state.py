@@ -1,14 +1,16 @@
 """In-memory view of the tree that policies decide on (no database; numpy arrays).
 
-Per agent: parent, status (pending / valid / invalid), own pass/fail counts n_s / n_f,
-pooled clade counts N_s / N_f kept incrementally (a scored result adds to the agent and every
-ancestor: O(depth) per result), evaluated and in-flight tasks, children, pending and failed
-expansions (failed ones also pooled over clades). Agents are addressed by their archive id;
-policies read the per-agent arrays (index ``i`` is the i-th agent added, ``ids[i]`` its id;
-a parent always has a smaller index than its children).
+Agents are addressed by archive id; index ``i`` is the i-th agent added (``ids[i]`` its id;
+a parent always has a smaller index than its children). Per-agent arrays (:meth:`col`):
+``parent`` (index, −1 for the root), ``depth``, ``status`` (PENDING / VALID / INVALID),
+``n_s`` / ``n_f`` (own passes / failures), ``N_s`` / ``N_f`` (pooled over the clade, kept
+incrementally: a scored result adds to the agent and every ancestor, O(depth)),
+``in_flight`` (tasks running), ``occupied`` (tasks evaluated or running), ``children``
+(children that are not invalid), ``pending`` / ``started`` (expansions running / ever
+started), ``failed`` / ``clade_failed`` (failed expansions of the agent / of its clade).
 
-Caller mistakes (unknown agent or task, a task started twice, finishing work that was never
-started) raise :class:`StateError`; the state is unchanged when that happens.
+One thread drives it (the loop's driver). Caller mistakes (unknown agent or task, a task
+started twice, finishing work never started) raise :class:`StateError` and change nothing.
 """
 
 from __future__ import annotations
@@ -65,17 +67,13 @@ class TreeState:
 
     # -- read access -----------------------------------------------------------------
     def col(self, name: str) -> np.ndarray:
-        """Read-only view of one per-agent array (see module docstring for the names)."""
-        view = self._a[name][: self.n]
-        view.flags.writeable = False
-        return view
+        """Read-only view of one per-agent array (names in the module docstring)."""
+        return _read_only(self._a[name][: self.n])
 
     @property
     def ids(self) -> np.ndarray:
         """Archive id of each agent index (read-only)."""
-        view = self._ids[: self.n]
-        view.flags.writeable = False
-        return view
+        return _read_only(self._ids[: self.n])
 
     @property
     def root_id(self) -> int | None:
@@ -96,13 +94,11 @@ class TreeState:
 
     def own(self, agent_id: int) -> tuple[int, int]:
         """(n_s, n_f) of the agent itself."""
-        i = self.idx(agent_id)
-        return int(self._a["n_s"][i]), int(self._a["n_f"][i])
+        return self.get("n_s", agent_id), self.get("n_f", agent_id)
 
     def clade(self, agent_id: int) -> tuple[int, int]:
         """Pooled (N_s, N_f) over the agent and its descendants."""
-        i = self.idx(agent_id)
-        return int(self._a["N_s"][i]), int(self._a["N_f"][i])
+        return self.get("N_s", agent_id), self.get("N_f", agent_id)
 
     def get(self, name: str, agent_id: int) -> int:
         """One per-agent value, e.g. ``get("children", 3)``."""
@@ -116,26 +112,16 @@ class TreeState:
         """Tasks being evaluated on the agent right now."""
         return frozenset(self.task_ids[k] for k in self._flight.get(self.idx(agent_id), ()))
 
+    def busy_task_indices(self, agent_id: int) -> tuple[set[int], set[int]]:
+        """(evaluated, in-flight) task indices of the agent; do not modify them."""
+        i = self.idx(agent_id)
+        return self._done.get(i, set()), self._flight.get(i, set())
+
     def free_tasks(self, agent_id: int) -> list[str]:
         """Tasks neither evaluated nor in flight for the agent, in task order."""
         i = self.idx(agent_id)
         busy = self._done.get(i, set()) | self._flight.get(i, set())
         return [t for k, t in enumerate(self.task_ids) if k not in busy]
-
-    def random_free_task(self, agent_id: int, rng: np.random.Generator) -> str | None:
-        """A task drawn uniformly among the agent's free tasks, or None if it has none."""
-        i = self.idx(agent_id)
-        free = len(self.task_ids) - int(self._a["occupied"][i])
-        if free <= 0:
-            return None
-        busy_done, busy_flight = self._done.get(i, set()), self._flight.get(i, set())
-        if 4 * free >= len(self.task_ids):  # mostly free: rejection sampling is cheap
-            while True:
-                k = int(rng.integers(len(self.task_ids)))
-                if k not in busy_done and k not in busy_flight:
-                    return self.task_ids[k]
-        tasks = self.free_tasks(agent_id)
-        return tasks[int(rng.integers(len(tasks)))]
 
     # -- structure -------------------------------------------------------------------
     def add_agent(self, agent_id: int, parent_id: int | None,
@@ -328,3 +314,8 @@ def _status_code(status: NodeStatus | str) -> int:
     if status == NodeStatus.INVALID:
         return INVALID
     return PENDING if status == NodeStatus.PENDING else VALID
+
+
+def _read_only(view: np.ndarray) -> np.ndarray:
+    view.flags.writeable = False
+    return view

@@ -15,6 +15,7 @@ from cladist.scheduler.sampling import (
     GROUPED_MIN,
     best_belief_index,
     beta_parameters,
+    random_free_task,
     should_expand,
     temperature,
     thompson_argmax,
@@ -112,7 +113,7 @@ def test_evaluation_draws_from_beta_of_own_counts_and_picks_one_free_task() -> N
         decision = policy._evaluate(state, state.col("status") == 1, 2.0, None)
         draws = twin.beta(2.0 * (1 + np.array([5, 0, 0])), 2.0 * (1 + np.array([3, 2, 0])))
         agent = int(np.argmax(draws))
-        task = state.random_free_task(agent, twin)
+        task = random_free_task(state, agent, twin)
         assert decision == Evaluate(agent, (task,))
         assert task not in state.evaluated_tasks(agent) | state.in_flight_tasks(agent)
 
