@@ -18,11 +18,20 @@ from sandbox_helpers import BACKEND_PARAMS, SandboxFactory
 from cladist.sandbox import Limits, Sandbox, SandboxSpec, open_sandbox
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark the Docker half of the parametrized suites ``docker`` (``-m "not docker"``)."""
+    here = Path(__file__).parent
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        if (callspec is not None and callspec.params.get("backend") == "docker"
+                and here in Path(str(item.path)).parents):
+            item.add_marker(pytest.mark.docker)
+
+
 @pytest.fixture(params=BACKEND_PARAMS)
 def backend(request: pytest.FixtureRequest) -> str:
     """Name of the backend under test; Docker requests the engine (skip/fail without)."""
     if request.param == "docker":
-        request.node.add_marker(pytest.mark.docker)
         request.getfixturevalue("docker_client")
         request.getfixturevalue("base_image")
     return str(request.param)
