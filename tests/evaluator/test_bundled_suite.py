@@ -21,6 +21,7 @@ import pytest
 
 from cladist.errors import ConfigError, NotFoundError, UsageError
 from cladist.evaluator.contracts import Suite, Task
+from cladist.evaluator.patches import is_test_path
 from cladist.evaluator.suites.bundled import BUNDLED_ROOT, REQUIRED_PARTS, BundledSuite
 
 SUITE = BundledSuite()
@@ -71,12 +72,13 @@ def test_every_folder_is_complete_and_ids_unique() -> None:
             files = [p for p in (folder / part).rglob("*") if p.is_file()]
             assert files, f"{task.id}: {part}/ is empty"
             assert not any("__pycache__" in p.parts for p in files), f"{task.id}: {part}"
-        # Hidden tests are test files: the agent's changes to them are dropped.
-        from cladist.evaluator.patches import is_test_path
-        for hidden in (folder / "hidden").rglob("*"):
-            if hidden.is_file():
-                rel = hidden.relative_to(folder / "hidden").as_posix()
-                assert is_test_path(rel, task.test_files), f"{task.id}: {rel}"
+        # Hidden tests are test files (the agent's changes to them are dropped); the
+        # solution's files are not (a patch making them would be kept).
+        for part, protected in (("hidden", True), ("solution", False)):
+            for path in (folder / part).rglob("*"):
+                if path.is_file():
+                    rel = path.relative_to(folder / part).as_posix()
+                    assert is_test_path(rel, task.test_files) is protected, f"{task.id}: {rel}"
 
 
 def test_selection_by_ids_and_tier() -> None:
