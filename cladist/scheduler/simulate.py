@@ -69,14 +69,15 @@ def format_table(results: Sequence[SimResult]) -> str:
     """A plain-text table of :func:`summarise` (mean ± sd), plus how often the target
     was reached."""
     table = summarise(results)
-    head = f"{'policy':<34}" + "".join(f"{c:>20}" for c in COLUMNS) + f"{'reached':>9}"
+    width = max([len("policy"), *(len(name) for name in table)]) + 2
+    head = f"{'policy':<{width}}" + "".join(f"{c:>20}" for c in COLUMNS) + f"{'reached':>9}"
     lines = [head, "-" * len(head)]
     for name, cols in table.items():
         runs = [r for r in results if r.policy == name]
         hit = sum(not math.isnan(r.budget_to_target) for r in runs)
         cells = "".join(f"{m:>11.3f} ± {s:<6.3f}" if c != "agents" and c != "budget_to_target"
                         else f"{m:>11.0f} ± {s:<6.0f}" for c, (m, s) in cols.items())
-        lines.append(f"{name:<34}{cells}{hit:>5}/{len(runs)}")
+        lines.append(f"{name:<{width}}{cells}{hit:>5}/{len(runs)}")
     return "\n".join(lines)
 
 
