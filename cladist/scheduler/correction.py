@@ -30,11 +30,10 @@ def adjusted_counts(state: TreeState) -> tuple[np.ndarray, np.ndarray, np.ndarra
     n_f = state.col("n_f").astype(float)
     big_s = state.col("N_s").astype(float)
     big_f = state.col("N_f").astype(float)
-    if not state.log_agent or n == 0:
+    agent, task, passed = state.result_log()
+    if agent.size == 0 or n == 0:
         return n_s, n_f, big_s, big_f
-    agent = np.asarray(state.log_agent)
-    task = np.asarray(state.log_task)
-    y = np.asarray(state.log_pass, float)
+    y = passed.astype(float)
     p_bar = float(y.mean())
     others_pass = state.task_pass[task] - y
     others_total = state.task_total[task] - 1
@@ -48,11 +47,10 @@ def adjusted_counts(state: TreeState) -> tuple[np.ndarray, np.ndarray, np.ndarra
 
 
 def _pool(state: TreeState, values: np.ndarray) -> np.ndarray:
-    """Sum ``values`` over each agent's clade: one pass per depth level, deepest first."""
-    parent, depth = state.col("parent"), state.col("depth")
-    pooled = values.astype(float).copy()
-    order = np.argsort(depth, kind="stable")
-    levels = np.split(order, np.flatnonzero(np.diff(depth[order])) + 1)
-    for level in reversed(levels[1:]):
-        np.add.at(pooled, parent[level], pooled[level])
-    return pooled
+    """Sum ``values`` over each agent's clade: children have larger indices than their
+    parent, so one backward pass adds each agent's total to its parent (O(n))."""
+    pooled = values.astype(float).tolist()
+    parent = state.col("parent").tolist()
+    for i in range(state.n - 1, 0, -1):
+        pooled[parent[i]] += pooled[i]
+    return np.asarray(pooled)

@@ -61,9 +61,8 @@ class TreeState:
         self.live_agents = 0      # agents not invalid
         self.task_pass = np.zeros(len(self.task_ids), np.int64)
         self.task_total = np.zeros(len(self.task_ids), np.int64)
-        self.log_agent: list[int] = []  # per counted result on a known task: agent index,
-        self.log_task: list[int] = []   # task index and outcome (1 pass, 0 fail)
-        self.log_pass: list[int] = []
+        self._log = np.zeros((256, 3), np.int64)  # per counted result on a known task:
+        self._logged = 0                          # agent index, task index, 1 pass / 0 fail
 
     # -- read access -----------------------------------------------------------------
     def col(self, name: str) -> np.ndarray:
@@ -111,6 +110,12 @@ class TreeState:
     def in_flight_tasks(self, agent_id: int) -> frozenset[str]:
         """Tasks being evaluated on the agent right now."""
         return frozenset(self.task_ids[k] for k in self._flight.get(self.idx(agent_id), ()))
+
+    def result_log(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(agent index, task index, passed 0/1) of every counted result on a known task,
+        in arrival order (read-only)."""
+        log = _read_only(self._log[: self._logged])
+        return log[:, 0], log[:, 1], log[:, 2]
 
     def busy_task_indices(self, agent_id: int) -> tuple[set[int], set[int]]:
         """(evaluated, in-flight) task indices of the agent; do not modify them."""
@@ -268,9 +273,10 @@ class TreeState:
                 self._a["occupied"][i] += 1
             self.task_pass[k] += passed
             self.task_total[k] += 1
-            self.log_agent.append(i)
-            self.log_task.append(k)
-            self.log_pass.append(int(passed))
+            if self._logged == len(self._log):
+                self._log = np.concatenate([self._log, np.zeros_like(self._log)])
+            self._log[self._logged] = (i, k, int(passed))
+            self._logged += 1
         return True
 
     def _fail_expansion(self, i: int) -> None:
