@@ -82,6 +82,7 @@ class Landscape:
         self.valid: list[bool] = []
         self.tries: list[int] = []
         self._quality = np.zeros(1024)
+        self._potential = np.zeros(1024)
         self._add(config.root_ability, config.root_metaproductivity, self.seed_key, True)
 
     def _add(self, ability: float, meta: float, key: int, valid: bool) -> int:
@@ -93,7 +94,9 @@ class Landscape:
         i = len(self.ability) - 1
         if i == self._quality.size:
             self._quality = np.resize(self._quality, 2 * i)
+            self._potential = np.resize(self._potential, 2 * i)
         self._quality[i] = np.mean(1.0 / (1.0 + np.exp(self.difficulty - ability)))
+        self._potential[i] = ability + meta + self.config.step_bias
         return i
 
     @property
@@ -138,9 +141,7 @@ class Landscape:
     def potential(self, ids: np.ndarray | list[int]) -> np.ndarray:
         """Expected ability of the given agents' next children: θ + m + step_bias (what an
         oracle expands on)."""
-        idx = np.asarray(ids, dtype=np.int64)
-        return (np.asarray(self.ability)[idx] + np.asarray(self.meta)[idx]
-                + self.config.step_bias)
+        return self._potential[np.asarray(ids, dtype=np.int64)]
 
     def qualities(self) -> np.ndarray:
         """True quality of every agent created, by id."""
