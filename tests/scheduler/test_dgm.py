@@ -7,7 +7,7 @@ import pytest
 from scheduler_helpers import grow, score
 
 from cladist.config import SchedulerConfig
-from cladist.scheduler.contracts import Budget, Evaluate, Expand, Wait
+from cladist.scheduler.contracts import Budget, Evaluate, Expand, Policy, Wait
 from cladist.scheduler.dgm import DGMPolicy, GreedyPolicy, UniformPolicy, dgm_weights
 from cladist.scheduler.policies import make_policy
 from cladist.scheduler.staging import boundaries
@@ -150,5 +150,6 @@ def test_make_policy_from_config() -> None:
     from cladist.config import load_config
 
     cfg = load_config(["scheduler.policy=dgm", "run.random_seed=3"])
-    assert make_policy(cfg).name == "dgm"
+    policy = make_policy(cfg)
+    assert policy.name == "dgm" and isinstance(policy, Policy)
     assert make_policy(load_config()).name == "hgm"
