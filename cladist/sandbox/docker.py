@@ -18,16 +18,15 @@ from __future__ import annotations
 
 import re
 import socket
-import struct
-import threading
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cladist.sandbox.common import BaseSandbox, OutputCollector, new_exec_id
 from cladist.sandbox.contract import NAME_PREFIX, ExecResult, SandboxSpec, SandboxUnavailable
+from cladist.sandbox.docker_io import dir_tar, host_oom_count, parse_oom, pump, start_writer
 
 if TYPE_CHECKING:
     import docker
@@ -101,7 +100,7 @@ class DockerSandbox(BaseSandbox):
                 security_opt=["no-new-privileges"], environment=dict(spec.env),
                 mounts=mounts, user="root", detach=True)
             uid, gid, self._user = self._resolve_user()
-            self._container.put_archive("/", _dir_tar(spec.workdir, uid, gid))
+            self._container.put_archive("/", dir_tar(spec.workdir, uid, gid))
             self._container.start()
         except docker.errors.ImageNotFound:
             raise SandboxUnavailable(
@@ -155,10 +154,10 @@ class DockerSandbox(BaseSandbox):
         sock: socket.socket = getattr(raw, "_sock", raw)
         out = OutputCollector(cap)
         deadline = started + timeout + limits.kill_grace_s + 5.0
-        writer = _start_writer(sock, input)
+        writer = start_writer(sock, input)
         ending = "eof"
         try:
-            ending = _pump(sock, out, deadline, lambda: self._finished(exec_id))
+            ending = pump(sock, out, deadline, lambda: self._finished(exec_id))
         finally:
             sock.close()
             raw.close()
@@ -208,14 +207,14 @@ class DockerSandbox(BaseSandbox):
         Reads the host's cgroup files; ``probe_inside`` allows an extra exec reading the
         container's own cgroup view when the host's is not visible.
         """
-        count = _host_oom_count(self._container.id)
+        count = host_oom_count(self._container.id)
         if count is None and not probe_inside:
             return False
         if count is None:
             probe = self._container.exec_run(
                 ["sh", "-c", "cat /sys/fs/cgroup/memory.events /sys/fs/cgroup/memory/"
                  "memory.oom_control 2>/dev/null"], user=self._user)
-            count = _parse_oom(probe.output.decode("utf-8", "replace"))
+            count = parse_oom(probe.output.decode("utf-8", "replace"))
         seen, self._oom_seen = self._oom_seen, max(count, self._oom_seen)
         return count > seen
 
@@ -244,84 +243,3 @@ def _engine_errors() -> tuple[type[Exception], ...]:
     import requests
 
     return (docker.errors.DockerException, requests.exceptions.RequestException)
-
-
-def _dir_tar(path: str, uid: int, gid: int) -> bytes:
-    """A tar holding the empty directory ``path`` owned by uid:gid (mode 755)."""
-    import io
-    import tarfile
-
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w") as tar:
-        info = tarfile.TarInfo(path.strip("/"))
-        info.type, info.mode, info.uid, info.gid = tarfile.DIRTYPE, 0o755, uid, gid
-        tar.addfile(info)
-    return buf.getvalue()
-
-
-def _start_writer(sock: socket.socket, data: bytes | None) -> threading.Thread | None:
-    """Send ``data`` to the command's stdin in a thread, then half-close the socket."""
-    if data is None:
-        return None
-
-    def write() -> None:
-        try:
-            sock.sendall(data)
-            sock.shutdown(socket.SHUT_WR)
-        except OSError:
-            pass  # the command exited or was killed before reading everything
-
-    thread = threading.Thread(target=write, daemon=True, name="cladist-stdin")
-    thread.start()
-    return thread
-
-
-def _pump(sock: socket.socket, out: OutputCollector, deadline: float,
-          finished: Callable[[], bool]) -> str:
-    """Read multiplexed frames into ``out`` until EOF, the cap or the deadline.
-
-    When the stream is idle for a moment and ``finished()`` says the command exited, stop
-    too: a background process it left may hold stdout open. Returns why it stopped:
-    "eof", "cap", "deadline" or "exited".
-    """
-    buf = bytearray()
-    while True:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            return "deadline"
-        sock.settimeout(min(remaining, 0.25))
-        try:
-            chunk = sock.recv(1 << 16)
-        except TimeoutError:
-            if finished():
-                return "exited"
-            continue
-        except OSError:
-            return "eof"
-        if not chunk:
-            return "eof"
-        buf += chunk
-        while len(buf) >= 8:
-            stream, size = buf[0], struct.unpack(">I", buf[4:8])[0]
-            if len(buf) < 8 + size:
-                break
-            if out.add(stream, bytes(buf[8:8 + size])):
-                return "cap"
-            del buf[:8 + size]
-
-
-def _host_oom_count(container_id: str) -> int | None:
-    """OOM kills of a container read from the host's cgroup files, None if not visible."""
-    for path in (f"/sys/fs/cgroup/memory/docker/{container_id}/memory.oom_control",
-                 f"/sys/fs/cgroup/system.slice/docker-{container_id}.scope/memory.events",
-                 f"/sys/fs/cgroup/docker/{container_id}/memory.events"):
-        try:
-            return _parse_oom(Path(path).read_text())
-        except OSError:
-            continue
-    return None
-
-
-def _parse_oom(text: str) -> int:
-    match = re.search(r"^oom_kill (\d+)", text, re.M)
-    return int(match.group(1)) if match else 0
