@@ -143,6 +143,66 @@ def export(run: RunArg, out: Annotated[Path, typer.Option(help="Where to write."
     _console().print(f"exported node {node_id} of {opened.id} as {fmt} to {written}")
 
 
+@app.command("run")
+def run_cmd(config: ConfigOpt = None, preset: PresetOpt = None,
+            resume: Annotated[str | None, typer.Option(
+                help="Resume this run (id or path) instead of starting one.")] = None,
+            executor: Annotated[str, typer.Option(help="local or ray.")] = "local",
+            ray_address: Annotated[str | None, typer.Option(
+                help="Ray cluster to join (default: start a local one).")] = None,
+            runs_dir: RunsDirOpt = Path("runs")) -> None:
+    """Start an evolution run (or resume one): expand and evaluate agents until a budget
+    is spent. Ctrl-C stops after in-flight work; a second Ctrl-C stops at once."""
+    import signal
+
+    from cladist.archive.run import Run, resolve_run
+    from cladist.config import load_config
+    from cladist.evolve.session import evolve
+
+    console = _console()
+    if resume is not None:
+        path = resolve_run(resume, runs_dir)
+        cfg = load_config([str(path / "config.yaml"), *(config or [])], preset=preset)
+        opened = Run.open(path)
+        (path / "config.yaml").write_text(cfg.to_yaml())
+        opened.config = cfg
+        console.print(f"resuming run [bold]{opened.id}[/]", soft_wrap=True)
+    else:
+        cfg = load_config(config or [], preset=preset)
+        opened = Run.create(cfg)
+        console.print(f"started run [bold]{opened.id}[/] ({opened.path})", soft_wrap=True)
+
+    def hook(loop) -> None:  # noqa: ANN001
+        def on_sigint(signum, frame) -> None:  # noqa: ANN001
+            if loop.stop_requested.is_set():
+                raise KeyboardInterrupt
+            loop.stop_requested.set()
+            console.print("[yellow]stopping after in-flight work (Ctrl-C again: at once)[/]")
+        signal.signal(signal.SIGINT, on_sigint)
+
+    def show(kind: str, data: dict) -> None:
+        if kind == "task_result":
+            extra = f" ({data['reason']})" if data.get("reason") else ""
+            console.print(f"node {data['node']} · {data['task']}: [bold]{data['verdict']}[/]"
+                          f"{extra}")
+        elif kind == "expansion_finished":
+            child = f" → node {data['child']}" if data["child"] is not None else ""
+            why = f" ({data['reason']})" if data.get("reason") else ""
+            console.print(f"expansion of node {data['parent']}: [bold]{data['outcome']}[/]"
+                          f"{child}{why}")
+
+    try:
+        reason = evolve(opened, cfg, executor=executor, ray_address=ray_address,
+                        on_event=show, stop_hook=hook)
+    except KeyboardInterrupt:
+        console.print(f"stopped at once; resume with: cladist run --resume {opened.id}")
+        opened.close()
+        os._exit(130)
+    console.print(f"run {opened.id} stopped: {reason}", soft_wrap=True)
+    console.print(f"see it with: cladist tree {opened.id}", soft_wrap=True)
+    opened.close()
+
+
 @app.command("eval")
 def eval_cmd(agent: Annotated[str, typer.Option(help="Agent folder, or a bundled agent name.")],
              suite: Annotated[str | None, typer.Option(help="bundled, polyglot, swebench.")]

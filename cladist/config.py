@@ -132,6 +132,9 @@ class SchedulerConfig(_Section):
         False, description="Correct the bias of easy tasks finishing first.")
     expand_all_fail: bool = Field(
         False, description="Let agents whose every evaluation failed be expanded.")
+    count_invalid_in_tree: bool = Field(
+        True, description="HGM: |T| in the expand-or-evaluate rule counts invalid children "
+        "too, so failed self-modifications cannot make the run expand forever.")
     dgm_stages: list[int] = Field([10, 50], description="DGM: tasks per evaluation stage.")
     dgm_stage_threshold: float = Field(0.4, ge=0, le=1, description="DGM: pass rate to go on.")
 

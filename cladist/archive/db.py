@@ -10,6 +10,9 @@ from sqlalchemy.exc import DatabaseError
 
 from cladist.errors import ArchiveError
 
+WRITE_OPTION = "cladist_write"
+"""Execution option marking a connection whose transactions write (BEGIN IMMEDIATE)."""
+
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
@@ -18,11 +21,19 @@ def _engine(path: Path, synchronous: str) -> Engine:
 
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None  # transactions are begun by the hook below
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute(f"PRAGMA synchronous={synchronous}")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Any) -> None:
+        # Writers take the write lock up front (BEGIN IMMEDIATE), so two writers never
+        # both read "the next id" before either inserts; readers stay deferred.
+        write = conn.get_execution_options().get(WRITE_OPTION)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
     return engine
 

@@ -11,15 +11,16 @@ from __future__ import annotations
 import json
 import time
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, insert, select, text, update
+from sqlalchemy import Connection, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from cladist.archive import schema as t
-from cladist.archive.db import connect_and_migrate
+from cladist.archive.db import WRITE_OPTION, connect_and_migrate
 from cladist.archive.records import (
     ExpansionRecord,
     NewLlmCall,
@@ -49,10 +50,18 @@ class ArchiveStore:
         """Release the database connections."""
         self.engine.dispose()
 
+    @contextmanager
+    def _write(self) -> Iterator[Connection]:
+        """A write transaction holding SQLite's write lock from its start."""
+        with self.engine.connect() as conn:
+            conn = conn.execution_options(**{WRITE_OPTION: True})
+            with conn.begin():
+                yield conn
+
     # -- run -------------------------------------------------------------------------
     def init_run(self, run_id: str, name: str, config_yaml: str, version: str) -> None:
         """Write the run's row (once, at creation)."""
-        with self.engine.begin() as c:
+        with self._write() as c:
             c.execute(insert(t.run).values(id=run_id, name=name, created_at=time.time(),
                                            status="created", config_yaml=config_yaml,
                                            cladist_version=version))
@@ -69,7 +78,7 @@ class ArchiveStore:
 
     def set_run_status(self, status: str, stop_reason: str | None = None) -> None:
         """Record the run's status (running, stopped, finished, crashed) and why it stopped."""
-        with self.engine.begin() as c:
+        with self._write() as c:
             c.execute(update(t.run).values(status=status, stop_reason=stop_reason))
 
     # -- nodes -----------------------------------------------------------------------
@@ -86,7 +95,7 @@ class ArchiveStore:
                                               str | None]]) -> list[int]:
         """Create many nodes in one transaction; a spec may name a parent created earlier
         in the same batch. Returns the new ids in order."""
-        with self.engine.begin() as c:
+        with self._write() as c:
             return self._insert_nodes(c, specs)
 
     def _insert_nodes(self, c: Any, specs: Sequence[tuple[int | None, str, NodeStatus,
@@ -125,7 +134,7 @@ class ArchiveStore:
         values: dict[str, Any] = {"status": str(status)}
         if reason is not None:
             values["reason"] = reason
-        with self.engine.begin() as c:
+        with self._write() as c:
             if c.execute(update(t.node).where(t.node.c.id == node_id).values(**values)
                          ).rowcount == 0:
                 raise NotFoundError(f"node {node_id}: no such node")
@@ -164,7 +173,7 @@ class ArchiveStore:
         results = list(results)
         now = time.time()
         ids: list[int | None] = [None] * len(results)
-        with self.engine.begin() as c:
+        with self._write() as c:
             known = self._scored_keys(c, {r.node_id for r in results})
             fresh: list[dict[str, Any]] = []
             # (position in results, -1 - position in fresh): negative ids mark rows of
@@ -251,7 +260,7 @@ class ArchiveStore:
     # -- expansions, llm calls, events -------------------------------------------------
     def start_expansion(self, parent_id: int, target: str | None = None) -> int:
         """Open an expansion attempt on ``parent_id``; returns its id."""
-        with self.engine.begin() as c:
+        with self._write() as c:
             return _insert_id(c, insert(t.expansion).values(
                 parent_id=parent_id, started_at=time.time(), target=target,
                 outcome="running"))
@@ -268,7 +277,7 @@ class ArchiveStore:
         expansion's parent in the same transaction, so a crash never leaves a child without
         its expansion; returns the child's id (or ``child_id``).
         """
-        with self.engine.begin() as c:
+        with self._write() as c:
             if new_child is not None:
                 parent = c.execute(select(t.expansion.c.parent_id).where(
                     t.expansion.c.id == expansion_id)).scalar()
@@ -293,13 +302,13 @@ class ArchiveStore:
 
     def record_llm_call(self, call: NewLlmCall) -> int:
         """Record one metered LLM exchange; returns its id."""
-        with self.engine.begin() as c:
+        with self._write() as c:
             return _insert_id(c, insert(t.llm_call).values(
                 created_at=time.time(), **call.__dict__))
 
     def add_event(self, kind: str, node_id: int | None = None, **data: Any) -> int:
         """Append an event row (the run also appends it to events.jsonl)."""
-        with self.engine.begin() as c:
+        with self._write() as c:
             return _insert_id(c, insert(t.event).values(
                 ts=time.time(), kind=kind, node_id=node_id,
                 data=json.dumps(data, default=str)))

@@ -58,7 +58,10 @@ class HGMPolicy:
         tau = temperature(budget)
         counts = adjusted_counts(state) if self.config.correct_async_bias else None
         n_evals = state.evaluations + state.in_flight_total
-        if should_expand(n_evals, state.tree_size, self.config.alpha):
+        tree = state.tree_size
+        if self.config.count_invalid_in_tree:
+            tree += state.n - state.live_agents  # invalid children are agents made too
+        if should_expand(n_evals, tree, self.config.alpha):
             decision = self._expand(state, tau, counts, fallback=False)
             decision = decision or self._evaluate(state, valid, tau, counts)
         else:

@@ -105,3 +105,28 @@ def test_reopen_sees_everything(run: Run) -> None:
         assert again.store.node(0).n_fail == 1
         assert again.store.integrity_check() == "ok"
         assert again.store.run_record().id == run.id
+
+
+def test_concurrent_writers_never_collide(run: Run) -> None:
+    """Workers add children and record results at once: ids stay unique, counts exact."""
+    import threading
+
+    sha = run.node_commit(0)
+    errors: list[BaseException] = []
+
+    def worker(k: int) -> None:
+        try:
+            for i in range(15):
+                child = run.store.add_node(0, sha, status=NodeStatus.VALID)
+                run.store.record_result(NewResult(child, f"w{k}-t{i}", Verdict.PASS))
+        except BaseException as err:  # noqa: BLE001 - reported below
+            errors.append(err)
+
+    threads = [threading.Thread(target=worker, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert len(run.store.nodes()) == 61
+    assert run.store.node(0).clade_pass == 60

@@ -1,0 +1,191 @@
+"""The evolution loop: N asynchronous workers, no generation barrier.
+
+The driver asks the policy for the next piece of work whenever a worker is free, hands it to
+the executor, and folds each finished piece back into the tree state and the archive. It
+stops at the first budget spent, when nothing is left to do, or when asked to (Ctrl-C):
+in-flight work is then finished or abandoned as configured, and the reason is recorded.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, wait
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from cladist.archive.records import Verdict
+from cladist.archive.run import Run
+from cladist.evaluator.contracts import Task, TaskResult
+from cladist.evaluator.evaluate import EvalContext
+from cladist.evaluator.record import record_results
+from cladist.evolve.budget import BudgetTracker, Usage
+from cladist.evolve.executors import Executor
+from cladist.evolve.expand import ExpansionResult
+from cladist.evolve.work import evaluate_work, expand_work
+from cladist.scheduler.contracts import Budget, Evaluate, Expand, Policy, Wait
+from cladist.scheduler.state import TreeState
+
+INFRA_STREAK_LIMIT = 10
+
+
+@dataclass(frozen=True)
+class Job:
+    """A piece of work in flight: an expansion of ``node`` or an evaluation of ``node`` on
+    ``task``."""
+
+    kind: str
+    node: int
+    task: str | None = None
+
+
+class Evolution:
+    """One session of an evolution run (a fresh run or a resumed one).
+
+    Raises nothing for what agents or sandboxes do; a bug in the loop itself propagates
+    after the run's status is recorded by the caller.
+    """
+
+    def __init__(self, run: Run, ctx: EvalContext, tasks: list[Task], policy: Policy,
+                 state: TreeState, executor: Executor, budget: BudgetTracker,
+                 on_event: Callable[[str, dict[str, Any]], None] | None = None):
+        self.run, self.ctx, self.policy, self.state = run, ctx, policy, state
+        self.tasks = {t.id: t for t in tasks}
+        self.executor, self.budget = executor, budget
+        self.on_event = on_event or (lambda kind, data: None)
+        self.inflight: dict[Future[Any], Job] = {}
+        self.stop_requested = threading.Event()
+        self.expansions_done = len([e for e in run.store.expansions()
+                                    if e.outcome not in ("abandoned", "running")])
+        self.infra_streak = 0
+        self.stop_reason: str | None = None
+        self._seeds = np.random.SeedSequence([ctx.config.run.random_seed,
+                                              state.n, self.expansions_done])
+
+    # -- what the budget sees ------------------------------------------------------------
+    def usage(self) -> Usage:
+        """Finished plus in-flight work, dollars and seconds."""
+        expanding = sum(1 for j in self.inflight.values() if j.kind == "expand")
+        spent = self.ctx.gateway.ledger.spent("run", self.run.id)[1]
+        return Usage(self.state.evaluations + self.state.in_flight_total,
+                     self.expansions_done + expanding, spent, self.budget.seconds())
+
+    def run_loop(self) -> str:
+        """Work until a stop; returns the stop reason (also recorded in the archive)."""
+        workers = self.ctx.config.budget.workers
+        while self.stop_reason is None:
+            if self.stop_requested.is_set():
+                self.stop_reason = "stopped by the user"
+                break
+            while len(self.inflight) < workers and self.stop_reason is None:
+                if not self._dispatch_one():
+                    break
+            if self.stop_reason is not None:
+                break
+            if not self.inflight:
+                self.stop_reason = "nothing left to do: no task to evaluate, no agent to expand"
+                break
+            self._collect(timeout=0.5)
+        if self.ctx.config.budget.on_stop == "finish":
+            while self.inflight:
+                self._collect(timeout=0.5)
+        return self.stop_reason
+
+    def _dispatch_one(self) -> bool:
+        usage = self.usage()
+        spent = self.budget.spent(usage)
+        if spent is not None:
+            self.stop_reason = f"budget spent: {spent}"
+            return False
+        decision = self.policy.decide(self.state, Budget(1.0, min(
+            self.budget.fraction(usage), 0.999)))
+        if isinstance(decision, Wait):
+            return False
+        if isinstance(decision, Expand):
+            if not self.budget.can_expand(usage):
+                self.stop_reason = "budget spent: expansions"
+                return False
+            self.state.start_expansion(decision.parent_id)
+            rng = np.random.default_rng(self._seeds.spawn(1)[0])
+            future = self.executor.submit(expand_work, self.run, decision.parent_id, self.ctx,
+                                          self.tasks, rng)
+            self.inflight[future] = Job("expand", decision.parent_id)
+            self.on_event("expansion_started", {"parent": decision.parent_id})
+            return True
+        assert isinstance(decision, Evaluate)
+        task_ids = list(decision.task_ids)
+        if not self.budget.can_evaluate(usage, len(task_ids)):
+            task_ids = task_ids[:max(0, int((self.budget.config.task_evaluations or 0)
+                                            - usage.evaluations))]
+            if not task_ids:
+                self.stop_reason = "budget spent: task_evaluations"
+                return False
+        self.state.start_evaluation(decision.agent_id, task_ids)
+        agent_dir = self._agent_dir(decision.agent_id)
+        for task_id in task_ids:
+            future = self.executor.submit(evaluate_work, self.ctx, agent_dir,
+                                          decision.agent_id, self.tasks[task_id])
+            self.inflight[future] = Job("evaluate", decision.agent_id, task_id)
+        self.on_event("evaluation_started", {"node": decision.agent_id, "tasks": task_ids})
+        return True
+
+    def _collect(self, timeout: float) -> None:
+        done, _ = wait(list(self.inflight), timeout=timeout, return_when=FIRST_COMPLETED)
+        for future in done:
+            job = self.inflight.pop(future)
+            if job.kind == "expand":
+                self._expansion_done(job, future.result())
+            else:
+                self._evaluation_done(job, future.result())
+
+    def _expansion_done(self, job: Job, result: ExpansionResult) -> None:
+        child_status = None
+        if result.child_id is not None:
+            child_status = self.run.store.node(result.child_id).status
+        self.state.finish_expansion(job.node, result.outcome, result.child_id, child_status)
+        if result.outcome != "abandoned":
+            self.expansions_done += 1
+        self.infra_streak = self.infra_streak + 1 if result.outcome == "error" else 0
+        if self.infra_streak >= INFRA_STREAK_LIMIT:
+            self.stop_reason = (f"infrastructure failing: {INFRA_STREAK_LIMIT} pieces of work in "
+                                f"a row failed (last: expansion: {result.reason})")
+        self.on_event("expansion_finished", {"parent": job.node, "child": result.child_id,
+                                             "outcome": result.outcome,
+                                             "reason": result.reason})
+
+    def _evaluation_done(self, job: Job, results: list[TaskResult]) -> None:
+        assert job.task is not None
+        record_results(self.run, job.node, results)
+        scored = [r for r in results if r.verdict != Verdict.INFRA_ERROR]
+        first = next((r for r in scored if r.attempt == 1), None)
+        self.state.finish_evaluation(job.node, job.task,
+                                     first.verdict if first else Verdict.INFRA_ERROR)
+        for later in (r for r in scored if r.attempt > 1):
+            self.state.finish_evaluation(job.node, job.task, later.verdict, later.attempt)
+        self.infra_streak = 0 if scored else self.infra_streak + 1
+        if self.infra_streak >= INFRA_STREAK_LIMIT:
+            self.stop_reason = (f"infrastructure failing: {INFRA_STREAK_LIMIT} pieces of work in "
+                                f"a row failed (last: {results[-1].infra_reason})")
+        self.on_event("task_result", {"node": job.node, "task": job.task,
+                                      "verdict": str(results[-1].verdict),
+                                      "reason": results[-1].infra_reason})
+
+    _dirs: dict[int, Path]
+
+    def _agent_dir(self, node_id: int) -> Path:
+        """The node's codebase materialized once per session (read-only mount source)."""
+        if not hasattr(self, "_dirs"):
+            self._dirs = {}
+        if node_id not in self._dirs:
+            folder = self.run.path / "tmp" / "agents" / str(node_id)
+            if folder.exists():
+                import shutil
+
+                shutil.rmtree(folder)
+            self.run.agents.materialize(self.run.node_commit(node_id), folder)
+            folder.chmod(0o755)
+            self._dirs[node_id] = folder
+        return self._dirs[node_id]

@@ -1,0 +1,116 @@
+"""Starting and resuming evolution runs: ``cladist run``.
+
+A session opens the run, repairs what a crash may have left (expansions still marked
+running, missing node refs, orphan sandboxes), rebuilds the tree state from the archive,
+and drives :class:`~cladist.evolve.loop.Evolution` until it stops. Every session ends with
+the run's status and stop reason recorded, whatever happened, so any run can be resumed.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import select, update
+
+from cladist.archive import schema as t
+from cladist.archive.lineage import best_belief
+from cladist.archive.run import Run
+from cladist.config import Config
+
+EventHook = Callable[[str, dict[str, Any]], None]
+
+
+def repair(run: Run) -> dict[str, int]:
+    """Make a crashed run consistent before resuming; returns what was repaired."""
+    fixed = {"expansions": 0, "refs": 0, "sandboxes": 0}
+    with run.store.engine.begin() as conn:
+        fixed["expansions"] = conn.execute(
+            update(t.expansion).where(t.expansion.c.outcome == "running").values(
+                outcome="abandoned", reason="interrupted (run stopped mid-expansion)",
+                finished_at=time.time())).rowcount
+        conn.execute(update(t.node).where(t.node.c.status == "evaluating").values(
+            status="valid"))
+    for node in run.store.nodes():
+        try:
+            run.agents.resolve(f"refs/nodes/{node.id}")
+        except Exception:
+            run.agents.set_node_ref(node.id, node.commit_sha)
+            fixed["refs"] += 1
+    try:
+        from cladist.sandbox.cleanup import cleanup
+
+        fixed["sandboxes"] = len(cleanup(run.id))
+    except Exception:  # no engine here: nothing of ours can be running in it either
+        pass
+    shutil.rmtree(run.path / "tmp", ignore_errors=True)
+    return fixed
+
+
+def elapsed_before(run: Run) -> float:
+    """Wall-clock seconds used by the run's earlier sessions."""
+    with run.store.engine.connect() as conn:
+        rows = conn.execute(select(t.event.c.data).where(t.event.c.kind == "session_stopped"))
+        return sum(float(json.loads(r[0]).get("elapsed_s", 0)) for r in rows)
+
+
+def evolve(run: Run, config: Config, *, executor: str = "local",
+           ray_address: str | None = None, on_event: EventHook | None = None,
+           stop_hook: Callable[[Any], None] | None = None) -> str:
+    """Run one session of evolution on ``run``; returns the stop reason.
+
+    ``stop_hook(evolution)`` is called once the loop exists, so a caller (the CLI's
+    Ctrl-C handler) can request a graceful stop. Raises what building the suite, the
+    provider or the sandbox backend raises, before any work starts.
+    """
+    from cladist.evaluator.evaluate import make_context
+    from cladist.evaluator.selection import select_tasks
+    from cladist.evolve.budget import BudgetTracker
+    from cladist.evolve.executors import make_executor
+    from cladist.evolve.loop import Evolution
+    from cladist.llm.factory import make_gateway
+    from cladist.scheduler.policies import make_policy
+    from cladist.scheduler.state import TreeState
+
+    tasks = select_tasks(config.evaluator)
+    repaired = repair(run)
+    if any(repaired.values()):
+        run.event("repaired", **repaired)
+    state = TreeState.from_store(run.store, [task.id for task in tasks])
+    gateway = make_gateway(config, run=run)
+    pool = None
+    started = time.monotonic()
+    reason = "crashed"
+    status = "crashed"
+    try:
+        ctx = make_context(config, gateway, run.id)
+        pool = make_executor(executor, config.budget.workers, ray_address)
+        loop = Evolution(run, ctx, tasks, make_policy(config), state, pool,
+                         BudgetTracker(config.budget, elapsed_before(run)), on_event)
+        if stop_hook is not None:
+            stop_hook(loop)
+        run.store.set_run_status("running")
+        run.event("session_started", executor=executor, tasks=len(tasks),
+                  policy=config.scheduler.policy)
+        reason = loop.run_loop()
+        status = "stopped" if loop.stop_requested.is_set() else "finished"
+        return reason
+    except KeyboardInterrupt:
+        reason, status = "stopped by the user (at once)", "stopped"
+        raise
+    except BaseException as err:
+        reason = f"crashed: {type(err).__name__}: {err}"[:500]
+        raise
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=not reason.endswith("(at once)"))
+        gateway.close()
+        if gateway.provider is not None:
+            gateway.provider.close()
+        best = best_belief(run.store, config.archive.best_belief_epsilon)
+        run.store.set_run_status(status, reason)
+        run.event("session_stopped", reason=reason, status=status, best_belief=best,
+                  elapsed_s=round(time.monotonic() - started, 3))

@@ -1,0 +1,65 @@
+"""A whole evolution run in Docker with a fake model: the self-edit really changes the
+agent's code, the child is validated and evaluated, and it beats its parent."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from fake_model import MARKER, respond
+
+from cladist.archive.lineage import best_belief, check_clade_counts
+from cladist.archive.records import NodeStatus
+from cladist.archive.run import Run, resolve_run
+from cladist.llm.testing import ScriptedLLMServer
+
+pytestmark = pytest.mark.docker
+
+TASKS = ["py-easy-is-even", "py-easy-greeting", "py-easy-largest"]
+
+
+def run_cli(cwd: Path, server: ScriptedLLMServer, *args: str) -> subprocess.CompletedProcess:
+    common = ["-c", "llm.provider=openai", "-c", "llm.model=gpt-4o-mini",
+              "-c", f"llm.base_url={server.openai_base_url}", "-c", "llm.api_key_env=FAKE_KEY",
+              "-c", f"evaluator.tasks=[{', '.join(TASKS)}]", "-c", "evaluator.tier=all",
+              "-c", "evaluator.agent_timeout_s=120", "-c", "evolve.self_edit_timeout_s=120",
+              "-c", "scheduler.root_expansions=1", "-c", "budget.workers=2"]
+    return subprocess.run([sys.executable, "-m", "cladist", *args, *common], cwd=cwd,
+                          capture_output=True, text=True, timeout=900,
+                          env={**os.environ, "FAKE_KEY": "sk-fake", "COLUMNS": "200"})
+
+
+def test_child_improves_on_its_parent_end_to_end(tmp_path: Path, docker_client,  # noqa: ANN001
+                                                 base_image) -> None:  # noqa: ANN001
+    with ScriptedLLMServer(default=respond, api_key="sk-fake") as server:
+        done = run_cli(tmp_path, server, "run", "-c", "run.name=e2e",
+                       "-c", "budget.task_evaluations=6", "-c", "budget.expansions=4")
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert "stopped: budget spent: task_evaluations" in done.stdout
+    path = resolve_run("e2e", tmp_path / "runs")
+    with Run.open(path) as run:
+        nodes = run.store.nodes()
+        root, children = nodes[0], [n for n in nodes if n.parent_id is not None]
+        valid = [n for n in children if n.status is NodeStatus.VALID]
+        assert valid, [(n.id, n.status, n.reason) for n in children]
+        child_code = run.agents.diff(root.commit_sha, valid[0].commit_sha)
+        assert MARKER in child_code and "agent/prompts.py" in child_code
+        assert root.n_pass == 0 and root.n_fail >= 1
+        scored = [n for n in valid if n.evaluations]
+        assert scored and all(n.score == 1.0 for n in scored)
+        assert best_belief(run.store) in {n.id for n in scored}
+        assert check_clade_counts(run.store) == []
+        totals = run.store.totals()
+        assert totals["evaluations"] == 6 and totals["infra_errors"] == 0
+        record = run.store.run_record()
+        assert record.status == "finished" and "task_evaluations" in (record.stop_reason or "")
+    tree = subprocess.run([sys.executable, "-m", "cladist", "tree", str(path)], cwd=tmp_path,
+                          capture_output=True, text=True, check=True).stdout
+    assert "★ best" in tree
+    out = tmp_path / "best"
+    subprocess.run([sys.executable, "-m", "cladist", "export", str(path), "--out", str(out)],
+                   cwd=tmp_path, check=True, capture_output=True)
+    assert MARKER in (out / "agent" / "prompts.py").read_text()
