@@ -69,7 +69,7 @@ def main() -> None:
     parser.add_argument("--first-seed", type=int, default=0)
     parser.add_argument("--policies", nargs="+", help="specs to run (default: all and "
                         "the switch variants)")
-    parser.add_argument("--budgets", type=float, nargs="+", default=[800.0, 8000.0])
+    parser.add_argument("--budgets", type=float, nargs="*", default=[800.0, 8000.0])
     parser.add_argument("--target", type=float, default=0.6)
     parser.add_argument("--workers", type=int, default=2, help="processes")
     parser.add_argument("--no-switches", action="store_true")
