@@ -38,7 +38,9 @@ class Expand:
 
 @dataclass(frozen=True)
 class Evaluate:
-    """Evaluate ``agent_id`` on ``task_ids`` (one task for HGM, a stage for DGM)."""
+    """Evaluate ``agent_id`` on ``task_ids`` (one task for HGM, a stage for DGM). The loop
+    may start only a prefix of the tasks (e.g. when the budget is nearly spent); the
+    policy asks for the rest again later."""
 
     agent_id: int
     task_ids: tuple[str, ...]
