@@ -4,17 +4,17 @@ PYTEST_ARGS ?=
 
 .PHONY: quickstart test setup lint bench-archive
 
-quickstart:  ## set up, then create a quickstart run and show its tree
-	scripts/setup
-	$(VENV)/bin/cladist init --preset quickstart
+quickstart:  ## set up with the embedded model, run a short evolution, show its tree
+	scripts/setup --local
+	$(VENV)/bin/cladist run --preset quickstart
 	$(VENV)/bin/cladist tree latest
 
-test:  ## set up with test tools, then run the whole test suite
-	scripts/setup --dev
+test:  ## set up with test tools and the embedded model, then run the whole test suite
+	scripts/setup --dev --local
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
 
 setup:
-	scripts/setup --dev
+	scripts/setup --dev --local
 
 lint:
 	$(VENV)/bin/ruff check cladist tests bench
