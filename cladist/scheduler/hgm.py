@@ -2,9 +2,11 @@
 
 Each decision:
 1. while the root has had fewer than ``root_expansions`` expansions started: expand it;
-2. expand if N^α ≥ |T| (N: scored evaluations + evaluations in flight; |T|: agents that are
-   not invalid + expansions in flight), else evaluate; if the chosen kind of work is
-   impossible, the other one; if neither is, ``Wait``;
+2. expand if N^α ≥ |T| (N: scored evaluations + evaluations in flight; |T|: every agent of
+   the tree, invalid children included, + expansions in flight; with
+   ``count_invalid_in_tree: false`` invalid children are left out of |T|, which lets a run
+   whose self-modifications all fail expand forever), else evaluate; if the chosen kind of
+   work is impossible, the other one; if neither is, ``Wait``;
 3. expand: Thompson sampling, one Beta(τ(1 + N_s), τ(1 + N_f)) draw per eligible agent,
    the largest wins. Eligible: valid agents with at least one own pass (the paper never
    expands agents whose every evaluation failed, nor unevaluated ones); with

@@ -73,6 +73,16 @@ def test_rule_counts_in_flight_evaluations_and_pending_expansions() -> None:
     assert isinstance(hgm().decide(state, Budget(100)), Expand)    # 3.98 ≥ 3
 
 
+def test_invalid_children_count_in_the_tree_size_by_default() -> None:
+    state = TreeState(TASKS)
+    grow(state, [0])
+    score(state, 0, 2, 2)                   # N = 4: 4^0.6 = 2.297
+    state.add_agent(2, 0, "invalid")        # |T| = 2 live + 1 invalid = 3 > 2.297
+    assert isinstance(hgm().decide(state, Budget(100)), Evaluate)
+    lenient = hgm(count_invalid_in_tree=False)  # |T| = 2 ≤ 2.297
+    assert isinstance(lenient.decide(state, Budget(100)), Expand)
+
+
 def test_root_is_expanded_root_expansions_times_first() -> None:
     state = TreeState(TASKS)
     state.add_agent(0, None)
