@@ -92,15 +92,7 @@ class AgentRepo:
         with tempfile.TemporaryDirectory(prefix="cladist-apply-") as tmp:
             work = Path(tmp) / "tree"
             self.materialize(parent_sha, work)
-            patch_file = Path(tmp) / "change.patch"
-            patch_file.write_text(patch)
-            import subprocess
-
-            done = subprocess.run(["git", "apply", "--whitespace=nowarn", str(patch_file)],
-                                  cwd=work, capture_output=True, text=True,
-                                  env={**os.environ, "GIT_DIR": str(Path(tmp) / "none")})
-            if done.returncode != 0:
-                raise ArchiveError(f"patch does not apply: {done.stderr.strip()[:500]}")
+            apply_patch(work, patch)
             return self.commit_dir(work, parent_sha, message)
 
     def set_node_ref(self, node_id: int, sha: str) -> None:
@@ -142,9 +134,7 @@ class AgentRepo:
         dest.mkdir(parents=True, exist_ok=True)
         if any(dest.iterdir()):
             raise ArchiveError(f"{dest}: destination is not empty")
-        with tarfile.open(fileobj=io.BytesIO(self.archive_bytes(sha)), mode="r:") as tar:
-            tar.extractall(dest, filter="tar")
-        return dest
+        return extract_tree(self.archive_bytes(sha), dest)
 
     def format_patches(self, sha: str, out_dir: Path) -> list[Path]:
         """Write the lineage of ``sha`` from the root as a numbered patch series."""
@@ -160,6 +150,33 @@ class AgentRepo:
         self._git("update-ref", branch, self.resolve(f"refs/nodes/{node_id}"))
         self._git("bundle", "create", str(Path(out).resolve()), branch)
         return Path(out)
+
+
+def extract_tree(data: bytes, dest: Path) -> Path:
+    """Write a tree packed by :meth:`AgentRepo.archive_bytes` (plain tar) into ``dest``
+    (created; must be empty if it exists). Raises ArchiveError for a non-empty ``dest``."""
+    dest = Path(dest)
+    dest.mkdir(parents=True, exist_ok=True)
+    if any(dest.iterdir()):
+        raise ArchiveError(f"{dest}: destination is not empty")
+    with tarfile.open(fileobj=io.BytesIO(data), mode="r:") as tar:
+        tar.extractall(dest, filter="tar")
+    return dest
+
+
+def apply_patch(work: Path, patch: str) -> None:
+    """Apply a unified diff to the files under ``work`` with ``git apply`` (no repository
+    needed). Raises ArchiveError with git's reason when it does not apply."""
+    import subprocess
+
+    with tempfile.TemporaryDirectory(prefix="cladist-patch-") as tmp:
+        patch_file = Path(tmp) / "change.patch"
+        patch_file.write_text(patch)
+        done = subprocess.run(["git", "apply", "--whitespace=nowarn", str(patch_file)],
+                              cwd=work, capture_output=True, text=True,
+                              env={**os.environ, "GIT_DIR": str(Path(tmp) / "none")})
+    if done.returncode != 0:
+        raise ArchiveError(f"patch does not apply: {done.stderr.strip()[:500]}")
 
 
 def blob_sha(data: bytes) -> str:

@@ -112,13 +112,12 @@ def _attempt(ctx: EvalContext, agent_dir: Path, node_id: int | None, task: Task,
 
 
 def session_costs(gateway: Any, sessions: list[str]) -> tuple[int, int, float]:
-    """Tokens in, tokens out and dollars the named gateway sessions spent: from the run's
-    recorded calls when the gateway records into a run, else from its ledger (where the
-    split of tokens is unknown: all count as input)."""
+    """Tokens in, tokens out and dollars the named gateway sessions spent: from the
+    recorded calls (the run's rows, or the ``calls.jsonl`` of a folder-recording gateway),
+    else from its ledger (where the split of tokens is unknown: all count as input)."""
     run = getattr(gateway, "run", None)
     if run is None:
-        spent = [gateway.ledger.spent("session", name) for name in sessions]
-        return sum(t for t, _ in spent), 0, sum(d for _, d in spent)
+        return _folder_costs(gateway, sessions)
     gateway.flush()
     from sqlalchemy import func, select
 
@@ -131,6 +130,24 @@ def session_costs(gateway: Any, sessions: list[str]) -> tuple[int, int, float]:
                                   func.coalesce(func.sum(calls.cost_usd), 0.0))
                            .where(calls.session.in_(sessions))).one()
     return int(row[0]), int(row[1]), float(row[2])
+
+
+def _folder_costs(gateway: Any, sessions: list[str]) -> tuple[int, int, float]:
+    import json
+
+    calls = None
+    root = getattr(getattr(gateway, "sink", None), "root", None)
+    if root is not None and hasattr(gateway, "flush"):
+        gateway.flush()
+    if root is not None and (Path(root) / "calls.jsonl").exists():
+        wanted = set(sessions)
+        lines = (Path(root) / "calls.jsonl").read_text().splitlines()
+        calls = [c for c in map(json.loads, filter(None, lines)) if c.get("session") in wanted]
+    if not calls:
+        spent = [gateway.ledger.spent("session", name) for name in sessions]
+        return sum(t for t, _ in spent), 0, sum(d for _, d in spent)
+    return (sum(int(c["tokens_in"]) for c in calls), sum(int(c["tokens_out"]) for c in calls),
+            sum(float(c["cost_usd"]) for c in calls))
 
 
 def make_context(config: Config, gateway: Any, run_id: str = "",

@@ -1,21 +1,36 @@
 """Where work runs: threads of this process (``local``) or tasks of a Ray cluster
-(``ray``), behind one interface returning futures. The driver alone folds results into the
-archive and the tree state."""
+(``ray``), behind one interface returning futures of :class:`~cladist.evolve.work.WorkDone`.
+The driver alone folds results into the archive and the tree state (see
+:mod:`cladist.evolve.work`)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import shutil
+import threading
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any, Protocol
+from pathlib import Path
+from typing import Protocol
 
+from cladist.archive.run import Run
 from cladist.errors import UsageError
+from cladist.evaluator.contracts import Task
+from cladist.evaluator.evaluate import EvalContext
+from cladist.evolve.expand import ExpansionJob
+from cladist.evolve.work import WorkDone
 
 
 class Executor(Protocol):
-    """Runs callables somewhere and hands back futures."""
+    """Runs evaluations and the worker half of expansions somewhere; hands back futures."""
 
-    def submit(self, fn: Callable[..., Any], *args: Any) -> Future[Any]:
-        """Start ``fn(*args)``; the future holds its return value."""
+    def submit_evaluation(self, run: Run, ctx: EvalContext, node_id: int, task: Task
+                          ) -> Future[WorkDone]:
+        """Start evaluating node ``node_id`` of ``run`` on ``task``; the future holds a
+        WorkDone with the list of TaskResult."""
+        ...
+
+    def submit_expansion(self, ctx: EvalContext, job: ExpansionJob) -> Future[WorkDone]:
+        """Start the worker half of an expansion; the future holds a WorkDone with the
+        ExpansionWork."""
         ...
 
     def shutdown(self, wait: bool) -> None:
@@ -24,22 +39,49 @@ class Executor(Protocol):
 
 
 class LocalExecutor:
-    """Worker threads in this process (sandboxes do the heavy lifting in containers)."""
+    """Worker threads in this process (sandboxes do the heavy lifting in containers); LLM
+    calls are recorded straight into the run by the driver's gateway."""
 
     def __init__(self, workers: int):
         self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="cladist-worker")
+        self._dirs: dict[tuple[str, int], Path] = {}
+        self._lock = threading.Lock()
 
-    def submit(self, fn: Callable[..., Any], *args: Any) -> Future[Any]:
-        """Run ``fn(*args)`` on a worker thread."""
-        return self.pool.submit(fn, *args)
+    def submit_evaluation(self, run: Run, ctx: EvalContext, node_id: int, task: Task
+                          ) -> Future[WorkDone]:
+        """Evaluate on a worker thread, the agent's code materialized once per node."""
+        from cladist.evolve.work import evaluate_work
+
+        agent_dir = self._agent_dir(run, node_id)
+        return self.pool.submit(lambda: WorkDone(evaluate_work(ctx, agent_dir, node_id, task)))
+
+    def submit_expansion(self, ctx: EvalContext, job: ExpansionJob) -> Future[WorkDone]:
+        """Run the worker half of the expansion on a worker thread."""
+        from cladist.evolve.expand_worker import perform_expansion
+
+        return self.pool.submit(lambda: WorkDone(perform_expansion(job, ctx)))
 
     def shutdown(self, wait: bool) -> None:
         """Stop the pool; without ``wait`` queued work is cancelled."""
         self.pool.shutdown(wait=wait, cancel_futures=not wait)
 
+    def _agent_dir(self, run: Run, node_id: int) -> Path:
+        """The node's codebase materialized once per session (read-only mount source)."""
+        with self._lock:
+            key = (run.id, node_id)
+            if key not in self._dirs:
+                folder = run.path / "tmp" / "agents" / str(node_id)
+                if folder.exists():
+                    shutil.rmtree(folder)
+                run.agents.materialize(run.node_commit(node_id), folder)
+                folder.chmod(0o755)
+                self._dirs[key] = folder
+            return self._dirs[key]
+
 
 def make_executor(kind: str, workers: int, ray_address: str | None = None) -> Executor:
-    """The executor named ``kind`` (local or ray). Raises UsageError for another name."""
+    """The executor named ``kind`` (local or ray). Raises UsageError for another name,
+    CladistError when ray is asked for but not installed or not reachable."""
     if kind == "local":
         return LocalExecutor(workers)
     if kind == "ray":

@@ -1,6 +1,13 @@
 """One self-improvement step (DESIGN section 3, step 4): choose what to fix, diagnose it,
 let the parent edit its own code, commit the child and validate it.
 
+The step has three parts so that the middle one can run anywhere (a worker thread, or a
+Ray task on another machine): :func:`prepare_expansion` (driver: choose the target, build
+the diagnosis prompt, open the expansion row, pack the parent's code),
+:func:`~cladist.evolve.expand_worker.perform_expansion` (worker: diagnosis, self-edit,
+validation; no archive access) and :func:`finish_expansion` (driver: commit the child,
+store blobs and rows). :func:`expand` runs the three in sequence.
+
 Outcomes: ``valid`` (a new valid node), ``invalid`` (a node stored with the reason it was
 rejected: evidence about the parent), ``error`` (an infrastructure fault or a refused LLM
 call: no node, never counted against the parent). Every attempt is an ``expansion`` row
@@ -15,18 +22,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from cladist.archive.codebase import extract_tree
 from cladist.archive.records import NodeStatus
 from cladist.archive.run import Run
 from cladist.errors import ArchiveError
 from cladist.evaluator.contracts import Task
-from cladist.evaluator.evaluate import EvalContext, session_costs
-from cladist.evolve.diagnosis import build_prompt, code_digest, diagnose
-from cladist.evolve.selfedit import self_edit, validate
+from cladist.evaluator.evaluate import EvalContext
+from cladist.evolve.diagnosis import build_prompt, code_digest
 from cladist.evolve.targets import Target, choose_target
-from cladist.sandbox.contract import Limits
-
-Child = tuple[str, NodeStatus, "str | None", str]
-"""A child to create: commit sha, status, reason, summary."""
 
 
 @dataclass(frozen=True)
@@ -41,108 +44,114 @@ class ExpansionResult:
     cost_usd: float
 
 
-def expand(run: Run, parent_id: int, ctx: EvalContext, tasks: dict[str, Task], rng: Any
-           ) -> ExpansionResult:
-    """Run one self-improvement step on ``parent_id``; never raises for what the model, the
-    child or the sandbox does. ``tasks`` maps task ids to tasks (for problem statements)."""
-    cfg = ctx.config.evolve
-    target = choose_target(run, parent_id, cfg.meta_problems, rng)
-    expansion_id = run.store.start_expansion(parent_id, target=target.describe())
-    run.event("expansion_started", node_id=parent_id, expansion=expansion_id,
-              target=target.describe())
-    sessions: list[str] = []
-    with tempfile.TemporaryDirectory(prefix="cladist-expand-") as tmp:
-        parent_dir = run.agents.materialize(run.node_commit(parent_id), Path(tmp) / "parent")
-        parent_dir.chmod(0o755)
-        try:
-            outcome, child, reason, extra = _steps(run, parent_id, expansion_id, ctx, tasks,
-                                                   target, parent_dir, Path(tmp), sessions)
-        except Exception as err:  # a bug or fault of ours: recorded, the run goes on
-            outcome, child, reason, extra = "error", None, f"{type(err).__name__}: {err}", {}
-    tokens_in, tokens_out, cost = session_costs(ctx.gateway, sessions)
-    child_id = run.store.finish_expansion(expansion_id, outcome, reason=reason,
-                                          tokens_in=tokens_in, tokens_out=tokens_out,
-                                          cost_usd=cost, new_child=child, **extra)
-    if child is not None and child_id is not None:
-        run.agents.set_node_ref(child_id, child[0])
-    run.event("expansion_finished", node_id=parent_id, expansion=expansion_id,
-              outcome=outcome, child=child_id, reason=reason)
-    return ExpansionResult(expansion_id, parent_id, child_id, outcome, reason, cost)
+@dataclass(frozen=True)
+class ExpansionJob:
+    """Everything the worker half of an expansion needs, as plain picklable data: the
+    target, the diagnosis prompt, the parent's code as a tar (``parent_tar``)."""
+
+    run_id: str
+    expansion_id: int
+    parent_id: int
+    parent_sha: str
+    target: Target
+    prompt: str
+    task_problem: str | None
+    parent_tar: bytes
 
 
-def _steps(run: Run, parent_id: int, expansion_id: int, ctx: EvalContext,
-           tasks: dict[str, Task], target: Target, parent_dir: Path, tmp: Path,
-           sessions: list[str]) -> tuple[str, Child | None, str | None, dict[str, Any]]:
-    from cladist.agents.llm_client import Client, LLMError
-    from cladist.llm.session import SessionIdentity
+@dataclass(frozen=True)
+class ExpansionWork:
+    """What the worker half produced. ``status`` is None when no child is to be created
+    (outcome ``error``); otherwise ``patch`` is the child's diff against the parent."""
 
+    outcome: str
+    reason: str | None
+    status: NodeStatus | None = None
+    patch: str = ""
+    summary: str = ""
+    problem_statement: str | None = None
+    diagnosis: dict[str, Any] | None = None
+    trajectory: str | None = None
+    tokens_in: int = 0
+    tokens_out: int = 0
+    cost_usd: float = 0.0
+
+
+def prepare_expansion(run: Run, parent_id: int, ctx: EvalContext, tasks: dict[str, Task],
+                      rng: Any) -> ExpansionJob:
+    """Driver side: choose the target with ``rng`` (numpy Generator), build the diagnosis
+    prompt, open the expansion row and pack the parent's code. Raises ArchiveError or
+    NotFoundError when the archive cannot be read or written."""
     cfg = ctx.config
+    target = choose_target(run, parent_id, cfg.evolve.meta_problems, rng)
+    parent_sha = run.node_commit(parent_id)
+    parent_tar = run.agents.archive_bytes(parent_sha)
     result = target.result
     task = tasks.get(result.task_id) if result is not None else None
-    hidden = _hidden_tests(task) if task and cfg.evaluator.diagnosis_sees_hidden_tests else None
+    hidden = (_hidden_tests(task) if task and cfg.evaluator.diagnosis_sees_hidden_tests
+              else None)
+    with tempfile.TemporaryDirectory(prefix="cladist-digest-") as tmp:
+        code = code_digest(extract_tree(parent_tar, Path(tmp) / "parent"),
+                           cfg.evolve.diagnosis_max_chars)
     prompt = build_prompt(
-        target, code_digest(parent_dir, cfg.evolve.diagnosis_max_chars),
-        task.problem if task else None,
+        target, code, task.problem if task else None,
         run.blobs.get_text(result.trajectory_ref) if result and result.trajectory_ref else "",
         run.blobs.get_text(result.test_output_ref) if result and result.test_output_ref else "",
         hidden, cfg.evolve.diagnosis_max_chars)
-    identity = SessionIdentity(run.id, parent_id, "diagnosis",
-                               result.task_id if result else None)
-    with ctx.gateway.open_session(identity) as session:
-        sessions.append(session.identity.session)
-        client = Client(socket_path=str(session.socket_path))
-        try:
-            diagnosis = diagnose(client.chat, prompt, target, task.problem if task else None,
-                                 cfg.evolve.diagnosis_retries)
-        except LLMError as err:
-            return "error", None, f"diagnosis: {err}", {}
-        finally:
-            client.close()
-    ref = run.blobs.put(f"expansions/{expansion_id}/diagnosis.json", json.dumps(
-        diagnosis.__dict__ | {"target": target.describe()}, indent=1))
-    extra = {"problem_statement": diagnosis.problem_statement, "diagnosis_ref": ref}
-    limits = Limits.from_config(cfg.sandbox)
-    image = ctx.image_for("agent")
-    edit = None
-    for _ in range(cfg.evolve.infra_retries + 1):
-        with ctx.gateway.open_session(SessionIdentity(run.id, parent_id, "self-edit")) as s:
-            sessions.append(s.identity.session)
-            edit = self_edit(parent_dir, diagnosis.problem_statement, ctx.open_sandbox, image,
-                             s.socket_path, limits, run_id=run.id, node_id=parent_id,
-                             timeout_s=cfg.evolve.self_edit_timeout_s,
-                             max_steps=cfg.evolve.self_edit_max_steps, tools=ctx.tools_mode())
-        if edit.infra_reason is None:
-            break
-    assert edit is not None
-    if edit.infra_reason is not None:
-        return "error", None, f"self-edit sandbox: {edit.infra_reason}", extra
-    run.blobs.put(f"expansions/{expansion_id}/self_edit_trajectory.json", edit.trajectory)
-    summary = diagnosis.summary[:300]
-    parent_sha = run.node_commit(parent_id)
-    if not edit.patch.strip():
-        return _child(parent_sha, NodeStatus.INVALID, "the self-edit changed nothing", summary,
-                      extra)
-    try:
-        sha = run.agents.commit_patch(parent_sha, edit.patch,
-                                      f"child of node {parent_id} (expansion {expansion_id})")
-    except ArchiveError as err:
-        return _child(parent_sha, NodeStatus.INVALID, str(err), summary, extra)
-    child_dir = run.agents.materialize(sha, tmp / "child")
-    for _ in range(cfg.evolve.infra_retries + 1):
-        checked = validate(child_dir, ctx.open_sandbox, image, limits, run_id=run.id,
-                           node_id=f"child-of-{parent_id}",
-                           timeout_s=cfg.evolve.validation_timeout_s)
-        if checked.infra_reason is None:
-            break
-    if checked.infra_reason is not None:
-        return "error", None, f"validation sandbox: {checked.infra_reason}", extra
-    status = NodeStatus.VALID if checked.ok else NodeStatus.INVALID
-    return _child(sha, status, checked.reason, summary, extra)
+    expansion_id = run.store.start_expansion(parent_id, target=target.describe())
+    run.event("expansion_started", node_id=parent_id, expansion=expansion_id,
+              target=target.describe())
+    return ExpansionJob(run.id, expansion_id, parent_id, parent_sha, target, prompt,
+                        task.problem if task else None, parent_tar)
 
 
-def _child(sha: str, status: NodeStatus, reason: str | None, summary: str,
-           extra: dict[str, Any]) -> tuple[str, Child, str | None, dict[str, Any]]:
-    return str(status), (sha, status, reason, summary), reason, extra
+def finish_expansion(run: Run, job: ExpansionJob, work: ExpansionWork) -> ExpansionResult:
+    """Driver side: store the diagnosis and self-edit trajectory, commit the child into
+    agents.git (an unappliable patch makes an invalid child), close the expansion row with
+    the child in the same transaction, and point the child's node ref at its commit.
+    Raises ArchiveError when the archive cannot be written."""
+    extra: dict[str, Any] = {}
+    if work.diagnosis is not None:
+        extra["diagnosis_ref"] = run.blobs.put(
+            f"expansions/{job.expansion_id}/diagnosis.json", json.dumps(work.diagnosis,
+                                                                        indent=1))
+        extra["problem_statement"] = work.problem_statement
+    if work.trajectory is not None:
+        run.blobs.put(f"expansions/{job.expansion_id}/self_edit_trajectory.json",
+                      work.trajectory)
+    outcome, reason, child = work.outcome, work.reason, None
+    if work.status is not None:
+        sha, status = job.parent_sha, work.status
+        if work.patch.strip():
+            try:
+                sha = run.agents.commit_patch(
+                    job.parent_sha, work.patch,
+                    f"child of node {job.parent_id} (expansion {job.expansion_id})")
+            except ArchiveError as err:
+                status, reason = NodeStatus.INVALID, str(err)
+        outcome = str(status)
+        child = (sha, status, reason, work.summary)
+    child_id = run.store.finish_expansion(job.expansion_id, outcome, reason=reason,
+                                          tokens_in=work.tokens_in,
+                                          tokens_out=work.tokens_out,
+                                          cost_usd=work.cost_usd, new_child=child, **extra)
+    if child is not None and child_id is not None:
+        run.agents.set_node_ref(child_id, child[0])
+    run.event("expansion_finished", node_id=job.parent_id, expansion=job.expansion_id,
+              outcome=outcome, child=child_id, reason=reason)
+    return ExpansionResult(job.expansion_id, job.parent_id, child_id, outcome, reason,
+                           work.cost_usd)
+
+
+def expand(run: Run, parent_id: int, ctx: EvalContext, tasks: dict[str, Task], rng: Any
+           ) -> ExpansionResult:
+    """Run one self-improvement step on ``parent_id`` here, with ``ctx.gateway`` recording
+    into the run; never raises for what the model, the child or the sandbox does.
+    ``tasks`` maps task ids to tasks (for problem statements)."""
+    from cladist.evolve.expand_worker import perform_expansion
+
+    job = prepare_expansion(run, parent_id, ctx, tasks, rng)
+    return finish_expansion(run, job, perform_expansion(job, ctx))
 
 
 def _hidden_tests(task: Task) -> str | None:

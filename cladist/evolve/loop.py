@@ -12,7 +12,6 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -21,11 +20,10 @@ from cladist.archive.records import Verdict
 from cladist.archive.run import Run
 from cladist.evaluator.contracts import Task, TaskResult
 from cladist.evaluator.evaluate import EvalContext
-from cladist.evaluator.record import record_results
 from cladist.evolve.budget import BudgetTracker, Usage
 from cladist.evolve.executors import Executor
-from cladist.evolve.expand import ExpansionResult
-from cladist.evolve.work import evaluate_work, expand_work
+from cladist.evolve.expand import ExpansionJob, ExpansionResult, prepare_expansion
+from cladist.evolve.work import apply_evaluation, apply_expansion
 from cladist.scheduler.contracts import Budget, Evaluate, Expand, Policy, Wait
 from cladist.scheduler.state import TreeState
 
@@ -40,6 +38,7 @@ class Job:
     kind: str
     node: int
     task: str | None = None
+    expansion: ExpansionJob | None = None
 
 
 class Evolution:
@@ -110,9 +109,9 @@ class Evolution:
                 return False
             self.state.start_expansion(decision.parent_id)
             rng = np.random.default_rng(self._seeds.spawn(1)[0])
-            future = self.executor.submit(expand_work, self.run, decision.parent_id, self.ctx,
-                                          self.tasks, rng)
-            self.inflight[future] = Job("expand", decision.parent_id)
+            job = prepare_expansion(self.run, decision.parent_id, self.ctx, self.tasks, rng)
+            future = self.executor.submit_expansion(self.ctx, job)
+            self.inflight[future] = Job("expand", decision.parent_id, expansion=job)
             self.on_event("expansion_started", {"parent": decision.parent_id})
             return True
         assert isinstance(decision, Evaluate)
@@ -124,10 +123,9 @@ class Evolution:
                 self.stop_reason = "budget spent: task_evaluations"
                 return False
         self.state.start_evaluation(decision.agent_id, task_ids)
-        agent_dir = self._agent_dir(decision.agent_id)
         for task_id in task_ids:
-            future = self.executor.submit(evaluate_work, self.ctx, agent_dir,
-                                          decision.agent_id, self.tasks[task_id])
+            future = self.executor.submit_evaluation(self.run, self.ctx, decision.agent_id,
+                                                     self.tasks[task_id])
             self.inflight[future] = Job("evaluate", decision.agent_id, task_id)
         self.on_event("evaluation_started", {"node": decision.agent_id, "tasks": task_ids})
         return True
@@ -137,9 +135,13 @@ class Evolution:
         for future in done:
             job = self.inflight.pop(future)
             if job.kind == "expand":
-                self._expansion_done(job, future.result())
+                assert job.expansion is not None
+                self._expansion_done(job, apply_expansion(self.run, self.ctx, job.expansion,
+                                                          future))
             else:
-                self._evaluation_done(job, future.result())
+                assert job.task is not None
+                self._evaluation_done(job, apply_evaluation(self.run, self.ctx, job.node,
+                                                            job.task, future))
 
     def _expansion_done(self, job: Job, result: ExpansionResult) -> None:
         child_status = None
@@ -158,7 +160,6 @@ class Evolution:
 
     def _evaluation_done(self, job: Job, results: list[TaskResult]) -> None:
         assert job.task is not None
-        record_results(self.run, job.node, results)
         scored = [r for r in results if r.verdict != Verdict.INFRA_ERROR]
         first = next((r for r in scored if r.attempt == 1), None)
         self.state.finish_evaluation(job.node, job.task,
@@ -172,20 +173,3 @@ class Evolution:
         self.on_event("task_result", {"node": job.node, "task": job.task,
                                       "verdict": str(results[-1].verdict),
                                       "reason": results[-1].infra_reason})
-
-    _dirs: dict[int, Path]
-
-    def _agent_dir(self, node_id: int) -> Path:
-        """The node's codebase materialized once per session (read-only mount source)."""
-        if not hasattr(self, "_dirs"):
-            self._dirs = {}
-        if node_id not in self._dirs:
-            folder = self.run.path / "tmp" / "agents" / str(node_id)
-            if folder.exists():
-                import shutil
-
-                shutil.rmtree(folder)
-            self.run.agents.materialize(self.run.node_commit(node_id), folder)
-            folder.chmod(0o755)
-            self._dirs[node_id] = folder
-        return self._dirs[node_id]

@@ -66,7 +66,7 @@ def evolve(run: Run, config: Config, *, executor: str = "local",
     Ctrl-C handler) can request a graceful stop. Raises what building the suite, the
     provider or the sandbox backend raises, before any work starts.
     """
-    from cladist.evaluator.evaluate import make_context
+    from cladist.evaluator.evaluate import EvalContext, make_context
     from cladist.evaluator.selection import select_tasks
     from cladist.evolve.budget import BudgetTracker
     from cladist.evolve.executors import make_executor
@@ -80,13 +80,16 @@ def evolve(run: Run, config: Config, *, executor: str = "local",
     if any(repaired.values()):
         run.event("repaired", **repaired)
     state = TreeState.from_store(run.store, [task.id for task in tasks])
-    gateway = make_gateway(config, run=run)
+    # On Ray the model is called from the workers: the driver's gateway only meters what
+    # they report (its ledger holds the run's dollars) and needs no provider or sandboxes.
+    gateway = make_gateway(config, run=run, replay_only=executor == "ray")
     pool = None
     started = time.monotonic()
     reason = "crashed"
     status = "crashed"
     try:
-        ctx = make_context(config, gateway, run.id)
+        ctx = (make_context(config, gateway, run.id) if executor != "ray"
+               else EvalContext(config, gateway, _no_sandbox, lambda name: name, run.id))
         pool = make_executor(executor, config.budget.workers, ray_address)
         loop = Evolution(run, ctx, tasks, make_policy(config), state, pool,
                          BudgetTracker(config.budget, elapsed_before(run)), on_event)
@@ -114,3 +117,10 @@ def evolve(run: Run, config: Config, *, executor: str = "local",
         run.store.set_run_status(status, reason)
         run.event("session_stopped", reason=reason, status=status, best_belief=best,
                   elapsed_s=round(time.monotonic() - started, 3))
+
+
+def _no_sandbox(spec: Any) -> Any:
+    """The driver of a Ray run opens no sandbox: its workers do."""
+    from cladist.errors import UsageError
+
+    raise UsageError("sandboxes are opened by the Ray workers, not by the driver")

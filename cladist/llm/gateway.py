@@ -133,7 +133,7 @@ class Gateway:
             raise UsageError(f"purpose {identity.purpose!r}: use one of {', '.join(PURPOSES)}")
         budgets = budgets or self.budgets
         self._check_prices(budgets)
-        self._seed_node(identity)
+        self.seed_node(identity)
         player = None
         if replay is not None:
             player = Replay(load_session(replay_root or self.sink.root, replay), replay)
@@ -164,8 +164,9 @@ class Gateway:
         self._sessions.append(opened)
         return opened
 
-    def _seed_node(self, identity: SessionIdentity) -> None:
-        """Start a node's spending from what the run's archive already holds for it."""
+    def seed_node(self, identity: SessionIdentity) -> None:
+        """Start a node's spending from what the run's archive already holds for it (once;
+        nothing without a run)."""
         keys = identity.named().ledger_keys()
         if self.run is None or "node" not in keys or self.ledger.known("node", keys["node"]):
             return

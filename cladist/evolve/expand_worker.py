@@ -1,0 +1,97 @@
+"""The worker half of a self-improvement step: diagnosis through a gateway session, the
+parent editing a copy of its own code in a sandbox, and the child (the parent's code plus
+the patch) validated in a fresh sandbox. It never touches the archive, so it runs in a
+worker thread or in a Ray task on any node alike; the driver stores what it returns."""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import replace
+from pathlib import Path
+
+from cladist.archive.codebase import apply_patch, extract_tree
+from cladist.archive.records import NodeStatus
+from cladist.errors import ArchiveError
+from cladist.evaluator.evaluate import EvalContext, session_costs
+from cladist.evolve.diagnosis import diagnose
+from cladist.evolve.expand import ExpansionJob, ExpansionWork
+from cladist.evolve.selfedit import self_edit, validate
+from cladist.sandbox.contract import Limits
+
+
+def perform_expansion(job: ExpansionJob, ctx: EvalContext) -> ExpansionWork:
+    """Diagnose, self-edit and validate for ``job`` with ``ctx`` (its gateway meters and
+    records the LLM calls); never raises for what the model, the child or the sandbox
+    does: a fault of ours becomes an ``error`` outcome."""
+    sessions: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="cladist-expand-") as tmp:
+        try:
+            parent_dir = extract_tree(job.parent_tar, Path(tmp) / "parent")
+            parent_dir.chmod(0o755)
+            work = _steps(job, ctx, parent_dir, Path(tmp), sessions)
+        except Exception as err:  # a bug or fault of ours: recorded, the run goes on
+            work = ExpansionWork("error", f"{type(err).__name__}: {err}")
+    tokens_in, tokens_out, cost = session_costs(ctx.gateway, sessions)
+    return replace(work, tokens_in=tokens_in, tokens_out=tokens_out, cost_usd=cost)
+
+
+def _steps(job: ExpansionJob, ctx: EvalContext, parent_dir: Path, tmp: Path,
+           sessions: list[str]) -> ExpansionWork:
+    from cladist.agents.llm_client import Client, LLMError
+    from cladist.llm.session import SessionIdentity
+
+    cfg = ctx.config
+    target = job.target
+    identity = SessionIdentity(job.run_id, job.parent_id, "diagnosis",
+                               target.result.task_id if target.result else None)
+    with ctx.gateway.open_session(identity) as session:
+        sessions.append(session.identity.session)
+        client = Client(socket_path=str(session.socket_path))
+        try:
+            diagnosis = diagnose(client.chat, job.prompt, target, job.task_problem,
+                                 cfg.evolve.diagnosis_retries)
+        except LLMError as err:
+            return ExpansionWork("error", f"diagnosis: {err}")
+        finally:
+            client.close()
+    done = ExpansionWork("running", None, problem_statement=diagnosis.problem_statement,
+                         diagnosis=diagnosis.__dict__ | {"target": target.describe()})
+    limits = Limits.from_config(cfg.sandbox)
+    image = ctx.image_for("agent")
+    edit = None
+    for _ in range(cfg.evolve.infra_retries + 1):
+        with ctx.gateway.open_session(SessionIdentity(job.run_id, job.parent_id,
+                                                      "self-edit")) as s:
+            sessions.append(s.identity.session)
+            edit = self_edit(parent_dir, diagnosis.problem_statement, ctx.open_sandbox, image,
+                             s.socket_path, limits, run_id=job.run_id, node_id=job.parent_id,
+                             timeout_s=cfg.evolve.self_edit_timeout_s,
+                             max_steps=cfg.evolve.self_edit_max_steps, tools=ctx.tools_mode())
+        if edit.infra_reason is None:
+            break
+    assert edit is not None
+    if edit.infra_reason is not None:
+        return replace(done, outcome="error", reason=f"self-edit sandbox: {edit.infra_reason}")
+    done = replace(done, trajectory=edit.trajectory, summary=diagnosis.summary[:300],
+                   patch=edit.patch)
+    if not edit.patch.strip():
+        return _child(done, NodeStatus.INVALID, "the self-edit changed nothing")
+    child_dir = extract_tree(job.parent_tar, tmp / "child")
+    try:
+        apply_patch(child_dir, edit.patch)
+    except ArchiveError as err:
+        return _child(done, NodeStatus.INVALID, str(err))
+    for _ in range(cfg.evolve.infra_retries + 1):
+        checked = validate(child_dir, ctx.open_sandbox, image, limits, run_id=job.run_id,
+                           node_id=f"child-of-{job.parent_id}",
+                           timeout_s=cfg.evolve.validation_timeout_s)
+        if checked.infra_reason is None:
+            break
+    if checked.infra_reason is not None:
+        return replace(done, outcome="error",
+                       reason=f"validation sandbox: {checked.infra_reason}")
+    return _child(done, NodeStatus.VALID if checked.ok else NodeStatus.INVALID, checked.reason)
+
+
+def _child(done: ExpansionWork, status: NodeStatus, reason: str | None) -> ExpansionWork:
+    return replace(done, outcome=str(status), reason=reason, status=status)
