@@ -65,10 +65,13 @@ class Evolution:
                                               state.n, self.expansions_done])
 
     # -- what the budget sees ------------------------------------------------------------
-    def usage(self) -> Usage:
-        """Finished plus in-flight work, dollars and seconds."""
+    def usage(self, in_flight: bool = True) -> Usage:
+        """Finished (plus, with ``in_flight``, started) work, dollars and seconds."""
         expanding = sum(1 for j in self.inflight.values() if j.kind == "expand")
         spent = self.ctx.gateway.ledger.spent("run", self.run.id)[1]
+        if not in_flight:
+            return Usage(self.state.evaluations, self.expansions_done, spent,
+                         self.budget.seconds())
         return Usage(self.state.evaluations + self.state.in_flight_total,
                      self.expansions_done + expanding, spent, self.budget.seconds())
 
@@ -94,19 +97,20 @@ class Evolution:
         return self.stop_reason
 
     def _dispatch_one(self) -> bool:
-        usage = self.usage()
-        spent = self.budget.spent(usage)
+        # The run stops when finished work has spent a budget; work in flight only keeps
+        # more of its kind from starting (so workers never overshoot a budget).
+        spent = self.budget.spent(self.usage(in_flight=False))
         if spent is not None:
             self.stop_reason = f"budget spent: {spent}"
             return False
+        usage = self.usage()
         decision = self.policy.decide(self.state, Budget(1.0, min(
             self.budget.fraction(usage), 0.999)))
         if isinstance(decision, Wait):
             return False
         if isinstance(decision, Expand):
             if not self.budget.can_expand(usage):
-                self.stop_reason = "budget spent: expansions"
-                return False
+                return False  # the last expansions allowed are in flight
             self.state.start_expansion(decision.parent_id)
             rng = np.random.default_rng(self._seeds.spawn(1)[0])
             job = prepare_expansion(self.run, decision.parent_id, self.ctx, self.tasks, rng)
@@ -120,8 +124,7 @@ class Evolution:
             task_ids = task_ids[:max(0, int((self.budget.config.task_evaluations or 0)
                                             - usage.evaluations))]
             if not task_ids:
-                self.stop_reason = "budget spent: task_evaluations"
-                return False
+                return False  # the last evaluations allowed are in flight
         self.state.start_evaluation(decision.agent_id, task_ids)
         for task_id in task_ids:
             future = self.executor.submit_evaluation(self.run, self.ctx, decision.agent_id,

@@ -83,7 +83,7 @@ class LocalModelServer:
     """
 
     def __init__(self, model_path: Path | None = None, *, alias: str = "local",
-                 ready_timeout_s: float = 180.0, n_ctx: int = 4096):
+                 ready_timeout_s: float = 180.0, n_ctx: int = 8192):
         reason = llama_cpp_missing()
         if reason:
             raise LocalModelError(reason)
