@@ -9,12 +9,12 @@ quickstart:  ## set up with the embedded model, run a short evolution, show its 
 	$(VENV)/bin/cladist run --preset quickstart
 	$(VENV)/bin/cladist tree latest
 
-test:  ## set up with test tools and the embedded model, then run the whole test suite
-	scripts/setup --dev --local
+test:  ## set up with test tools, the embedded model and Ray, then run the whole test suite
+	scripts/setup --dev --local --ray
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
 
 setup:
-	scripts/setup --dev --local
+	scripts/setup --dev --local --ray
 
 lint:
 	$(VENV)/bin/ruff check cladist tests bench

@@ -66,28 +66,36 @@ class Run:
             with tempfile.TemporaryDirectory(prefix="cladist-seed-") as tmp:
                 return cls.create(config, prepare_agent(config.run.seed_agent,
                                                         Path(tmp) / "agent"))
-        runs_dir = Path(config.run.runs_dir)
+        runs_dir = Path(config.run.runs_dir).resolve()
         runs_dir.mkdir(parents=True, exist_ok=True)
         stamp = time.strftime("%Y%m%d-%H%M%S")
         base = f"{stamp}-{config.run.name}"
-        path, n = runs_dir / base, 1
-        while True:
-            try:
-                path.mkdir()
-                break
-            except FileExistsError:
-                n += 1
-                path = runs_dir / f"{base}-{n}"
-        path = path.resolve()
-        (path / "config.yaml").write_text(config.to_yaml())
-        store = ArchiveStore(path / DB_NAME, synchronous=config.archive.sqlite_synchronous,
+        name, n = base, 1
+        while True:  # the run is built in a hidden folder and renamed when complete
+            staging = runs_dir / f".{name}.creating"
+            if not (runs_dir / name).exists():
+                try:
+                    staging.mkdir()
+                    break
+                except FileExistsError:
+                    pass
+            n += 1
+            name = f"{base}-{n}"
+        (staging / "config.yaml").write_text(config.to_yaml())
+        store = ArchiveStore(staging / DB_NAME, synchronous=config.archive.sqlite_synchronous,
                              create=True)
-        store.init_run(path.name, config.run.name, config.to_yaml(), __version__)
-        agents = AgentRepo.init(path / REPO_NAME)
-        sha = agents.commit_dir(seed_dir, None, f"node 0: seed agent {config.run.seed_agent}")
-        root = store.add_node(None, sha, status=NodeStatus.VALID, summary="seed agent")
-        agents.set_node_ref(root, sha)
-        run = cls(path, store, agents, config)
+        try:
+            store.init_run(name, config.run.name, config.to_yaml(), __version__)
+            agents = AgentRepo.init(staging / REPO_NAME)
+            sha = agents.commit_dir(seed_dir, None,
+                                    f"node 0: seed agent {config.run.seed_agent}")
+            root = store.add_node(None, sha, status=NodeStatus.VALID, summary="seed agent")
+            agents.set_node_ref(root, sha)
+        finally:
+            store.close()
+        staging.rename(runs_dir / name)
+        run = cls.open(runs_dir / name)
+        run.config = config
         run.event("run_created", node_id=root, seed=config.run.seed_agent, commit=sha)
         return run
 
@@ -138,7 +146,8 @@ def resolve_run(ref: str, runs_dir: Path = Path("runs")) -> Path:
     if (candidate / DB_NAME).is_file():
         return candidate.resolve()
     if Path(runs_dir).is_dir():
-        runs = sorted(p for p in Path(runs_dir).iterdir() if (p / DB_NAME).is_file())
+        runs = sorted(p for p in Path(runs_dir).iterdir()
+                      if (p / DB_NAME).is_file() and not p.name.startswith("."))
         if ref == "latest" and runs:
             return runs[-1].resolve()
         matches = [p for p in runs if ref in p.name]
@@ -158,7 +167,7 @@ def list_runs(runs_dir: Path = Path("runs")) -> list[RunSummary]:
     if not Path(runs_dir).is_dir():
         return summaries
     for path in sorted(Path(runs_dir).iterdir()):
-        if not (path / DB_NAME).is_file():
+        if not (path / DB_NAME).is_file() or path.name.startswith("."):
             continue
         try:
             store = ArchiveStore(path / DB_NAME)

@@ -54,7 +54,7 @@ def test_local_model_answers(local: LocalProvider) -> None:
 
 def test_local_context_overflow_is_classified(local: LocalProvider) -> None:
     with pytest.raises(ContextLengthError, match="context length exceeded"):
-        local.chat(ChatRequest([{"role": "user", "content": "word " * 6000}]))
+        local.chat(ChatRequest([{"role": "user", "content": "word " * 12000}]))  # > 8192
 
 
 @pytest.mark.slow
