@@ -18,6 +18,15 @@ from cladist.evolve.expand import ExpansionJob, ExpansionWork
 from cladist.evolve.selfedit import self_edit, validate
 from cladist.sandbox.contract import Limits
 
+SHRINKS = 3
+"""How many times a diagnosis prompt too long for the model is halved before giving up."""
+
+
+def cut_middle(text: str) -> str:
+    """``text`` halved by cutting out its middle (the code comes first, the failure last)."""
+    keep = len(text) // 4
+    return f"{text[:keep]}\n\n[... cut to fit the model's context ...]\n\n{text[-keep:]}"
+
 
 def perform_expansion(job: ExpansionJob, ctx: EvalContext) -> ExpansionWork:
     """Diagnose, self-edit and validate for ``job`` with ``ctx`` (its gateway meters and
@@ -37,7 +46,7 @@ def perform_expansion(job: ExpansionJob, ctx: EvalContext) -> ExpansionWork:
 
 def _steps(job: ExpansionJob, ctx: EvalContext, parent_dir: Path, tmp: Path,
            sessions: list[str]) -> ExpansionWork:
-    from cladist.agents.llm_client import Client, LLMError
+    from cladist.agents.llm_client import Client, ContextLengthError, LLMError
     from cladist.llm.session import SessionIdentity
 
     cfg = ctx.config
@@ -47,9 +56,17 @@ def _steps(job: ExpansionJob, ctx: EvalContext, parent_dir: Path, tmp: Path,
     with ctx.gateway.open_session(identity) as session:
         sessions.append(session.identity.session)
         client = Client(socket_path=str(session.socket_path))
+        prompt = job.prompt
         try:
-            diagnosis = diagnose(client.chat, job.prompt, target, job.task_problem,
-                                 cfg.evolve.diagnosis_retries)
+            for shrink in range(SHRINKS + 1):
+                try:
+                    diagnosis = diagnose(client.chat, prompt, target, job.task_problem,
+                                         cfg.evolve.diagnosis_retries)
+                    break
+                except ContextLengthError:
+                    if shrink == SHRINKS:
+                        raise
+                    prompt = cut_middle(prompt)  # too long for the model: keep both ends
         except LLMError as err:
             return ExpansionWork("error", f"diagnosis: {err}")
         finally:

@@ -112,3 +112,15 @@ def test_malformed_diagnosis_is_retried_then_falls_back(world) -> None:  # noqa:
     assert diagnosis["fallback"] is True and diagnosis["attempts"] == 2
     retry = server.requests[1].body["messages"][-1]["content"]
     assert "not the JSON asked for" in retry
+
+
+def test_a_diagnosis_too_long_for_the_model_is_cut_and_retried(world) -> None:  # noqa: ANN001
+    from cladist.llm.testing import Fault
+
+    run, server, ctx = world
+    server.push(Fault("context_length"), DIAGNOSIS, *ADD_CHECKS)
+    result = _expand(run, ctx)
+    assert result.outcome == "valid", result.reason
+    first, second = (len(r.body["messages"][1]["content"]) for r in server.requests[:2])
+    assert second < first * 0.6
+    assert "cut to fit the model's context" in server.requests[1].body["messages"][1]["content"]
