@@ -1,0 +1,137 @@
+"""Aider's polyglot benchmark as a suite: the user clones it and passes its path.
+
+Layout: ``<root>/<lang>/exercises/practice/<name>/`` with ``.docs/instructions.md`` (plus
+optional ``introduction.md`` and ``instructions.append.md``) and ``.meta/config.json``
+listing ``files.solution``, ``files.test`` and ``files.example`` (the reference solution).
+Task ids are ``<lang>/<name>``. The agent gets the exercise without ``.meta``, ``.docs`` and
+the test files; the test files are the hidden tests; the example files, moved to the
+solution paths, are the reference solution. Grading runs the exercise's test command (pass
+= exit code 0), as Aider and DGM do.
+
+Java (Gradle downloads) and JavaScript (jest from npm) need network access the task
+containers do not have: they are listed in :attr:`PolyglotSuite.unsupported`, not run.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from pathlib import Path
+
+from cladist.errors import ConfigError, NotFoundError, UsageError
+from cladist.evaluator.contracts import Task
+
+LANGUAGES = {
+    # language: (image, test command, extra test files the agent may not change)
+    "python": ("python", "python3 -m pytest -q -p no:cacheprovider", ()),
+    "go": ("go", "go test ./...", ("go.mod",)),
+    "rust": ("rust", "cargo test --offline -- --include-ignored", ("Cargo.toml",)),
+    "cpp": ("cpp", "mkdir -p build && cd build && cmake -DEXERCISM_RUN_ALL_TESTS=1 .. "
+            "&& make", ("CMakeLists.txt",)),
+}
+UNSUPPORTED = {"java": "Gradle needs network access", "javascript": "jest needs npm packages"}
+DOC_FILES = ("introduction.md", "instructions.md", "instructions.append.md")
+
+
+class PolyglotSuite:
+    """The polyglot benchmark at ``root``. Raises NotFoundError when ``root`` holds no
+    exercise, ConfigError for an exercise whose .meta/config.json is unusable."""
+
+    name = "polyglot"
+
+    def __init__(self, root: Path, staging: Path | None = None):
+        self.root = Path(root)
+        if not self.root.is_dir():
+            raise NotFoundError(f"{self.root}: no polyglot benchmark here (clone "
+                                "Aider-AI/polyglot-benchmark and pass its path)")
+        self.staging = Path(staging or tempfile.mkdtemp(prefix="cladist-polyglot-"))
+        self.unsupported: dict[str, str] = {}
+        self._tasks: dict[str, Task] | None = None
+
+    def _load(self) -> dict[str, Task]:
+        if self._tasks is None:
+            found: dict[str, Task] = {}
+            for lang_dir in sorted(p for p in self.root.iterdir() if p.is_dir()):
+                practice = lang_dir / "exercises" / "practice"
+                for exercise in sorted(p for p in practice.glob("*") if p.is_dir()):
+                    task_id = f"{lang_dir.name}/{exercise.name}"
+                    if lang_dir.name in UNSUPPORTED:
+                        self.unsupported[task_id] = UNSUPPORTED[lang_dir.name]
+                    elif lang_dir.name in LANGUAGES:
+                        found[task_id] = self._task(lang_dir.name, exercise)
+            if not found and not self.unsupported:
+                raise NotFoundError(f"{self.root}: no <lang>/exercises/practice/<name>/ "
+                                    "folders (is this a polyglot-benchmark clone?)")
+            self._tasks = found
+        return self._tasks
+
+    def _task(self, language: str, exercise: Path) -> Task:
+        config_file = exercise / ".meta" / "config.json"
+        try:
+            files = json.loads(config_file.read_text())["files"]
+            solution, tests = list(files["solution"]), list(files["test"])
+            example = list(files.get("example", []))
+        except (OSError, ValueError, KeyError, TypeError) as err:
+            raise ConfigError([f"{config_file}: unusable exercise config "
+                               f"({type(err).__name__}: {err})"]) from None
+        task_id = f"{language}/{exercise.name}"
+        stage = self.staging / language / exercise.name
+        if stage.exists():
+            shutil.rmtree(stage)
+        skip = {".meta", ".docs", *tests}
+        shutil.copytree(exercise, stage / "workspace", ignore=lambda folder, names: [
+            n for n in names if (Path(folder) / n).relative_to(exercise).as_posix() in skip])
+        for rel in tests:
+            _copy(exercise / rel, stage / "hidden" / rel)
+        for src, dest in _pair_examples(example, solution):
+            _copy(exercise / src, stage / "solution" / dest)
+        image, command, extra = LANGUAGES[language]
+        docs = [exercise / ".docs" / name for name in DOC_FILES]
+        problem = "\n\n".join(p.read_text() for p in docs if p.is_file())
+        problem += ("\n\n## Files\n\nUse the above instructions to modify the supplied files: "
+                    f"{', '.join(solution)}. Keep the existing function and class names; "
+                    "only use standard libraries.")
+        return Task(id=task_id, suite=self.name, language=language,  # type: ignore[arg-type]
+                    problem=problem, image=image, test_command=command,
+                    workspace=stage / "workspace", hidden_tests=stage / "hidden",
+                    solution=stage / "solution" if example else None,
+                    test_files=(*tests, *extra), test_timeout_s=180, tier="medium",
+                    metadata={"exercise": str(exercise)})
+
+    def tasks(self, ids: list[str] | None = None, tier: str = "all") -> list[Task]:
+        """The exercises named in ``ids`` (``lang/name``; all when None). Polyglot has no
+        tiers: ``tier`` must be all (or medium, which every exercise is). Raises
+        NotFoundError for unknown or unsupported ids, UsageError for another tier."""
+        if tier not in ("all", "medium"):
+            raise UsageError(f"tier {tier!r}: polyglot exercises have no tiers (use all)")
+        known = self._load()
+        if ids is None:
+            return [known[i] for i in sorted(known)]
+        for task_id in ids:
+            if task_id in self.unsupported:
+                raise NotFoundError(f"polyglot task {task_id}: not runnable offline "
+                                    f"({self.unsupported[task_id]})")
+            if task_id not in known:
+                sample = ", ".join(sorted(known)[:4])
+                raise NotFoundError(f"polyglot task {task_id!r}: unknown (ids look like "
+                                    f"{sample})")
+        return [known[i] for i in dict.fromkeys(ids)]
+
+
+def _pair_examples(example: list[str], solution: list[str]) -> list[tuple[str, str]]:
+    """Which example file becomes which solution file: the one solution file with the same
+    extension (``.meta/example.h`` -> ``two_fer.h``), else the one at the same position."""
+    pairs = []
+    for i, src in enumerate(example):
+        same = [s for s in solution if Path(s).suffix == Path(src).suffix]
+        if len(same) == 1:
+            pairs.append((src, same[0]))
+        elif i < len(solution):
+            pairs.append((src, solution[i]))
+    return pairs
+
+
+def _copy(src: Path, dest: Path) -> None:
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(src, dest)
