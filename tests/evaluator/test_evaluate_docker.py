@@ -118,3 +118,31 @@ def test_seed_agent_fixes_the_task_end_to_end(task: Task, scripted_gateway, ctx_
     assert "+    return a + b" in run.blobs.get_text(row.patch_ref)
     assert json.loads(run.blobs.get_text(row.trajectory_ref))["exit_reason"] == "submitted"
     assert run.store.node(0).n_pass == 1
+
+
+def test_second_attempt_sees_the_failing_tests_and_counts_as_pass_at_2(
+        task: Task, ctx_parts, tmp_path: Path) -> None:  # noqa: ANN001
+    from cladist.evaluator.batch import summarize
+
+    def model(body: dict) -> Reply:
+        first_user = body["messages"][1]["content"]
+        turns = sum(1 for m in body["messages"] if m["role"] == "assistant")
+        if "Your previous attempt failed" in first_user and turns == 0:
+            assert "1 failed" in first_user  # the test output was fed back
+            return Reply(content=None, tool_calls=(("replace", {
+                "path": "calc.py", "old": "a - b", "new": "a + b"}),))
+        return Reply(content="done", tool_calls=(("submit", {}),))
+
+    context, _ = ctx_parts
+    context.config = context.config.model_copy(update={"evaluator": context.config.evaluator
+                                                       .model_copy(update={"attempts": 2})})
+    with ScriptedLLMServer(default=model, api_key="sk-test") as server:
+        provider = OpenAIProvider("gpt-4o", base_url=server.openai_base_url,
+                                  api_key="sk-test", timeout_s=10)
+        with Gateway(provider, folder=tmp_path / "rec") as gateway:
+            context.gateway = gateway
+            results = evaluate(context, prepare_agent("seed", tmp_path / "agent"), 0, task)
+        provider.close()
+    assert [(r.attempt, r.verdict) for r in results] == [(1, Verdict.FAIL), (2, Verdict.PASS)]
+    summary = summarize({task.id: results})
+    assert (summary.pass_at_1, summary.pass_at_2) == (0.0, 1.0)
