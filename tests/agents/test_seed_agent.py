@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from cladist.agents import bundled_agents, prepare_agent
 
 STDLIB = set(sys.stdlib_module_names)
@@ -43,3 +45,19 @@ def test_seed_agent_imports_only_the_standard_library(tmp_path: Path) -> None:
             for name in names:
                 top = name.split(".")[0]
                 assert top in STDLIB or top in {"agent", "tests"}, f"{source}: imports {name}"
+
+
+@pytest.mark.docker
+def test_seed_agent_tests_pass_inside_the_agent_image(tmp_path: Path, docker_client,  # noqa: ANN001
+                                                      base_image) -> None:  # noqa: ANN001
+    from cladist.config import load_config
+    from cladist.evaluator.evaluate import make_context
+    from cladist.evolve.selfedit import validate
+    from cladist.sandbox.contract import Limits
+
+    context = make_context(load_config(["sandbox.backend=docker"]), gateway=None)
+    agent = prepare_agent("seed", tmp_path / "seed")
+    checked = validate(agent, context.open_sandbox, context.image_for("agent"),
+                       Limits(memory="1g"), run_id="test-seed", node_id=0, timeout_s=120)
+    assert checked.ok and checked.infra_reason is None, checked.reason
+    assert "OK" in checked.output and "Ran " in checked.output
