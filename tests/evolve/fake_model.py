@@ -55,3 +55,27 @@ def respond(body: dict[str, Any]) -> Reply:
         if calls:
             return Reply(content=None, tool_calls=calls)
     return Reply(content="done", tool_calls=(("submit", {}),))
+
+
+KEY_ENV = {"FAKE_KEY": "sk-fake"}
+"""The environment a run needs to reach the fake model's server (its API key)."""
+
+
+def model_args(server: Any, tasks: list[str]) -> list[str]:
+    """``-c`` overrides pointing a run at the fake model's server, on ``tasks``."""
+    return ["-c", "llm.provider=openai", "-c", "llm.model=gpt-4o-mini",
+            "-c", f"llm.base_url={server.openai_base_url}", "-c", "llm.api_key_env=FAKE_KEY",
+            "-c", f"evaluator.tasks=[{', '.join(tasks)}]", "-c", "evaluator.tier=all",
+            "-c", "evaluator.agent_timeout_s=120", "-c", "evolve.self_edit_timeout_s=120",
+            "-c", "scheduler.root_expansions=1", "-c", "budget.workers=2"]
+
+
+def run_cli(cwd: Any, server: Any, tasks: list[str], *args: str, timeout: float = 900) -> Any:
+    """``cladist ARGS`` in a subprocess against the fake model; the CompletedProcess."""
+    import os
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-m", "cladist", *args, *model_args(server, tasks)],
+                          cwd=cwd, capture_output=True, text=True, timeout=timeout,
+                          env={**os.environ, **KEY_ENV, "COLUMNS": "200"})

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from fake_model import respond
+from fake_model import KEY_ENV, model_args, respond
 
 from cladist.archive.run import Run, resolve_run
 from cladist.llm.testing import ScriptedLLMServer
@@ -23,10 +23,7 @@ TASKS = ["py-easy-is-even", "py-easy-greeting", "py-easy-largest", "py-easy-fahr
 
 
 def _args(server: ScriptedLLMServer, name: str) -> list[str]:
-    return ["-c", "llm.provider=openai", "-c", "llm.model=gpt-4o-mini",
-            "-c", f"llm.base_url={server.openai_base_url}", "-c", "llm.api_key_env=FAKE_KEY",
-            "-c", f"evaluator.tasks=[{', '.join(TASKS)}]", "-c", "evaluator.tier=all",
-            "-c", "budget.task_evaluations=8", "-c", "budget.workers=2",
+    return [*model_args(server, TASKS), "-c", "budget.task_evaluations=8",
             "-c", f"run.name={name}"]
 
 
@@ -44,7 +41,7 @@ def _wait_for_event(folder: Path, kind: str, timeout: float = 120) -> None:
 @pytest.mark.parametrize("presses, code, status", [(1, 0, "stopped"), (2, 130, "stopped")])
 def test_ctrl_c_stops_and_the_run_resumes(tmp_path: Path, docker_client, base_image,  # noqa: ANN001
                                           presses: int, code: int, status: str) -> None:
-    env = {**os.environ, "FAKE_KEY": "sk-fake"}
+    env = {**os.environ, **KEY_ENV}
     with ScriptedLLMServer(default=respond, api_key="sk-fake") as server:
         proc = subprocess.Popen([sys.executable, "-m", "cladist", "run",
                                  *_args(server, "ctrlc")], cwd=tmp_path, env=env,

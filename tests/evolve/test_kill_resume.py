@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
-from fake_model import respond
+from fake_model import KEY_ENV, model_args, respond
 
 from cladist.archive.lineage import check_clade_counts
 from cladist.archive.run import Run, resolve_run
@@ -28,18 +28,14 @@ BUDGET = 40
 
 
 def _args(server: ScriptedLLMServer) -> list[str]:
-    return ["-c", "llm.provider=openai", "-c", "llm.model=gpt-4o-mini",
-            "-c", f"llm.base_url={server.openai_base_url}", "-c", "llm.api_key_env=FAKE_KEY",
-            "-c", f"evaluator.tasks=[{', '.join(TASKS)}]", "-c", "evaluator.tier=all",
-            "-c", "scheduler.root_expansions=1", "-c", "budget.workers=2",
-            "-c", f"budget.task_evaluations={BUDGET}", "-c", "budget.expansions=12",
-            "-c", "run.name=killed"]
+    return [*model_args(server, TASKS), "-c", f"budget.task_evaluations={BUDGET}",
+            "-c", "budget.expansions=12", "-c", "run.name=killed"]
 
 
 def test_sigkill_at_random_moments_then_resume(tmp_path: Path, docker_client,  # noqa: ANN001
                                                base_image) -> None:  # noqa: ANN001
     rng = random.Random(2026)
-    env = {**os.environ, "FAKE_KEY": "sk-fake"}
+    env = {**os.environ, **KEY_ENV}
     with ScriptedLLMServer(default=respond, api_key="sk-fake") as server:
         base = [sys.executable, "-m", "cladist", "run", *_args(server)]
         kills = 0

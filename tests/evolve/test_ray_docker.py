@@ -5,13 +5,10 @@ Ray tasks; the driver alone writes the archive, which must be as valid as a loca
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from fake_model import MARKER, respond
+from fake_model import MARKER, respond, run_cli
 from sqlalchemy import select
 
 from cladist.archive import schema as t
@@ -27,22 +24,11 @@ pytestmark = [pytest.mark.docker, pytest.mark.slow]
 TASKS = ["py-easy-is-even", "py-easy-greeting", "py-easy-largest"]
 
 
-def run_cli(cwd: Path, server: ScriptedLLMServer, *args: str) -> subprocess.CompletedProcess:
-    common = ["-c", "llm.provider=openai", "-c", "llm.model=gpt-4o-mini",
-              "-c", f"llm.base_url={server.openai_base_url}", "-c", "llm.api_key_env=FAKE_KEY",
-              "-c", f"evaluator.tasks=[{', '.join(TASKS)}]", "-c", "evaluator.tier=all",
-              "-c", "evaluator.agent_timeout_s=120", "-c", "evolve.self_edit_timeout_s=120",
-              "-c", "scheduler.root_expansions=1", "-c", "budget.workers=2"]
-    # The key is only in the driver's environment: the executor passes it to the workers.
-    return subprocess.run([sys.executable, "-m", "cladist", *args, *common], cwd=cwd,
-                          capture_output=True, text=True, timeout=600,
-                          env={**os.environ, "FAKE_KEY": "sk-fake", "COLUMNS": "200"})
-
-
 def test_ray_run_leaves_a_valid_archive(tmp_path: Path, docker_client,  # noqa: ANN001
                                         base_image) -> None:  # noqa: ANN001
     with ScriptedLLMServer(default=respond, api_key="sk-fake") as server:
-        done = run_cli(tmp_path, server, "run", "--executor", "ray", "-c", "run.name=ray",
+        # The key is only in the driver's environment: the executor passes it to the workers.
+        done = run_cli(tmp_path, server, TASKS, "run", "--executor", "ray", "-c", "run.name=ray",
                        "-c", "budget.task_evaluations=6", "-c", "budget.expansions=4")
         served = len(server.requests)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]

@@ -3,13 +3,12 @@ agent's code, the child is validated and evaluated, and it beats its parent."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from fake_model import MARKER, respond
+from fake_model import MARKER, respond, run_cli
 
 from cladist.archive.lineage import best_belief, check_clade_counts
 from cladist.archive.records import NodeStatus
@@ -21,21 +20,10 @@ pytestmark = pytest.mark.docker
 TASKS = ["py-easy-is-even", "py-easy-greeting", "py-easy-largest"]
 
 
-def run_cli(cwd: Path, server: ScriptedLLMServer, *args: str) -> subprocess.CompletedProcess:
-    common = ["-c", "llm.provider=openai", "-c", "llm.model=gpt-4o-mini",
-              "-c", f"llm.base_url={server.openai_base_url}", "-c", "llm.api_key_env=FAKE_KEY",
-              "-c", f"evaluator.tasks=[{', '.join(TASKS)}]", "-c", "evaluator.tier=all",
-              "-c", "evaluator.agent_timeout_s=120", "-c", "evolve.self_edit_timeout_s=120",
-              "-c", "scheduler.root_expansions=1", "-c", "budget.workers=2"]
-    return subprocess.run([sys.executable, "-m", "cladist", *args, *common], cwd=cwd,
-                          capture_output=True, text=True, timeout=900,
-                          env={**os.environ, "FAKE_KEY": "sk-fake", "COLUMNS": "200"})
-
-
 def test_child_improves_on_its_parent_end_to_end(tmp_path: Path, docker_client,  # noqa: ANN001
                                                  base_image) -> None:  # noqa: ANN001
     with ScriptedLLMServer(default=respond, api_key="sk-fake") as server:
-        done = run_cli(tmp_path, server, "run", "-c", "run.name=e2e",
+        done = run_cli(tmp_path, server, TASKS, "run", "-c", "run.name=e2e",
                        "-c", "budget.task_evaluations=6", "-c", "budget.expansions=4")
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert "stopped: budget spent: task_evaluations" in done.stdout
