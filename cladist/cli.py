@@ -143,119 +143,6 @@ def export(run: RunArg, out: Annotated[Path, typer.Option(help="Where to write."
     _console().print(f"exported node {node_id} of {opened.id} as {fmt} to {written}")
 
 
-@app.command("run")
-def run_cmd(config: ConfigOpt = None, preset: PresetOpt = None,
-            resume: Annotated[str | None, typer.Option(
-                help="Resume this run (id or path) instead of starting one.")] = None,
-            executor: Annotated[str, typer.Option(help="local or ray.")] = "local",
-            ray_address: Annotated[str | None, typer.Option(
-                help="Ray cluster to join (default: start a local one).")] = None,
-            runs_dir: RunsDirOpt = Path("runs")) -> None:
-    """Start an evolution run (or resume one): expand and evaluate agents until a budget
-    is spent. Ctrl-C stops after in-flight work; a second Ctrl-C stops at once."""
-    import signal
-
-    from cladist.archive.run import Run, resolve_run
-    from cladist.config import load_config
-    from cladist.evolve.session import evolve
-
-    console = _console()
-    if resume is not None:
-        path = resolve_run(resume, runs_dir)
-        cfg = load_config([str(path / "config.yaml"), *(config or [])], preset=preset)
-        opened = Run.open(path)
-        (path / "config.yaml").write_text(cfg.to_yaml())
-        opened.config = cfg
-        console.print(f"resuming run [bold]{opened.id}[/]", soft_wrap=True)
-    else:
-        cfg = load_config(config or [], preset=preset)
-        opened = Run.create(cfg)
-        console.print(f"started run [bold]{opened.id}[/] ({opened.path})", soft_wrap=True)
-
-    def hook(loop) -> None:  # noqa: ANN001
-        def on_sigint(signum, frame) -> None:  # noqa: ANN001
-            if loop.stop_requested.is_set():
-                raise KeyboardInterrupt
-            loop.stop_requested.set()
-            console.print("[yellow]stopping after in-flight work (Ctrl-C again: at once)[/]")
-        signal.signal(signal.SIGINT, on_sigint)
-
-    def show(kind: str, data: dict) -> None:
-        if kind == "task_result":
-            extra = f" ({data['reason']})" if data.get("reason") else ""
-            console.print(f"node {data['node']} · {data['task']}: [bold]{data['verdict']}[/]"
-                          f"{extra}")
-        elif kind == "expansion_finished":
-            child = f" → node {data['child']}" if data["child"] is not None else ""
-            why = f" ({data['reason']})" if data.get("reason") else ""
-            console.print(f"expansion of node {data['parent']}: [bold]{data['outcome']}[/]"
-                          f"{child}{why}")
-
-    try:
-        reason = evolve(opened, cfg, executor=executor, ray_address=ray_address,
-                        on_event=show, stop_hook=hook)
-    except KeyboardInterrupt:
-        console.print(f"stopped at once; resume with: cladist run --resume {opened.id}")
-        opened.close()
-        os._exit(130)
-    console.print(f"run {opened.id} stopped: {reason}", soft_wrap=True)
-    console.print(f"see it with: cladist tree {opened.id}", soft_wrap=True)
-    opened.close()
-
-
-@app.command("eval")
-def eval_cmd(agent: Annotated[str, typer.Option(help="Agent folder, or a bundled agent name.")],
-             suite: Annotated[str | None, typer.Option(help="bundled, polyglot, swebench.")]
-             = None,
-             tier: Annotated[str | None, typer.Option(help="easy, medium, hard or all.")] = None,
-             task: Annotated[list[str] | None, typer.Option(help="Task id; repeatable.")]
-             = None,
-             workers: Annotated[int | None, typer.Option(help="Concurrent tasks.")] = None,
-             config: ConfigOpt = None, preset: PresetOpt = None) -> None:
-    """Evaluate one agent on a suite; the results go into a new run (see `cladist show`)."""
-    from rich.progress import Progress
-    from rich.table import Table
-
-    from cladist.config import load_config
-    from cladist.evaluator.batch import eval_agent, summarize
-
-    overrides = [f"evaluator.{k}={v}" for k, v in (("suite", suite), ("tier", tier))
-                 if v is not None]
-    if task:
-        overrides.append(f"evaluator.tasks=[{', '.join(task)}]")
-    if workers is not None:
-        overrides.append(f"budget.workers={workers}")
-    cfg = load_config([*(config or []), *overrides], preset=preset)
-    console = _console()
-    with Progress(console=console, transient=True) as progress:
-        bar = progress.add_task("starting", total=None)
-
-        def started(run, tasks) -> None:  # noqa: ANN001
-            progress.update(bar, description=f"evaluating on {len(tasks)} tasks", total=len(tasks))
-
-        def finished(done_task, results) -> None:  # noqa: ANN001
-            final = results[-1]
-            progress.console.print(f"{done_task.id}: [bold]{final.verdict}[/] "
-                                   f"(attempt {final.attempt}, {final.agent_seconds:.0f}s agent)"
-                                   + (f" {final.infra_reason}" if final.infra_reason else ""))
-            progress.advance(bar)
-
-        run, results = eval_agent(cfg, agent, started, finished)
-    summary = summarize(results)
-    table = Table("task", "verdict", "attempts", "tokens", "$")
-    for task_id in sorted(results):
-        rows = results[task_id]
-        table.add_row(task_id, str(rows[-1].verdict), str(len(rows)),
-                      str(sum(r.tokens_in + r.tokens_out for r in rows)),
-                      f"{sum(r.cost_usd for r in rows):.4f}")
-    console.print(table)
-    line = (f"pass@1 {summary.pass_at_1:.2f} ({summary.passed_1}/{summary.scored} scored, "
-            f"{summary.infra_errors} infra errors)")
-    if cfg.evaluator.attempts == 2:
-        line += f", pass@2 {summary.pass_at_2:.2f}"
-    console.print(f"{line}; run {run.id} ({run.path})", soft_wrap=True)
-
-
 @config_app.command("show")
 def config_show(config: ConfigOpt = None, preset: PresetOpt = None) -> None:
     """Print the resolved configuration as YAML."""
@@ -379,6 +266,9 @@ def llm_serve(config: ConfigOpt = None, preset: PresetOpt = None,
         gateway.close()
         if gateway.provider is not None:
             gateway.provider.close()
+
+
+import cladist.cli_run  # noqa: E402,F401 - registers `run` and `eval` on the app
 
 
 def main() -> None:

@@ -106,6 +106,8 @@ class EvaluatorConfig(_Section):
     suite: Literal["bundled", "polyglot", "swebench"] = Field("bundled", description="Suite.")
     tier: Literal["easy", "medium", "hard", "all"] = Field("all", description="Bundled tier.")
     tasks: list[str] = Field(default_factory=list, description="Task ids; empty means all.")
+    sample: int | None = Field(None, ge=1, description="Evaluate a random sample (seeded by "
+                               "run.random_seed) of this many of the selected tasks.")
     polyglot_path: Path | None = Field(None, description="Clone of polyglot-benchmark.")
     dataset: str | None = Field(None, description="SWE-bench dataset name or local file.")
     attempts: Literal[1, 2] = Field(1, description="2 adds a retry with test feedback (pass@2).")

@@ -94,7 +94,7 @@ def eval_agent(config: Config, agent: str,
     from cladist.evaluator.selection import select_tasks
     from cladist.llm.factory import make_gateway
 
-    tasks = select_tasks(config.evaluator)
+    tasks = select_tasks(config.evaluator, config.run.random_seed)
     name = "eval" if config.run.name == "run" else config.run.name
     config = config.model_copy(update={"run": config.run.model_copy(
         update={"seed_agent": agent, "name": name})})

@@ -29,7 +29,13 @@ def load_suite(config: EvaluatorConfig) -> Suite:
     raise UsageError(f"suite {config.suite!r} is not available yet (use bundled or polyglot)")
 
 
-def select_tasks(config: EvaluatorConfig) -> list[Task]:
+def select_tasks(config: EvaluatorConfig, seed: int = 0) -> list[Task]:
     """The tasks of the configured suite, restricted to ``config.tasks`` and
-    ``config.tier``. Raises what the suite raises for unknown ids or tiers."""
-    return load_suite(config).tasks(config.tasks or None, config.tier)
+    ``config.tier``, then to a random ``config.sample`` of them (drawn with ``seed``).
+    Raises what the suite raises for unknown ids or tiers."""
+    chosen = load_suite(config).tasks(config.tasks or None, config.tier)
+    if config.sample is not None and config.sample < len(chosen):
+        import random
+
+        chosen = sorted(random.Random(seed).sample(chosen, config.sample), key=lambda t: t.id)
+    return chosen

@@ -104,8 +104,9 @@ def evaluate_remote(config_yaml: str, run_id: str, agent_tar: bytes, node_id: in
     from cladist.evolve.work import evaluate_work, fault_results
 
     config = _config(config_yaml)
+    seed = config.run.random_seed
     tasks = _cached("tasks", config_yaml,
-                    lambda: {t.id: t for t in select_tasks(config.evaluator)})
+                    lambda: {t.id: t for t in select_tasks(config.evaluator, seed)})
     if task_id not in tasks:
         return WorkDone(fault_results(task_id, f"task {task_id!r} is not in the configured "
                                       "suite on this worker"))

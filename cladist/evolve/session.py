@@ -75,7 +75,7 @@ def evolve(run: Run, config: Config, *, executor: str = "local",
     from cladist.scheduler.policies import make_policy
     from cladist.scheduler.state import TreeState
 
-    tasks = select_tasks(config.evaluator)
+    tasks = select_tasks(config.evaluator, config.run.random_seed)
     repaired = repair(run)
     if any(repaired.values()):
         run.event("repaired", **repaired)

@@ -66,7 +66,7 @@ def import_into_run(run: Run, gateway: Any, export: LlmExport) -> int:
             gateway.ledger.charge(identity.ledger_keys(),
                                   Usage(call.tokens_in, call.tokens_out, call.tokens_cached),
                                   call.cost_usd)
-    for event in export.events:
-        data = {k: v for k, v in event.items() if k not in ("ts", "kind", "node")}
-        run.event(str(event.get("kind")), event.get("node"), **data)
+    for record in export.events:
+        fields_ = {k: v for k, v in record.items() if k not in ("ts", "kind", "node")}
+        run.event(str(record.get("kind")), record.get("node"), **fields_)
     return len(calls)

@@ -58,3 +58,26 @@ def test_eval_command_reports_a_missing_key_in_one_line(tmp_path: Path) -> None:
     assert done.returncode != 0
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and "NO_SUCH_KEY" in lines[0] and "Traceback" not in done.stderr
+
+
+def test_eval_of_an_archived_node_as_json_with_a_sample(tmp_path: Path, docker_client,  # noqa: ANN001
+                                                        base_image) -> None:  # noqa: ANN001
+    import json
+
+    subprocess.run([sys.executable, "-m", "cladist", "init", "-c", "run.name=src"],
+                   cwd=tmp_path, check=True, capture_output=True)
+    with ScriptedLLMServer(_writes_reference_solution(TASK), api_key="sk-eval") as server:
+        done = subprocess.run(
+            [sys.executable, "-m", "cladist", "eval", "--agent", "src:0",
+             "--tasks", f"{TASK},py-easy-greeting", "--sample", "1", "--json",
+             "-c", "run.random_seed=3", "-c", "llm.provider=openai",
+             "-c", f"llm.base_url={server.openai_base_url}", "-c", "llm.api_key_env=EVAL_KEY"],
+            cwd=tmp_path, capture_output=True, text=True, timeout=600,
+            env={**os.environ, "EVAL_KEY": "sk-eval"})
+    assert done.returncode == 0, done.stderr[-2000:]
+    report = json.loads(done.stdout)
+    assert len(report["tasks"]) == 1 and report["scored"] == 1  # a sample of one
+    (task_id,) = report["tasks"]
+    assert task_id in (TASK, "py-easy-greeting")
+    assert report["tasks"][task_id][0]["verdict"] in ("pass", "fail")
+    assert report["pass@1"] == (1.0 if task_id == TASK else 0.0)
