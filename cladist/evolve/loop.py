@@ -94,7 +94,19 @@ class Evolution:
         if self.ctx.config.budget.on_stop == "finish":
             while self.inflight:
                 self._collect(timeout=0.5)
+        else:
+            self.abandon()
         return self.stop_reason
+
+    def abandon(self) -> None:
+        """Give up on in-flight work (``budget.on_stop: abandon``): expansions are closed as
+        abandoned, evaluations are not recorded (a resumed run redoes them)."""
+        for future, job in list(self.inflight.items()):
+            future.cancel()
+            if job.expansion is not None:
+                self.run.store.finish_expansion(job.expansion.expansion_id, "abandoned",
+                                                reason="abandoned when the run stopped")
+        self.inflight.clear()
 
     def _dispatch_one(self) -> bool:
         # The run stops when finished work has spent a budget; work in flight only keeps

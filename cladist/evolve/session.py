@@ -109,7 +109,8 @@ def evolve(run: Run, config: Config, *, executor: str = "local",
         raise
     finally:
         if pool is not None:
-            pool.shutdown(wait=not reason.endswith("(at once)"))
+            finishing = config.budget.on_stop == "finish" and not reason.endswith("(at once)")
+            pool.shutdown(wait=finishing)
         gateway.close()
         if gateway.provider is not None:
             gateway.provider.close()

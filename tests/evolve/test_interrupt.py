@@ -71,3 +71,32 @@ def test_ctrl_c_stops_and_the_run_resumes(tmp_path: Path, docker_client, base_im
     leftovers = docker_client.containers.list(all=True,
                                               filters={"label": f"cladist.run={path.name}"})
     assert leftovers == []
+
+
+def test_abandon_stops_without_waiting_for_in_flight_work(tmp_path: Path, docker_client,  # noqa: ANN001
+                                                          base_image) -> None:  # noqa: ANN001
+    with ScriptedLLMServer(default=respond, api_key="sk-fake") as server:
+        args = [*model_args(server, TASKS), "-c", "budget.task_evaluations=50",
+                "-c", "budget.on_stop=abandon", "-c", "evaluator.agent_timeout_s=120"]
+        started = time.monotonic()
+        done = subprocess.run([sys.executable, "-m", "cladist", "run", "-c", "run.name=ab",
+                               "-c", "budget.wall_clock_s=5", *args], cwd=tmp_path,
+                              env={**os.environ, **KEY_ENV}, capture_output=True, text=True,
+                              timeout=600)
+        took = time.monotonic() - started
+        assert done.returncode == 0, done.stderr[-2000:]
+        assert "budget spent: wall_clock_s" in done.stdout
+        path = resolve_run("ab", tmp_path / "runs")
+        with Run.open(path) as run:
+            assert all(e.outcome != "running" for e in run.store.expansions())
+            finished = run.store.totals()["evaluations"]
+        assert took < 60
+        resumed = subprocess.run([sys.executable, "-m", "cladist", "run", "--resume", "ab",
+                                  "-c", "budget.wall_clock_s=600", "-c",
+                                  "budget.task_evaluations=8", *args[:-6]], cwd=tmp_path,
+                                 env={**os.environ, **KEY_ENV}, capture_output=True,
+                                 text=True, timeout=600)
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    with Run.open(path) as run:
+        assert run.store.totals()["evaluations"] >= max(finished, 1)
+        assert run.store.run_record().status == "finished"
