@@ -1,6 +1,6 @@
 """Entry point for simulated runs: ``python -m cladist.scheduler.simulate [options]``.
 
-:func:`run_policies` is what a CLI command (or ``bench/policy_compare.py``) calls: every
+:func:`run_policies` is what a CLI command (or ``bench/policies.py``) calls: every
 policy on the same seeds (so the same landscapes), one :class:`SimResult` per run;
 :func:`summarise` turns them into mean ± sd rows. ``policy`` names are those of the config
 plus ``oracle``; a name may carry switches, e.g. ``hgm+count_failed_expansions``.

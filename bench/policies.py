@@ -8,7 +8,7 @@ own-score estimator with the true clade metaproductivity, agents created. Then t
 weakness switches as paired differences against plain ``hgm`` (mean ± standard error).
 ``--scale`` also measures simulator speed when growing 10^4 and 10^5 agents.
 
-    .venv/bin/python bench/policy_compare.py --seeds 50 --budgets 800 8000 [--scale]
+    .venv/bin/python bench/policies.py --seeds 50 --budgets 800 8000 [--scale]
 """
 
 from __future__ import annotations
@@ -65,7 +65,7 @@ def scale(workers: int) -> None:
 def main() -> None:
     """Parse options, run every (policy, seed, budget), print the tables."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", type=int, default=20)
+    parser.add_argument("--seeds", type=int, default=50)
     parser.add_argument("--first-seed", type=int, default=0)
     parser.add_argument("--policies", nargs="+", help="specs to run (default: all and "
                         "the switch variants)")
