@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from cladist.errors import ConfigError
 
@@ -111,10 +111,12 @@ class EvaluatorConfig(_Section):
     polyglot_path: Path | None = Field(None, description="Clone of polyglot-benchmark.")
     dataset: str | None = Field(None, description="SWE-bench dataset name or local file.")
     attempts: Literal[1, 2] = Field(1, description="2 adds a retry with test feedback (pass@2).")
-    agent_timeout_s: int = Field(600, ge=10, description="Time the agent gets per task.")
+    agent_timeout_s: int = Field(600, ge=10, description="Time the agent gets per task "
+                                 "(150 when llm.provider is local and this is not set).")
     test_timeout_s: int = Field(300, ge=5, description="Time the hidden tests get per task.")
     infra_retries: int = Field(2, ge=0, le=10, description="Retries of an infra_error.")
-    agent_max_steps: int = Field(30, ge=1, le=1000, description="Most steps of the agent.")
+    agent_max_steps: int = Field(30, ge=1, le=1000, description="Most steps of the agent "
+                                 "(6 when llm.provider is local and this is not set).")
     agent_tools: Literal["auto", "native", "text"] = Field(
         "auto", description="How the agent calls tools: native tool calls, the plain-text "
         "format, or auto (text for the local model, native otherwise).")
@@ -186,6 +188,18 @@ class Config(_Section):
     scheduler: SchedulerConfig = Field(default_factory=SchedulerConfig)
     evolve: EvolveConfig = Field(default_factory=EvolveConfig)
     budget: BudgetConfig = Field(default_factory=BudgetConfig)
+
+    @model_validator(mode="after")
+    def _small_model_defaults(self) -> Config:
+        # The embedded 135M model is slow and rarely helped by long conversations: unless
+        # the user chose otherwise, give its agents fewer steps and less time.
+        given = self.evaluator.model_fields_set
+        if self.llm.provider == "local":
+            if "agent_max_steps" not in given:
+                self.evaluator.agent_max_steps = 6
+            if "agent_timeout_s" not in given:
+                self.evaluator.agent_timeout_s = 150
+        return self
 
     def to_yaml(self) -> str:
         """Render the resolved configuration as YAML (paths as strings)."""
