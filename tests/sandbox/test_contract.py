@@ -189,7 +189,9 @@ def test_output_cap_marks_truncated(make_sandbox: SandboxFactory) -> None:
     result = box.exec("yes", timeout=20)
     assert result.truncated and not result.timed_out and not result.ok
     assert len(result.stdout) == 2048 and set(result.stdout) == {ord("y"), ord("\n")}
-    err = box.exec("echo first; head -c 5000 /dev/zero >&2; sleep 30; echo never")
+    # (Docker delivers stdout and stderr on separate pipes, with no order between them: the
+    # pause lets "first" arrive before the flood on stderr trips the cap.)
+    err = box.exec("echo first; sleep 0.5; head -c 5000 /dev/zero >&2; sleep 30; echo never")
     assert err.truncated and len(err.stderr) == 2048 and err.stdout == b"first\n"
     assert err.returncode != 0 and err.duration < 25  # going past the cap kills the command
     assert not box.exec("head -c 2048 /dev/zero").truncated  # exactly at the cap
