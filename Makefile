@@ -6,11 +6,13 @@ PYTEST_ARGS ?=
 
 quickstart:  ## set up with the embedded model, run a short evolution, show its tree
 	scripts/setup --local
+	$(VENV)/bin/cladist images build --only agent --only python
 	$(VENV)/bin/cladist run --preset quickstart
 	$(VENV)/bin/cladist tree latest
 
 test:  ## set up with test tools, the embedded model and Ray, then run the whole test suite
 	scripts/setup --dev --local --ray
+	$(VENV)/bin/cladist images build || echo "images not built (no Docker engine?): Docker tests skip"
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
 
 setup:
