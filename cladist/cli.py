@@ -38,10 +38,10 @@ RunsDirOpt = Annotated[Path, typer.Option(envvar="CLADIST_RUNS_DIR",
 RunArg = Annotated[str, typer.Argument(help="Run id, a unique part of one, latest, or a path.")]
 
 
-def _console():  # noqa: ANN202 - rich is imported lazily
+def _console(stderr: bool = False):  # noqa: ANN202 - rich is imported lazily
     from rich.console import Console
 
-    return Console()
+    return Console(stderr=stderr)
 
 
 def _open_run(ref: str, runs_dir: Path):  # noqa: ANN202

@@ -183,7 +183,7 @@ def eval_cmd(agent: Annotated[str, typer.Option(
         "budget.workers": workers,
         "evaluator.tasks": f"[{', '.join(ids)}]" if ids else None})]
     cfg = load_config(sources, preset=preset)
-    console = _console() if not as_json else _console_stderr()
+    console = _console(stderr=as_json)  # with --json, stdout carries only the JSON
     tmp = Path(tempfile.mkdtemp(prefix="cladist-eval-"))
     try:
         source = _agent_folder(agent, runs_dir, tmp)
@@ -229,10 +229,3 @@ def eval_cmd(agent: Annotated[str, typer.Option(
         line += f", pass@2 {summary.pass_at_2:.2f}"
     console.print(f"{line}; run {run.id}; per-task logs: cladist show {run.id} 0",
                   soft_wrap=True)
-
-
-def _console_stderr() -> Any:
-    from rich.console import Console
-
-    return Console(stderr=True)
-
