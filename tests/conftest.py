@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 import pytest
@@ -78,3 +79,33 @@ def _require_docker_for_marked_tests(request: pytest.FixtureRequest) -> None:
     """Tests marked ``docker`` get the engine check even if they take no Docker fixture."""
     if request.node.get_closest_marker("docker") is not None:
         request.getfixturevalue("docker_client")
+
+
+EVOLVED_TASKS = ["py-easy-is-even", "py-easy-greeting", "py-easy-largest"]
+"""The bundled tasks of the shared :func:`evolved_run`."""
+
+
+@pytest.fixture(scope="session")
+def evolved_run(tmp_path_factory: pytest.TempPathFactory, docker_client: docker.DockerClient,
+                base_image: str) -> Path:
+    """Folder of one real evolution run, made once per test session: ``cladist run`` in a
+    subprocess, in Docker, against the fake model of ``tests/support/fake_model.py`` (the
+    seed fails every task, its validated child passes them). 6 evaluations, 4 expansions;
+    the command's stdout is in ``cli-output.txt`` two levels above the run folder.
+
+    Read-only by convention: a test that changes the run copies the folder first."""
+    from fake_model import respond, run_cli
+
+    from cladist.archive.run import resolve_run
+    from cladist.llm.testing import ScriptedLLMServer
+
+    cwd = tmp_path_factory.mktemp("evolved")
+    with ScriptedLLMServer(default=respond, api_key="sk-fake") as server:
+        done = run_cli(cwd, server, EVOLVED_TASKS, "run", "-c", "run.name=e2e",
+                       "-c", "budget.task_evaluations=6", "-c", "budget.expansions=4")
+    if done.returncode != 0:
+        pytest.fail("the shared evolution run failed:\n" + done.stdout[-3000:]
+                    + done.stderr[-3000:], pytrace=False)
+    path = resolve_run("e2e", cwd / "runs")
+    (cwd / "cli-output.txt").write_text(done.stdout)  # beside runs/, for assertions
+    return path

@@ -1,4 +1,5 @@
-"""A whole evolution run in Docker with a fake model: the self-edit really changes the
+"""A whole evolution run in Docker with a fake model (the shared ``evolved_run`` fixture of
+tests/conftest.py): the self-edit really changes the
 agent's code, the child is validated and evaluated, and it beats its parent."""
 
 from __future__ import annotations
@@ -8,26 +9,19 @@ import sys
 from pathlib import Path
 
 import pytest
-from fake_model import MARKER, respond, run_cli
+from fake_model import MARKER
 
 from cladist.archive.lineage import best_belief, check_clade_counts
 from cladist.archive.records import NodeStatus
-from cladist.archive.run import Run, resolve_run
-from cladist.llm.testing import ScriptedLLMServer
+from cladist.archive.run import Run
 
 pytestmark = pytest.mark.docker
 
-TASKS = ["py-easy-is-even", "py-easy-greeting", "py-easy-largest"]
 
-
-def test_child_improves_on_its_parent_end_to_end(tmp_path: Path, docker_client,  # noqa: ANN001
-                                                 base_image) -> None:  # noqa: ANN001
-    with ScriptedLLMServer(default=respond, api_key="sk-fake") as server:
-        done = run_cli(tmp_path, server, TASKS, "run", "-c", "run.name=e2e",
-                       "-c", "budget.task_evaluations=6", "-c", "budget.expansions=4")
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    assert "stopped: budget spent: task_evaluations" in done.stdout
-    path = resolve_run("e2e", tmp_path / "runs")
+def test_child_improves_on_its_parent_end_to_end(evolved_run: Path, tmp_path: Path) -> None:
+    path = evolved_run
+    stdout = (path.parents[1] / "cli-output.txt").read_text()
+    assert "stopped: budget spent: task_evaluations" in stdout
     with Run.open(path) as run:
         nodes = run.store.nodes()
         root, children = nodes[0], [n for n in nodes if n.parent_id is not None]
