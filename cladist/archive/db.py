@@ -61,6 +61,52 @@ def _migrate(engine: Engine, path: Path) -> None:
         command.upgrade(cfg, "head")
 
 
+def connect_read_only(path: Path) -> Engine:
+    """A read-only engine on ``path`` that never migrates or writes, safe to use while a
+    run writes the same file (WAL readers see each committed transaction whole).
+
+    A folder where SQLite cannot create its ``-shm`` file (a read-only medium) is opened
+    as immutable instead. Raises ArchiveError for a file that is not SQLite or whose
+    schema is not the one this code knows.
+    """
+    import sqlite3
+    from urllib.parse import quote
+
+    from cladist.archive.schema import SCHEMA_REVISION
+
+    uri = f"file:{quote(str(Path(path).resolve()))}?mode=ro"
+
+    def _connect() -> sqlite3.Connection:
+        try:
+            conn = sqlite3.connect(uri, uri=True, timeout=30, check_same_thread=False)
+            conn.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchall()
+        except sqlite3.OperationalError:  # cannot create -shm here: a frozen copy
+            conn = sqlite3.connect(uri + "&immutable=1", uri=True, timeout=30,
+                                   check_same_thread=False)
+        conn.isolation_level = None
+        conn.execute("PRAGMA query_only=ON")
+        return conn
+
+    engine = create_engine("sqlite://", creator=_connect)
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN")  # deferred: a consistent snapshot per transaction
+
+    try:
+        with engine.connect() as c:
+            revision = c.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+    except DatabaseError as err:
+        engine.dispose()
+        raise ArchiveError(f"{path}: not a usable SQLite archive ({err.orig})") from None
+    if revision != SCHEMA_REVISION:
+        engine.dispose()
+        raise ArchiveError(f"{path}: archive schema {revision!r} is not {SCHEMA_REVISION!r}; "
+                           "open it once with a cladist of the same version (e.g. `cladist "
+                           "tree RUN`, which migrates it)")
+    return engine
+
+
 def connect_and_migrate(path: Path, synchronous: str) -> Engine:
     """An engine on ``path`` with the schema at the newest revision.
 

@@ -100,14 +100,16 @@ class Run:
         return run
 
     @classmethod
-    def open(cls, path: Path) -> Run:
-        """Open an existing run folder."""
+    def open(cls, path: Path, *, read_only: bool = False) -> Run:
+        """Open an existing run folder; ``read_only`` opens its archive without migrating
+        or writing it (see :class:`ArchiveStore`)."""
         path = Path(path).resolve()
         if not (path / DB_NAME).is_file():
             raise NotFoundError(f"{path}: not a run folder (no {DB_NAME})")
         config_file = path / "config.yaml"
         config = load_config([str(config_file)]) if config_file.is_file() else Config()
-        store = ArchiveStore(path / DB_NAME, synchronous=config.archive.sqlite_synchronous)
+        store = ArchiveStore(path / DB_NAME, synchronous=config.archive.sqlite_synchronous,
+                             read_only=read_only)
         agents = AgentRepo(path / REPO_NAME)
         return cls(path, store, agents, config)
 

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import Connection, func, insert, select, text, update
 
 from cladist.archive import schema as t
-from cladist.archive.db import WRITE_OPTION, connect_and_migrate
+from cladist.archive.db import WRITE_OPTION, connect_and_migrate, connect_read_only
 from cladist.archive.records import (
     ExpansionRecord,
     NewLlmCall,
@@ -34,13 +34,18 @@ class ArchiveStore(ResultsMixin):
     """Read and write one run's ``archive.db``.
 
     Raises ArchiveError when the file is not a usable archive (corrupt, or a newer schema).
+    With ``read_only`` nothing is migrated or written (every write raises ArchiveError):
+    for viewers reading a run that another process is writing.
     """
 
-    def __init__(self, path: Path, *, synchronous: str = "FULL", create: bool = False):
+    def __init__(self, path: Path, *, synchronous: str = "FULL", create: bool = False,
+                 read_only: bool = False):
         self.path = Path(path)
         if not create and not self.path.exists():
             raise NotFoundError(f"{self.path}: no archive database here")
-        self.engine = connect_and_migrate(self.path, synchronous)
+        self.read_only = read_only
+        self.engine = (connect_read_only(self.path) if read_only
+                       else connect_and_migrate(self.path, synchronous))
 
     def close(self) -> None:
         """Release the database connections."""
@@ -49,6 +54,8 @@ class ArchiveStore(ResultsMixin):
     @contextmanager
     def _write(self) -> Iterator[Connection]:
         """A write transaction holding SQLite's write lock from its start."""
+        if self.read_only:
+            raise ArchiveError(f"{self.path}: opened read-only")
         with self.engine.connect() as conn:
             conn = conn.execution_options(**{WRITE_OPTION: True})
             with conn.begin():
