@@ -25,7 +25,9 @@ FEEDBACK = ("\n\n## Your previous attempt failed\n\nThe changes you made so far 
 @dataclass
 class EvalContext:
     """What evaluations share: the config, the gateway, how to open sandboxes and how to
-    turn a logical image name (``python``) into an image reference."""
+    turn a logical image name (``python``) into an image reference. ``open_session``
+    opens the gateway session of one attempt (default ``gateway.open_session``): a
+    replay passes one that serves recordings."""
 
     config: Config
     gateway: Any
@@ -33,6 +35,7 @@ class EvalContext:
     image_for: Callable[[str], str]
     run_id: str = ""
     infra_log: list[str] = field(default_factory=list)
+    open_session: Callable[[Any], Any] | None = None
 
     def tools_mode(self) -> str:
         """native or text, resolving ``auto`` by the provider."""
@@ -51,16 +54,21 @@ def evaluate(ctx: EvalContext, agent_dir: Path, node_id: int | None, task: Task
     results = _with_retries(ctx, agent_dir, node_id, task, 1, task.problem, "")
     first = results[-1]
     if ctx.config.evaluator.attempts == 2 and first.verdict == Verdict.FAIL:
-        problem = task.problem + FEEDBACK.format(output=first.test_output[-6000:])
+        problem = second_problem(task, first.test_output)
         results += _with_retries(ctx, agent_dir, node_id, task, 2, problem, first.patch)
     return results
+
+
+def second_problem(task: Task, first_test_output: str) -> str:
+    """The problem statement of attempt 2: the task's, plus the failing test output."""
+    return task.problem + FEEDBACK.format(output=first_test_output[-6000:])
 
 
 def _with_retries(ctx: EvalContext, agent_dir: Path, node_id: int | None, task: Task,
                   attempt: int, problem: str, start_patch: str) -> list[TaskResult]:
     results = []
     for _ in range(ctx.config.evaluator.infra_retries + 1):
-        result = _attempt(ctx, agent_dir, node_id, task, attempt, problem, start_patch)
+        result = run_attempt(ctx, agent_dir, node_id, task, attempt, problem, start_patch)
         results.append(result)
         if result.verdict != Verdict.INFRA_ERROR:
             break
@@ -68,8 +76,12 @@ def _with_retries(ctx: EvalContext, agent_dir: Path, node_id: int | None, task: 
     return results
 
 
-def _attempt(ctx: EvalContext, agent_dir: Path, node_id: int | None, task: Task,
-             attempt: int, problem: str, start_patch: str) -> TaskResult:
+def run_attempt(ctx: EvalContext, agent_dir: Path, node_id: int | None, task: Task,
+                attempt: int, problem: str, start_patch: str) -> TaskResult:
+    """One attempt, no retry: run the agent on ``problem`` (after ``start_patch``) with a
+    new gateway session, then grade its patch. Never raises for what the agent or the
+    sandbox does (infra faults are ``infra_error`` results); raises what opening the
+    gateway session raises (e.g. NotFoundError for a missing recording)."""
     from cladist.llm.session import SessionIdentity
 
     cfg = ctx.config
@@ -80,7 +92,7 @@ def _attempt(ctx: EvalContext, agent_dir: Path, node_id: int | None, task: Task,
     except Exception as err:  # the image is missing and cannot be built
         return TaskResult(task.id, Verdict.INFRA_ERROR, attempt,
                           infra_reason=f"image {task.image}: {err}")
-    session = ctx.gateway.open_session(identity)
+    session = (ctx.open_session or ctx.gateway.open_session)(identity)
     try:
         spec = SandboxSpec(image=image, agent_code=agent_dir,
                            gateway_socket=session.socket_path, limits=limits,

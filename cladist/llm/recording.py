@@ -140,13 +140,17 @@ def load_session(root: Path, session: str) -> list[dict[str, Any]]:
 
 
 class ReplayDivergence(Exception):
-    """A replayed request is not the recorded one (or comes after the recording ended)."""
+    """A replayed request is not the recorded one (or comes after the recording ended).
+    ``request`` is the request body that diverged (None for later requests of a replay
+    that already diverged)."""
 
-    def __init__(self, step: int, message: str, expected: str | None, got: str):
+    def __init__(self, step: int, message: str, expected: str | None, got: str,
+                 request: dict[str, Any] | None = None):
         super().__init__(message)
         self.step = step
         self.expected = expected
         self.got = got
+        self.request = request
 
 
 class Replay:
@@ -173,7 +177,7 @@ class Replay:
             if step >= len(self.exchanges):
                 self._broken = ReplayDivergence(
                     step, f"replay of {self.session}: step {step} was never recorded (the "
-                    f"recording has {len(self.exchanges)} steps)", None, got)
+                    f"recording has {len(self.exchanges)} steps)", None, got, body)
                 raise self._broken
             recorded = self.exchanges[step]
             if recorded.get("request_hash") != got:
@@ -181,9 +185,21 @@ class Replay:
                     step, f"replay of {self.session} diverged at step {step}: the request "
                     f"differs from the recorded one (hash {got[:12]} != "
                     f"{str(recorded.get('request_hash'))[:12]})", recorded.get("request_hash"),
-                    got)
+                    got, body)
                 raise self._broken
             return step, int(recorded["status"]), recorded["response"]
+
+    @property
+    def divergence(self) -> ReplayDivergence | None:
+        """The first divergence (with the request that caused it), or None."""
+        with self._lock:
+            return self._broken
+
+    @property
+    def served(self) -> int:
+        """How many requests were asked of the replay so far (served or refused)."""
+        with self._lock:
+            return self._next
 
     @property
     def finished(self) -> bool:

@@ -1,0 +1,277 @@
+"""Replaying a stored evaluation: the node's agent runs again on the task in a fresh
+sandbox and is graded, either against the gateway recordings of the original evaluation
+(``recorded``: no network, no key; it must reproduce the patch and verdict or say where it
+diverged) or against the configured model (``live``: a new verdict beside the stored one).
+
+A replay is not an evaluation: nothing is written to the run's archive. Its own gateway
+records (events, and the new exchanges of a live replay) go to a temporary folder, or to
+the kept workspace folder.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from cladist.archive.records import ResultRecord, Verdict
+from cladist.errors import NotFoundError, UsageError
+from cladist.evaluator.replay_diff import describe_difference
+
+if TYPE_CHECKING:
+    from cladist.archive.run import Run
+    from cladist.config import Config
+    from cladist.evaluator.contracts import Task, TaskResult
+
+Mode = Literal["recorded", "live"]
+
+
+@dataclass(frozen=True)
+class Divergence:
+    """Where a recorded replay left the recording: the step (0-based gateway request),
+    the gateway's message and what differed between the recorded and the new request."""
+
+    step: int
+    message: str
+    differs: str
+
+
+@dataclass(frozen=True)
+class ReplayOutcome:
+    """A replay beside the stored evaluation it replays."""
+
+    run_id: str
+    node_id: int
+    task_id: str
+    attempt: int
+    mode: Mode
+    session: str | None
+    stored_verdict: Verdict
+    verdict: Verdict
+    stored_patch: str
+    patch: str
+    test_output: str
+    steps_recorded: int
+    steps_served: int
+    divergence: Divergence | None = None
+    infra_reason: str | None = None
+    exit_reason: str | None = None
+    workspace: Path | None = None
+    seconds: float = 0.0
+
+    @property
+    def patch_identical(self) -> bool:
+        """The new patch is byte for byte the stored one."""
+        return self.patch == self.stored_patch
+
+    @property
+    def verdict_identical(self) -> bool:
+        """The new verdict is the stored one."""
+        return self.verdict == self.stored_verdict
+
+    @property
+    def reproduced(self) -> bool:
+        """Same patch and verdict, and (recorded) the recording was followed to its end."""
+        return self.patch_identical and self.verdict_identical and self.divergence is None
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready summary (no patch or test output texts)."""
+        div = self.divergence
+        return {"run": self.run_id, "node": self.node_id, "task": self.task_id,
+                "attempt": self.attempt, "mode": self.mode, "session": self.session,
+                "stored_verdict": str(self.stored_verdict), "verdict": str(self.verdict),
+                "patch_identical": self.patch_identical, "reproduced": self.reproduced,
+                "steps_recorded": self.steps_recorded, "steps_served": self.steps_served,
+                "divergence": None if div is None else {"step": div.step, "message":
+                                                        div.message, "differs": div.differs},
+                "infra_reason": self.infra_reason, "exit_reason": self.exit_reason,
+                "workspace": str(self.workspace) if self.workspace else None,
+                "seconds": round(self.seconds, 3)}
+
+
+def stored_result(run: Run, node_id: int, task_id: str, attempt: int = 1) -> ResultRecord:
+    """The stored evaluation of node ``node_id`` on ``task_id`` (that attempt) to replay:
+    the latest graded one with a gateway session, else the latest with a session.
+
+    Raises NotFoundError (unknown node, or no stored result for that task and attempt)."""
+    rows = [r for r in run.store.results(node_id) if r.task_id == task_id]
+    if not rows:
+        tasks = sorted({r.task_id for r in run.store.results(node_id)})
+        known = f"its tasks: {', '.join(tasks)}" if tasks else "it was never evaluated"
+        raise NotFoundError(f"node {node_id} has no stored result for task {task_id!r} "
+                            f"({known})")
+    rows = [r for r in rows if r.attempt == attempt and r.detail.get("session")]
+    if not rows:
+        raise NotFoundError(f"node {node_id}, task {task_id!r}: no stored attempt {attempt} "
+                            "that ran the agent (nothing to replay)")
+    graded = [r for r in rows if r.verdict != Verdict.INFRA_ERROR]
+    return (graded or rows)[-1]
+
+
+def replay(run: Run, node_id: int, task_id: str, *, mode: Mode = "recorded",
+           attempt: int = 1, keep: Path | None = None, config: Config | None = None
+           ) -> ReplayOutcome:
+    """Re-run node ``node_id``'s agent on ``task_id`` in a fresh sandbox and grade it.
+
+    ``config`` defaults to the run's own (``config.yaml``). ``keep`` is a folder (created;
+    must not exist) that receives the agent's final work directory (``workdir/``), the
+    new ``patch.diff``, ``test_output.txt``, ``trajectory.json``, the stored patch and
+    test output (``stored/``), ``replay.json`` and the gateway's records.
+
+    Raises NotFoundError (unknown node or task, no stored result, recordings missing),
+    UsageError (bad attempt or mode, ``keep`` exists), SandboxUnavailable (no engine), and
+    what building the provider raises in live mode (e.g. ProviderAuthError).
+    """
+    from cladist.evaluator.evaluate import make_context, run_attempt, second_problem
+    from cladist.evaluator.selection import load_suite
+    from cladist.llm.factory import make_gateway
+    from cladist.llm.recording import load_session
+
+    if mode not in ("recorded", "live"):
+        raise UsageError(f"mode {mode!r}: use recorded or live")
+    if attempt not in (1, 2):
+        raise UsageError(f"attempt {attempt}: use 1 or 2")
+    if keep is not None and Path(keep).exists():
+        raise UsageError(f"{keep}: already exists; give a new folder to keep the workspace in")
+    config = config or run.config
+    run.store.node(node_id)
+    task = load_suite(config.evaluator).tasks([task_id])[0]
+    stored = stored_result(run, node_id, task_id, attempt)
+    session = str(stored.detail["session"])
+    recording: list[dict[str, Any]] = []
+    if mode == "recorded":
+        try:
+            recording = load_session(run.path, session)
+        except NotFoundError:
+            raise NotFoundError(f"node {node_id}, task {task_id!r}: the recordings of session "
+                                f"{session} are missing (llm/{session}/ in {run.path})"
+                                ) from None
+    problem, start_patch = _problem(run, node_id, task, attempt, second_problem)
+    started = time.monotonic()
+    work = Path(keep) if keep is not None else Path(tempfile.mkdtemp(prefix="cladist-replay-"))
+    work.mkdir(parents=True, exist_ok=keep is None)
+    opened: list[Any] = []
+    gateway = make_gateway(config, folder=work / "gateway", replay_only=mode == "recorded")
+    try:
+        ctx = make_context(config, gateway, run.id)
+
+        def open_session(identity: Any) -> Any:
+            if mode == "recorded":
+                opened.append(gateway.open_session(identity, replay=session,
+                                                   replay_root=run.path))
+            else:
+                opened.append(gateway.open_session(identity))
+            return opened[-1]
+
+        ctx.open_session = open_session
+        if keep is not None:
+            inner = ctx.open_sandbox
+            ctx.open_sandbox = lambda spec: (_KeepWorkdir(inner(spec), work / "workdir")
+                                             if spec.role == "agent" else inner(spec))
+        agent_dir = run.agents.materialize(run.node_commit(node_id), work / "agent")
+        agent_dir.chmod(0o755)
+        result = run_attempt(ctx, agent_dir, node_id, task, attempt, problem, start_patch)
+        gateway.flush()
+    finally:
+        gateway.close()
+        if gateway.provider is not None:
+            gateway.provider.close()
+    player = opened[-1].session.replay if opened and mode == "recorded" else None
+    outcome = ReplayOutcome(
+        run.id, node_id, task_id, attempt, mode, session, stored.verdict, result.verdict,
+        _blob(run, stored.patch_ref), result.patch, result.test_output,
+        steps_recorded=len(recording) if mode == "recorded" else _count(run, session),
+        steps_served=player.served if player is not None else _count_live(opened),
+        divergence=_divergence(player, recording) if player is not None else None,
+        infra_reason=result.infra_reason, exit_reason=result.detail.get("agent_exit_reason"),
+        workspace=work if keep is not None else None, seconds=time.monotonic() - started)
+    if keep is None:
+        shutil.rmtree(work, ignore_errors=True)
+    else:
+        shutil.rmtree(work / "agent", ignore_errors=True)
+        _write_workspace(work, outcome, result, run, stored)
+    return outcome
+
+
+def _problem(run: Run, node_id: int, task: Task, attempt: int, second_problem: Any
+             ) -> tuple[str, str]:
+    """The problem statement and start patch the stored attempt was given."""
+    if attempt == 1:
+        return task.problem, ""
+    first = stored_result(run, node_id, task.id, 1)
+    return (second_problem(task, _blob(run, first.test_output_ref)),
+            _blob(run, first.patch_ref))
+
+
+def _blob(run: Run, ref: str | None) -> str:
+    return run.blobs.get_text(ref) if ref else ""
+
+
+def _count(run: Run, session: str) -> int:
+    folder = run.path / "llm" / session
+    return len(list(folder.glob("[0-9]*.json"))) if folder.is_dir() else 0
+
+
+def _count_live(opened: list[Any]) -> int:
+    if not opened:
+        return 0
+    usage = opened[-1].usage
+    return int(usage.calls + usage.failed)
+
+
+def _divergence(player: Any, recording: list[dict[str, Any]]) -> Divergence | None:
+    broken = player.divergence
+    if broken is not None:
+        recorded = recording[broken.step] if broken.step < len(recording) else None
+        return Divergence(broken.step, str(broken),
+                          describe_difference(recorded, broken.request))
+    if player.served < len(recording):
+        step = player.served
+        return Divergence(step, f"the agent stopped after {step} of {len(recording)} "
+                          "recorded requests", f"step {step} was recorded but never asked")
+    return None
+
+
+def _write_workspace(work: Path, outcome: ReplayOutcome, result: TaskResult, run: Run,
+                     stored: ResultRecord) -> None:
+    (work / "patch.diff").write_text(result.patch)
+    (work / "test_output.txt").write_text(result.test_output)
+    (work / "trajectory.json").write_text(result.trajectory)
+    (work / "stored").mkdir(exist_ok=True)
+    (work / "stored" / "patch.diff").write_text(outcome.stored_patch)
+    (work / "stored" / "test_output.txt").write_text(_blob(run, stored.test_output_ref))
+    (work / "replay.json").write_text(json.dumps(outcome.to_json(), indent=1) + "\n")
+    gateway = work / "gateway"
+    if gateway.is_dir() and not any(gateway.iterdir()):
+        gateway.rmdir()  # a recorded replay that followed its recording writes nothing
+
+
+class _KeepWorkdir:
+    """An agent's sandbox that copies its work directory to ``dest`` before it closes."""
+
+    def __init__(self, sandbox: Any, dest: Path):
+        self._inner = sandbox
+        self._dest = dest
+        self.spec = sandbox.spec
+
+    def __enter__(self) -> _KeepWorkdir:
+        self._inner.__enter__()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        try:
+            if exc[0] is None:
+                self._inner.copy_out(self.spec.workdir, self._dest)
+        except Exception as err:  # the workspace is a courtesy: never fail the replay
+            self._dest.mkdir(parents=True, exist_ok=True)
+            (self._dest.parent / "workdir.error.txt").write_text(f"{type(err).__name__}: "
+                                                                f"{err}\n")
+        finally:
+            self._inner.__exit__(*exc)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
