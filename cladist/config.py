@@ -109,7 +109,17 @@ class EvaluatorConfig(_Section):
     sample: int | None = Field(None, ge=1, description="Evaluate a random sample (seeded by "
                                "run.random_seed) of this many of the selected tasks.")
     polyglot_path: Path | None = Field(None, description="Clone of polyglot-benchmark.")
-    dataset: str | None = Field(None, description="SWE-bench dataset name or local file.")
+    dataset: str | None = Field(None, description="SWE-bench dataset: a name on the Hugging "
+                                "Face Hub (SWE-bench/SWE-bench_Verified) or a local "
+                                ".json/.jsonl/.parquet file.")
+    dataset_split: str = Field("test", description="SWE-bench dataset split.")
+    dataset_revision: str | None = Field(None, description="SWE-bench dataset revision (a "
+                                         "Hub branch, tag or commit).")
+    count: int | None = Field(None, ge=1, description="Evaluate only the first N selected "
+                              "tasks in the suite's order (SWE-bench: its staged order, so 10 "
+                              "is DGM's first stage and 60 the first two).")
+    stage_seed: int = Field(0, description="Seed of SWE-bench's staged order (first 10, next "
+                            "50, rest): the same seed gives every run the same subsets.")
     attempts: Literal[1, 2] = Field(1, description="2 adds a retry with test feedback (pass@2).")
     agent_timeout_s: int = Field(600, ge=10, description="Time the agent gets per task "
                                  "(150 when llm.provider is local and this is not set).")
