@@ -283,6 +283,7 @@ def llm_serve(config: ConfigOpt = None, preset: PresetOpt = None,
             gateway.provider.close()
 
 
+import cladist.cli_replay  # noqa: E402,F401 - registers `replay` on the app
 import cladist.cli_run  # noqa: E402,F401 - registers `run` and `eval` on the app
 
 

@@ -231,8 +231,9 @@ def _divergence(player: Any, recording: list[dict[str, Any]]) -> Divergence | No
                           describe_difference(recorded, broken.request))
     if player.served < len(recording):
         step = player.served
-        return Divergence(step, f"the agent stopped after {step} of {len(recording)} "
-                          "recorded requests", f"step {step} was recorded but never asked")
+        return Divergence(step, f"the agent stopped at step {step}: it made {step} of the "
+                          f"{len(recording)} recorded requests",
+                          f"step {step} was recorded but never asked")
     return None
 
 
