@@ -95,6 +95,11 @@ def eval_agent(config: Config, agent: str,
     from cladist.llm.factory import make_gateway
 
     tasks = select_tasks(config.evaluator, config.run.random_seed)
+    if any(t.grader == "swebench" for t in tasks) and config.sandbox.backend != "docker":
+        from cladist.errors import UsageError
+
+        raise UsageError("SWE-bench runs agents in its instance images: it needs "
+                         "sandbox.backend=docker")
     name = "eval" if config.run.name == "run" else config.run.name
     config = config.model_copy(update={"run": config.run.model_copy(
         update={"seed_agent": agent, "name": name})})
@@ -104,6 +109,7 @@ def eval_agent(config: Config, agent: str,
         gateway = make_gateway(config, run=run)
         try:
             ctx = make_context(config, gateway, run.id)
+            ready_images(config, tasks)
             if on_start is not None:
                 on_start(run, tasks)
             results = evaluate_node(run, 0, tasks, ctx, config.budget.workers, on_result)
@@ -118,3 +124,20 @@ def eval_agent(config: Config, agent: str,
     finally:
         run.close()
     return run, results
+
+
+def ready_images(config: Config, tasks: list[Task]) -> None:
+    """Before a SWE-bench evaluation starts: make every instance image present (pulled when
+    missing). Raises SandboxUnavailable (one line) when the engine does not answer, an
+    image is missing and cannot be pulled, or the disk is too full for the missing ones."""
+    images = [t.image for t in tasks if t.grader == "swebench"]
+    if not images or config.sandbox.backend != "docker":
+        return
+    from cladist.evaluator.suites.swebench_suite import prepare_images
+    from cladist.sandbox.docker import docker_client
+
+    client = docker_client()
+    try:
+        prepare_images(client, images)
+    finally:
+        client.close()

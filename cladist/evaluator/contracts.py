@@ -28,7 +28,9 @@ class Task:
     relative paths; the agent never sees them. ``test_files`` are glob patterns (relative to
     ``workdir``) of paths the agent's diff may not change: such hunks are dropped.
     ``solution`` is a folder overlaid on the workspace by the reference solution (tests
-    only; never shown to agents or to the diagnosis).
+    only; never shown to agents or to the diagnosis). ``sandbox_user`` is the user the
+    agent runs as (None: the image's ``agent`` user, else nobody; SWE-bench images own their
+    repository as root, so their tasks say ``root``).
     """
 
     id: str
@@ -45,6 +47,7 @@ class Task:
     test_timeout_s: int = 120
     tier: Tier = "medium"
     grader: Literal["exit_code", "swebench"] = "exit_code"
+    sandbox_user: str | None = None
     metadata: Mapping[str, Any] = field(default_factory=dict)
 
 

@@ -27,7 +27,8 @@ class EvalContext:
     """What evaluations share: the config, the gateway, how to open sandboxes and how to
     turn a logical image name (``python``) into an image reference. ``open_session``
     opens the gateway session of one attempt (default ``gateway.open_session``): a
-    replay passes one that serves recordings."""
+    replay passes one that serves recordings. ``log_root`` is where graders that keep logs
+    (SWE-bench's harness) write them: the run folder's ``swebench/``, or a temporary one."""
 
     config: Config
     gateway: Any
@@ -36,6 +37,7 @@ class EvalContext:
     run_id: str = ""
     infra_log: list[str] = field(default_factory=list)
     open_session: Callable[[Any], Any] | None = None
+    log_root: Path | None = None
 
     def tools_mode(self) -> str:
         """native or text, resolving ``auto`` by the provider."""
@@ -114,10 +116,11 @@ def run_attempt(ctx: EvalContext, agent_dir: Path, node_id: int | None, task: Ta
                           **common)
     patch, dropped = drop_test_changes(ran.patch, task.test_files)
     grade_spec = replace(spec, agent_code=None, gateway_socket=None, role="grader")
-    graded = grade(task, patch, ctx.open_sandbox, grade_spec)
+    graded = grade(task, patch, ctx.open_sandbox, grade_spec, ctx.log_root)
     detail = {"session": session.identity.session, "agent_exit_reason": ran.exit_reason,
               "agent_timed_out": ran.timed_out, "dropped_test_changes": dropped,
-              "test_returncode": graded.returncode, "agent_log_tail": ran.log[-4000:]}
+              "test_returncode": graded.returncode, "agent_log_tail": ran.log[-4000:],
+              **graded.detail}
     return TaskResult(task.id, graded.verdict, patch=patch, test_output=graded.test_output,
                       grade_seconds=graded.seconds, infra_reason=graded.infra_reason,
                       detail=detail, **common)
@@ -173,9 +176,11 @@ def make_context(config: Config, gateway: Any, run_id: str = "",
     from cladist.sandbox.factory import open_sandbox
 
     backend = config.sandbox.backend
+    run = getattr(gateway, "run", None)
+    log_root = Path(run.path) / "swebench" if run is not None else None
     if backend != "docker":
         return EvalContext(config, gateway, lambda spec: open_sandbox(spec, backend),
-                           lambda name: name, run_id)
+                           lambda name: name, run_id, log_root=log_root)
     from cladist.sandbox.docker import docker_client
     from cladist.sandbox.images import build_images, bundled_recipes, image_tag
 
@@ -187,12 +192,16 @@ def make_context(config: Config, gateway: Any, run_id: str = "",
     def image_for(name: str) -> str:
         with lock:
             if name not in tags:
-                if name not in recipes:
-                    return name  # a full image reference (e.g. a SWE-bench instance image)
+                if name not in recipes:  # a full reference (e.g. a SWE-bench instance image)
+                    from cladist.evaluator.suites.swebench_suite import prepare_images
+
+                    prepare_images(client, [name])  # pulled if missing, or a one-line error
+                    tags[name] = name
+                    return name
                 if build_missing:
                     build_images(client, config.sandbox.base_image, only=[name])
                 tags[name] = image_tag(recipes[name], client, config.sandbox.base_image)
             return tags[name]
 
     return EvalContext(config, gateway, lambda spec: open_sandbox(spec, "docker", client),
-                       image_for, run_id)
+                       image_for, run_id, log_root=log_root)

@@ -9,7 +9,10 @@ does not apply to the baseline it came from): never the agent's fault.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 from cladist.archive.records import Verdict
 from cladist.evaluator.contracts import Task
@@ -21,13 +24,16 @@ OUTPUT_TAIL = 64_000  # characters of test output kept
 
 @dataclass(frozen=True)
 class Grade:
-    """The verdict of one grading with the test output and how long it took."""
+    """The verdict of one grading with the test output and how long it took; ``detail``
+    holds what the grader adds (SWE-bench: FAIL_TO_PASS/PASS_TO_PASS outcomes, log folder).
+    """
 
     verdict: Verdict
     test_output: str
     seconds: float
     infra_reason: str | None = None
     returncode: int | None = None
+    detail: Mapping[str, Any] = field(default_factory=dict)
 
 
 def prepare_workspace(sandbox: Sandbox, task: Task, patch: str = "") -> str | None:
@@ -50,12 +56,22 @@ def prepare_workspace(sandbox: Sandbox, task: Task, patch: str = "") -> str | No
     return None
 
 
-def grade(task: Task, patch: str, open_sandbox, spec: SandboxSpec) -> Grade:  # noqa: ANN001
-    """Grade ``patch`` on ``task`` in a new sandbox made by ``open_sandbox(spec)``.
+def grade(task: Task, patch: str, open_sandbox, spec: SandboxSpec,  # noqa: ANN001
+          log_root: Path | None = None) -> Grade:
+    """Grade ``patch`` on ``task`` in a new sandbox made by ``open_sandbox(spec)``, or, for
+    a SWE-bench task, through the official harness with its logs under ``log_root`` (a
+    temporary folder when None).
 
     Never raises for what the patch or the tests do; sandbox failures become
     ``infra_error`` grades.
     """
+    if task.grader == "swebench":
+        import tempfile
+
+        from cladist.evaluator.suites.swebench_grading import grade_swebench
+
+        root = log_root or Path(tempfile.mkdtemp(prefix="cladist-swebench-"))
+        return grade_swebench(task, patch, root, f"{spec.run_id}-n{spec.node_id}")
     started = time.monotonic()
     try:
         with open_sandbox(spec) as sandbox:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import shlex
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from cladist.evaluator.contracts import Task
@@ -59,6 +59,8 @@ def run_agent(task: Task, problem: str, open_sandbox: Any, spec: SandboxSpec, *,
     first). Never raises for what the agent does; sandbox failures give ``infra_reason``.
     """
     started = time.monotonic()
+    if task.sandbox_user is not None:
+        spec = replace(spec, user=task.sandbox_user)
     try:
         with open_sandbox(spec) as sandbox:
             problem_with_start = prepare_workspace(sandbox, task, start_patch)

@@ -1,5 +1,5 @@
 """Choosing the suite and the tasks a configuration asks for (``evaluator.suite``,
-``evaluator.tasks``, ``evaluator.tier``)."""
+``evaluator.tasks``, ``evaluator.tier``, ``evaluator.count``, ``evaluator.sample``)."""
 
 from __future__ import annotations
 
@@ -26,14 +26,28 @@ def load_suite(config: EvaluatorConfig) -> Suite:
         from cladist.evaluator.suites.polyglot import PolyglotSuite
 
         return PolyglotSuite(config.polyglot_path)
-    raise UsageError(f"suite {config.suite!r} is not available yet (use bundled or polyglot)")
+    if config.suite == "swebench":
+        if not config.dataset:
+            raise UsageError("evaluator.suite=swebench needs evaluator.dataset=<a Hub name such "
+                             "as SWE-bench/SWE-bench_Verified, or a .json/.jsonl/.parquet file> "
+                             "(cladist eval: --dataset)")
+        from cladist.evaluator.suites.swebench_suite import SWEbenchSuite
+
+        return SWEbenchSuite(config.dataset, split=config.dataset_split,
+                             revision=config.dataset_revision, seed=config.stage_seed,
+                             test_timeout_s=config.test_timeout_s)
+    raise UsageError(f"suite {config.suite!r} is not available (use bundled, polyglot or "
+                     "swebench)")
 
 
 def select_tasks(config: EvaluatorConfig, seed: int = 0) -> list[Task]:
     """The tasks of the configured suite, restricted to ``config.tasks`` and
-    ``config.tier``, then to a random ``config.sample`` of them (drawn with ``seed``).
-    Raises what the suite raises for unknown ids or tiers."""
+    ``config.tier``, then to the first ``config.count`` of them in the suite's order, then
+    to a random ``config.sample`` of them (drawn with ``seed``). Raises what the suite
+    raises for unknown ids or tiers."""
     chosen = load_suite(config).tasks(config.tasks or None, config.tier)
+    if config.count is not None:
+        chosen = chosen[:config.count]
     if config.sample is not None and config.sample < len(chosen):
         import random
 

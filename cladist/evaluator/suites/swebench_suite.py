@@ -1,0 +1,186 @@
+"""SWE-bench as a suite: instances become tasks, subsets by id, count and DGM-style stages,
+and the instance images made ready (present, or pulled) before agents run.
+
+A task runs the agent in the instance image itself: the repository sits at the base commit
+in ``/testbed``, as root (the images own ``/testbed`` as root; the sandbox still drops every
+capability and has no network), with the agent code read-only and the gateway socket. The
+hidden tests (the instance's ``test_patch``) only enter the grading container the harness
+starts; the agent's changes to the files the test patch touches are dropped.
+
+Staged order: every id gets a rank from a hash of (seed, id), so the order is fixed by the
+seed, the same for every run, and stable when instances are added or removed; the first 10
+are DGM's first stage, the next 50 its second, the rest its third.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from cladist.errors import ConfigError, NotFoundError, UsageError
+from cladist.evaluator.contracts import Task
+from cladist.evaluator.patches import split_files
+
+REQUIRED_COLUMNS = ("instance_id", "repo", "base_commit", "problem_statement", "version",
+                    "FAIL_TO_PASS", "PASS_TO_PASS", "eval_script", "log_parser", "eval_type")
+"""Columns every instance needs (swebench 5.x grades from eval_script/log_parser/eval_type)."""
+
+WORKDIR = "/testbed"
+GIB_PER_IMAGE = 3.0
+"""Disk an instance image needs, roughly (SWE-bench images weigh 1 to 3 GB)."""
+
+PROBLEM_NOTE = ("\n\n---\nThe repository is in {workdir} at the commit the issue was "
+                "reported against. Change the code so the issue is resolved; hidden tests "
+                "will check it. Do not change the tests.")
+
+
+def default_image(instance_id: str) -> str:
+    """The harness's published image of an instance (for rows without ``image``)."""
+    return f"swebench/sweb.eval.x86_64.{instance_id.replace('__', '_1776_')}:latest".lower()
+
+
+def patch_paths(patch: str) -> list[str]:
+    """Every path a unified diff touches (old and new names), in order, once each."""
+    paths: list[str] = []
+    for path, text in split_files(patch):
+        old = text.split("\n", 1)[0].split(" a/", 1)[-1].split(" b/", 1)[0]
+        paths += [p for p in (old, path) if p and p not in paths]
+    return paths
+
+
+def staged_order(ids: Sequence[str], seed: int = 0) -> list[str]:
+    """``ids`` ordered by a hash of (seed, id): fixed by the seed, stable under additions."""
+    return sorted(dict.fromkeys(ids), key=lambda i: hashlib.sha256(
+        f"{seed}\0{i}".encode()).hexdigest())
+
+
+def staged_subsets(ids: Sequence[str], seed: int = 0, stages: Sequence[int] = (10, 50)
+                   ) -> list[list[str]]:
+    """The staged subsets (first ``stages[0]``, next ``stages[1]``, ..., the rest) of the
+    staged order. Raises ValueError for a non-positive stage size."""
+    from cladist.scheduler.staging import boundaries
+
+    order = staged_order(ids, seed)
+    if not order:
+        return []
+    ends = boundaries(stages, len(order))
+    return [order[start:end] for start, end in zip([0, *ends[:-1]], ends, strict=True)]
+
+
+def instance_task(row: dict[str, Any], test_timeout_s: int = 1800) -> Task:
+    """The task of one instance. Raises ConfigError when a required column is missing."""
+    missing = [c for c in REQUIRED_COLUMNS if c not in row or row[c] is None]
+    if missing:
+        name = row.get("instance_id", "?")
+        raise ConfigError([f"SWE-bench instance {name}: missing {', '.join(missing)} "
+                           "(swebench 5.x needs them: use a 5.x release of the dataset)"])
+    language = str(row.get("language") or "python").lower()
+    known = ("python", "go", "rust", "cpp", "javascript", "java")
+    return Task(id=str(row["instance_id"]), suite="swebench",
+                language=language if language in known else "python",  # type: ignore[arg-type]
+                problem=str(row["problem_statement"]) + PROBLEM_NOTE.format(workdir=WORKDIR),
+                image=str(row.get("image") or default_image(str(row["instance_id"]))),
+                test_command="(graded by the SWE-bench harness)", workdir=WORKDIR,
+                test_files=tuple(patch_paths(str(row.get("test_patch") or ""))),
+                test_timeout_s=test_timeout_s, tier="medium", grader="swebench",
+                sandbox_user="root",
+                metadata={"instance": row, "repo": row["repo"],
+                          "base_commit": row["base_commit"]})
+
+
+class SWEbenchSuite:
+    """SWE-bench instances from ``dataset`` (a Hub name or a local file) as tasks
+    (implements :class:`cladist.evaluator.contracts.Suite`). Rows are loaded on first use;
+    ``rows`` gives them directly (tests)."""
+
+    name = "swebench"
+
+    def __init__(self, dataset: str, *, split: str = "test", revision: str | None = None,
+                 seed: int = 0, test_timeout_s: int = 1800,
+                 rows: list[dict[str, Any]] | None = None):
+        self.dataset, self.split, self.revision = dataset, split, revision
+        self.seed, self.test_timeout_s = seed, test_timeout_s
+        self._rows = rows
+        self._tasks: dict[str, Task] | None = None
+
+    def _load(self) -> dict[str, Task]:
+        if self._tasks is None:
+            if self._rows is None:
+                from cladist.evaluator.suites.swebench import load_rows
+
+                self._rows = load_rows(self.dataset, self.split, self.revision)
+            if not self._rows:
+                raise NotFoundError(f"dataset {self.dataset}: no instances in split "
+                                    f"{self.split!r}")
+            tasks = [instance_task(r, self.test_timeout_s) for r in self._rows]
+            self._tasks = {t.id: t for t in tasks}
+        return self._tasks
+
+    def tasks(self, ids: list[str] | None = None, tier: str = "all") -> list[Task]:
+        """The instances named in ``ids`` (in that order), else all in the staged order.
+        SWE-bench has no tiers: ``tier`` must be all (or medium). Raises NotFoundError for
+        unknown ids, UsageError for another tier, and what loading the dataset raises."""
+        if tier not in ("all", "medium"):
+            raise UsageError(f"tier {tier!r}: SWE-bench instances have no tiers (use all)")
+        known = self._load()
+        if ids is None:
+            return [known[i] for i in staged_order(list(known), self.seed)]
+        unknown = [i for i in ids if i not in known]
+        if unknown:
+            sample = ", ".join(sorted(known)[:3])
+            raise NotFoundError(f"SWE-bench instance {', '.join(unknown[:5])}: not in "
+                                f"{self.dataset} (ids look like {sample})")
+        return [known[i] for i in dict.fromkeys(ids)]
+
+    def stages(self, sizes: Sequence[int] = (10, 50)) -> list[list[str]]:
+        """The staged subsets of the whole dataset (see :func:`staged_subsets`)."""
+        return staged_subsets(list(self._load()), self.seed, sizes)
+
+
+def disk_problem(free_bytes: int, missing: int, where: str) -> str | None:
+    """The one-line complaint when ``missing`` images would not fit in ``free_bytes``."""
+    need = missing * GIB_PER_IMAGE
+    free = free_bytes / (1 << 30)
+    if free >= need:
+        return None
+    return (f"low disk space for SWE-bench instance images: {free:.1f} GiB free at {where}, "
+            f"the {missing} missing image(s) need about {need:.0f} GiB; free space (docker "
+            "image prune) or evaluate fewer instances (--tasks, --count, --sample)")
+
+
+def prepare_images(client: Any, images: Sequence[str]) -> list[str]:
+    """Make every image of ``images`` present: pull the missing ones after checking the
+    disk has room. Returns the images pulled. Raises SandboxUnavailable (one line) when an
+    image is missing and cannot be pulled (no registry reachable) or the disk is too full.
+    """
+    import docker
+
+    from cladist.sandbox.contract import SandboxUnavailable
+
+    wanted = list(dict.fromkeys(images))
+    missing = []
+    for image in wanted:
+        try:
+            client.images.get(image)
+        except docker.errors.ImageNotFound:
+            missing.append(image)
+    if not missing:
+        return []
+    root = Path(str(client.info().get("DockerRootDir") or "/var/lib/docker"))
+    if root.exists():
+        problem = disk_problem(shutil.disk_usage(root).free, len(missing), str(root))
+        if problem:
+            raise SandboxUnavailable(problem)
+    for image in missing:
+        try:
+            client.images.pull(image)
+        except docker.errors.DockerException as err:
+            why = (str(err).splitlines() or [type(err).__name__])[0][:160]
+            raise SandboxUnavailable(
+                f"SWE-bench image {image} is not here and cannot be pulled ({why}); "
+                f"{len(missing)} of {len(wanted)} instance images are missing: pull or build "
+                "them where a registry is reachable and `docker load` them here") from None
+    return missing
