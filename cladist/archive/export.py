@@ -1,5 +1,6 @@
 """Export a node's codebase: as a directory, a tar.gz, a patch series from the root, or a
-git bundle. Every format round-trips to exactly the committed tree."""
+git bundle. Every format round-trips to exactly the committed tree; the directory also gets
+a provenance README (:mod:`cladist.archive.provenance`) beside the agent's files."""
 
 from __future__ import annotations
 
@@ -23,7 +24,12 @@ def export_node(run: Run, node_id: int, out: Path, fmt: str = "dir") -> Path:
         raise UsageError(f"{out}: already exists; choose a new path")
     sha = run.node_commit(node_id)
     if fmt == "dir":
-        return run.agents.materialize(sha, out)
+        from cladist.archive.provenance import README_NAME, provenance_readme
+
+        folder = run.agents.materialize(sha, out)
+        if not (folder / README_NAME).exists():  # never overwrite the agent's own file
+            write_atomic(folder / README_NAME, provenance_readme(run, node_id, str(out)))
+        return folder
     if fmt == "tar":
         write_atomic(out, run.agents.archive_bytes(sha, "tar.gz", prefix=f"node-{node_id}/"))
         return out

@@ -12,6 +12,7 @@ import pytest
 
 from cladist.archive.codebase import directory_listing
 from cladist.archive.export import FORMATS, export_node
+from cladist.archive.provenance import README_NAME
 from cladist.archive.records import NodeStatus
 from cladist.archive.run import Run
 from cladist.errors import ArchiveError, UsageError
@@ -72,7 +73,12 @@ def test_export_round_trip_is_byte_identical(run: Run, tmp_path: Path, fmt: str)
                              capture_output=True, text=True).stdout.split()
         assert log[0] == run.node_commit(node) and len(log) == 3  # the whole lineage
         shutil.rmtree(back / ".git")
-    assert directory_listing(back) == expected
+    listing = directory_listing(back)
+    if fmt == "dir":  # the committed tree plus the provenance README
+        readme = (back / README_NAME).read_text()
+        assert f"node {node} of run {run.id}" in readme and "cladist eval --agent" in readme
+        assert listing.pop(README_NAME)[0] == "100644"
+    assert listing == expected
 
 
 def test_export_refuses_existing_target_and_unknown_format(run: Run, tmp_path: Path) -> None:

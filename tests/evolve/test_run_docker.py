@@ -42,6 +42,10 @@ def test_child_improves_on_its_parent_end_to_end(evolved_run: Path, tmp_path: Pa
                           capture_output=True, text=True, check=True).stdout
     assert "★ best" in tree
     out = tmp_path / "best"
-    subprocess.run([sys.executable, "-m", "cladist", "export", str(path), "--out", str(out)],
+    subprocess.run([sys.executable, "-m", "cladist", "export", str(path), "--node", "best",
+                    "--out", str(out)],
                    cwd=tmp_path, check=True, capture_output=True)
     assert MARKER in (out / "agent" / "prompts.py").read_text()
+    readme = (out / "README-export.md").read_text()  # where it came from, how to run it
+    assert "the run's best-belief agent" in readme and f"run {path.name}" in readme
+    assert "| 0 | 0/" in readme and f"cladist eval --agent {out}" in readme
