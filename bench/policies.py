@@ -8,6 +8,10 @@ own-score estimator with the true clade metaproductivity, agents created. Then t
 weakness switches as paired differences against plain ``hgm`` (mean ± standard error).
 ``--scale`` also measures simulator speed when growing 10^4 and 10^5 agents.
 
+Every run goes through the real loop (:class:`cladist.evolve.loop.Evolution` with the
+simulated executor and archive, :mod:`cladist.scheduler.simloop`); ``--reference`` uses
+the stand-alone event loop of :mod:`cladist.scheduler.simulator` instead.
+
     .venv/bin/python bench/policies.py --seeds 50 --budgets 800 8000 [--scale]
 """
 
@@ -21,6 +25,7 @@ from concurrent.futures import ProcessPoolExecutor
 import numpy as np
 
 from cladist.scheduler.landscape import LandscapeConfig
+from cladist.scheduler.simloop import simulate_loop
 from cladist.scheduler.simulate import format_table, policy_factory
 from cladist.scheduler.simulator import SimResult, simulate
 
@@ -29,9 +34,10 @@ SWITCHES = ["hgm+count_failed_expansions", "hgm+correct_async_bias", "hgm+expand
             "hgm+count_failed_expansions+correct_async_bias+expand_all_fail"]
 
 
-def _one(job: tuple[str, int, float, float]) -> SimResult:
-    spec, seed, budget, target = job
-    return simulate(policy_factory(spec), budget, seed, LandscapeConfig(), target)
+def _one(job: tuple[str, int, float, float, bool]) -> SimResult:
+    spec, seed, budget, target, reference = job
+    run = simulate if reference else simulate_loop
+    return run(policy_factory(spec), budget, seed, LandscapeConfig(), target)
 
 
 def paired(results: list[SimResult], spec: str, base: str = "hgm") -> str:
@@ -48,18 +54,21 @@ def paired(results: list[SimResult], spec: str, base: str = "hgm") -> str:
     return f"{spec:<64}" + "   ".join(cells)
 
 
-def scale(workers: int) -> None:
+def scale(reference: bool) -> None:
     """Time runs that grow about 10^4 and 10^5 agents."""
-    print("\nsimulator speed (32 workers, 100 tasks)")
+    run = simulate if reference else simulate_loop
+    print(f"\nsimulator speed ({'reference loop' if reference else 'real loop'}, "
+          "32 simulated workers, 100 tasks)")
     cases = [("uniform", 120_000.0, {}), ("dgm", 500_000.0, {}),
              ("hgm", 30_000.0, {"alpha": 1.0}), ("oracle", 200_000.0, {}),
              ("hgm", 300_000.0, {"alpha": 1.0})]
     for spec, budget, extra in cases:
-        r = simulate(policy_factory(spec, **extra), budget, 0, LandscapeConfig(workers=32))
+        r = run(policy_factory(spec, **extra), budget, 0, LandscapeConfig(workers=32))
         label = spec + (f" alpha={extra['alpha']}" if extra else "")
         print(f"  {label:<18} budget {budget:>9.0f}: {r.agents:>7} agents, "
               f"{r.evaluations:>7} evaluations, {r.decisions:>7} decisions in "
-              f"{r.seconds:6.1f} s ({r.decisions / r.seconds:,.0f} decisions/s)")
+              f"{r.seconds:6.1f} s ({r.decisions / r.seconds:,.0f} decisions/s, "
+              f"{r.agents / r.seconds:,.0f} nodes/s)", flush=True)
 
 
 def main() -> None:
@@ -74,26 +83,28 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="processes")
     parser.add_argument("--no-switches", action="store_true")
     parser.add_argument("--scale", action="store_true")
+    parser.add_argument("--reference", action="store_true",
+                        help="the stand-alone reference event loop instead of the real loop")
     args = parser.parse_args()
     specs = args.policies or POLICIES + ([] if args.no_switches else SWITCHES)
     seeds = range(args.first_seed, args.first_seed + args.seeds)
     for budget in args.budgets:
         started = time.perf_counter()
-        jobs = [(spec, seed, budget, args.target) for spec in specs
+        jobs = [(spec, seed, budget, args.target, args.reference) for spec in specs
                 for seed in seeds]
         with ProcessPoolExecutor(args.workers) as pool:
             results = list(pool.map(_one, jobs, chunksize=4))
         print(f"\nbudget {budget:.0f} (task-evaluation units; an expansion costs "
               f"{LandscapeConfig().expansion_cost:g}), {args.seeds} seeds, target "
               f"{args.target}, {time.perf_counter() - started:.0f} s")
-        print(format_table(results))
+        print(format_table(results), flush=True)
         compared = [spec for spec in specs if spec.startswith("hgm+")]
         if "hgm" in specs and compared:
             print("\nswitches vs plain hgm, paired by seed (mean ± se):")
             for spec in compared:
                 print("  " + paired(results, spec))
     if args.scale:
-        scale(args.workers)
+        scale(args.reference)
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import shutil
 import threading
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import Protocol
 
@@ -33,9 +33,19 @@ class Executor(Protocol):
         ExpansionWork."""
         ...
 
+    def wait(self, futures: list[Future[WorkDone]], timeout: float) -> set[Future[WorkDone]]:
+        """Wait up to ``timeout`` seconds until at least one of ``futures`` is done; the
+        done ones (empty on timeout). A simulated executor advances its clock instead."""
+        ...
+
     def shutdown(self, wait: bool) -> None:
         """Stop accepting work; with ``wait``, wait for what is running."""
         ...
+
+
+def wait_first(futures: list[Future[WorkDone]], timeout: float) -> set[Future[WorkDone]]:
+    """The done ones among ``futures`` once at least one is done (or ``timeout`` passed)."""
+    return wait(futures, timeout=timeout, return_when=FIRST_COMPLETED).done
 
 
 class LocalExecutor:
@@ -60,6 +70,10 @@ class LocalExecutor:
         from cladist.evolve.expand_worker import perform_expansion
 
         return self.pool.submit(lambda: WorkDone(perform_expansion(job, ctx)))
+
+    def wait(self, futures: list[Future[WorkDone]], timeout: float) -> set[Future[WorkDone]]:
+        """See :func:`wait_first`."""
+        return wait_first(futures, timeout)
 
     def shutdown(self, wait: bool) -> None:
         """Stop the pool; without ``wait`` queued work is cancelled."""

@@ -4,13 +4,17 @@ The driver asks the policy for the next piece of work whenever a worker is free,
 the executor, and folds each finished piece back into the tree state and the archive. It
 stops at the first budget spent, when nothing is left to do, or when asked to (Ctrl-C):
 in-flight work is then finished or abandoned as configured, and the reason is recorded.
+The archive is reached only through a :class:`~cladist.evolve.seam.LoopArchive` (the real
+run, or the simulator's in-memory one) and work only through an
+:class:`~cladist.evolve.executors.Executor`, whose ``wait`` also lets a simulated executor
+advance simulated time.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, Future, wait
+from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,8 +26,8 @@ from cladist.evaluator.contracts import Task, TaskResult
 from cladist.evaluator.evaluate import EvalContext
 from cladist.evolve.budget import BudgetTracker, Usage
 from cladist.evolve.executors import Executor
-from cladist.evolve.expand import ExpansionJob, ExpansionResult, prepare_expansion
-from cladist.evolve.work import apply_evaluation, apply_expansion
+from cladist.evolve.expand import ExpansionJob, ExpansionResult
+from cladist.evolve.seam import LoopArchive, RunArchive
 from cladist.scheduler.contracts import Budget, Evaluate, Expand, Policy, Wait
 from cladist.scheduler.state import TreeState
 
@@ -42,23 +46,26 @@ class Job:
 
 
 class Evolution:
-    """One session of an evolution run (a fresh run or a resumed one).
+    """One session of an evolution run (a fresh run or a resumed one). ``run`` is the
+    :class:`Run` (wrapped in a :class:`RunArchive`) or any other :class:`LoopArchive`.
 
     Raises nothing for what agents or sandboxes do; a bug in the loop itself propagates
     after the run's status is recorded by the caller.
     """
 
-    def __init__(self, run: Run, ctx: EvalContext, tasks: list[Task], policy: Policy,
-                 state: TreeState, executor: Executor, budget: BudgetTracker,
+    def __init__(self, run: Run | LoopArchive, ctx: EvalContext, tasks: list[Task],
+                 policy: Policy, state: TreeState, executor: Executor, budget: BudgetTracker,
                  on_event: Callable[[str, dict[str, Any]], None] | None = None):
-        self.run, self.ctx, self.policy, self.state = run, ctx, policy, state
+        self.ctx, self.policy, self.state = ctx, policy, state
         self.tasks = {t.id: t for t in tasks}
+        self.archive: LoopArchive = (RunArchive(run, ctx, self.tasks) if isinstance(run, Run)
+                                     else run)
+        self.run = self.archive.run
         self.executor, self.budget = executor, budget
         self.on_event = on_event or (lambda kind, data: None)
         self.inflight: dict[Future[Any], Job] = {}
         self.stop_requested = threading.Event()
-        self.expansions_done = len([e for e in run.store.expansions()
-                                    if e.outcome not in ("abandoned", "running")])
+        self.expansions_done = self.archive.expansions_done()
         self.infra_streak = 0
         self.stop_reason: str | None = None
         self._seeds = np.random.SeedSequence([ctx.config.run.random_seed,
@@ -68,7 +75,7 @@ class Evolution:
     def usage(self, in_flight: bool = True) -> Usage:
         """Finished (plus, with ``in_flight``, started) work, dollars and seconds."""
         expanding = sum(1 for j in self.inflight.values() if j.kind == "expand")
-        spent = self.ctx.gateway.ledger.spent("run", self.run.id)[1]
+        spent = self.archive.dollars()
         if not in_flight:
             return Usage(self.state.evaluations, self.expansions_done, spent,
                          self.budget.seconds())
@@ -104,8 +111,7 @@ class Evolution:
         for future, job in list(self.inflight.items()):
             future.cancel()
             if job.expansion is not None:
-                self.run.store.finish_expansion(job.expansion.expansion_id, "abandoned",
-                                                reason="abandoned when the run stopped")
+                self.archive.abandon_expansion(job.expansion)
         self.inflight.clear()
 
     def _dispatch_one(self) -> bool:
@@ -125,7 +131,7 @@ class Evolution:
                 return False  # the last expansions allowed are in flight
             self.state.start_expansion(decision.parent_id)
             rng = np.random.default_rng(self._seeds.spawn(1)[0])
-            job = prepare_expansion(self.run, decision.parent_id, self.ctx, self.tasks, rng)
+            job = self.archive.prepare_expansion(decision.parent_id, rng)
             future = self.executor.submit_expansion(self.ctx, job)
             self.inflight[future] = Job("expand", decision.parent_id, expansion=job)
             self.on_event("expansion_started", {"parent": decision.parent_id})
@@ -146,22 +152,21 @@ class Evolution:
         return True
 
     def _collect(self, timeout: float) -> None:
-        done, _ = wait(list(self.inflight), timeout=timeout, return_when=FIRST_COMPLETED)
+        done = self.executor.wait(list(self.inflight), timeout)
         for future in done:
             job = self.inflight.pop(future)
             if job.kind == "expand":
                 assert job.expansion is not None
-                self._expansion_done(job, apply_expansion(self.run, self.ctx, job.expansion,
-                                                          future))
+                self._expansion_done(job, self.archive.apply_expansion(job.expansion, future))
             else:
                 assert job.task is not None
-                self._evaluation_done(job, apply_evaluation(self.run, self.ctx, job.node,
-                                                            job.task, future))
+                self._evaluation_done(job, self.archive.apply_evaluation(job.node, job.task,
+                                                                         future))
 
     def _expansion_done(self, job: Job, result: ExpansionResult) -> None:
         child_status = None
         if result.child_id is not None:
-            child_status = self.run.store.node(result.child_id).status
+            child_status = self.archive.child_status(result.child_id)
         self.state.finish_expansion(job.node, result.outcome, result.child_id, child_status)
         if result.outcome != "abandoned":
             self.expansions_done += 1

@@ -116,6 +116,12 @@ class RayExecutor:
             ctx.config.to_yaml(), job, self._seeds(ctx, job.parent_id))
         return self._track(ref)
 
+    def wait(self, futures: list[Future[WorkDone]], timeout: float) -> set[Future[WorkDone]]:
+        """See :func:`cladist.evolve.executors.wait_first`."""
+        from cladist.evolve.executors import wait_first
+
+        return wait_first(futures, timeout)
+
     def shutdown(self, wait: bool) -> None:
         """Without ``wait``, cancel the tasks still running; then stop the local cluster
         if this executor started it."""

@@ -1,9 +1,12 @@
 """Entry point for simulated runs: ``python -m cladist.scheduler.simulate [options]``.
 
 :func:`run_policies` is what a CLI command (or ``bench/policies.py``) calls: every
-policy on the same seeds (so the same landscapes), one :class:`SimResult` per run;
-:func:`summarise` turns them into mean ± sd rows. ``policy`` names are those of the config
-plus ``oracle``; a name may carry switches, e.g. ``hgm+count_failed_expansions``.
+policy on the same seeds (so the same landscapes), one :class:`SimResult` per run, each
+run driven by the real loop (:mod:`cladist.scheduler.simloop`; ``engine="reference"`` uses
+the stand-alone event loop of :mod:`cladist.scheduler.simulator` instead, kept as a
+cross-check); :func:`summarise` turns them into mean ± sd rows. ``policy`` names are those
+of the config plus ``oracle``; a name may carry switches, e.g.
+``hgm+count_failed_expansions``.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from cladist.config import SchedulerConfig
 from cladist.scheduler.contracts import Policy
 from cladist.scheduler.landscape import Landscape, LandscapeConfig
 from cladist.scheduler.policies import OraclePolicy, make_policy
+from cladist.scheduler.simloop import simulate_loop
 from cladist.scheduler.simulator import PolicyFactory, SimResult, simulate
 
 COLUMNS = ("pick_quality", "regret", "budget_to_target", "corr_hgm", "corr_dgm", "agents")
@@ -44,9 +48,14 @@ def policy_factory(spec: str, **overrides: object) -> PolicyFactory:
 
 def run_policies(specs: Sequence[str], seeds: Sequence[int], budget: float,
                  config: LandscapeConfig | None = None, target: float = 0.6,
-                 **overrides: object) -> list[SimResult]:
-    """Every policy in ``specs`` on every seed; results in (policy, seed) order."""
-    return [simulate(policy_factory(spec, **overrides), budget, seed, config, target)
+                 engine: str = "loop", **overrides: object) -> list[SimResult]:
+    """Every policy in ``specs`` on every seed; results in (policy, seed) order.
+    ``engine`` is ``loop`` (the real loop) or ``reference``; raises ValueError for
+    another."""
+    run = {"loop": simulate_loop, "reference": simulate}.get(engine)
+    if run is None:
+        raise ValueError(f"engine {engine!r}: unknown (allowed: loop, reference)")
+    return [run(policy_factory(spec, **overrides), budget, seed, config, target)
             for spec in specs for seed in seeds]
 
 
@@ -91,13 +100,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--budget", type=float, default=800.0)
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--target", type=float, default=0.6)
+    parser.add_argument("--engine", choices=("loop", "reference"), default="loop")
     for f in fields(LandscapeConfig):
         parser.add_argument(f"--{f.name.replace('_', '-')}", type=type(f.default),
                             default=f.default)
     args = parser.parse_args(argv)
     config = LandscapeConfig(**{f.name: getattr(args, f.name) for f in fields(LandscapeConfig)})
     specs = args.policy or ["hgm", "dgm", "greedy", "uniform", "oracle"]
-    results = run_policies(specs, range(args.seeds), args.budget, config, args.target)
+    results = run_policies(specs, range(args.seeds), args.budget, config, args.target,
+                           args.engine)
     print(format_table(results))
     return 0
 

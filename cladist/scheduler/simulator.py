@@ -120,13 +120,14 @@ def simulate(make: PolicyFactory, budget: float, seed: int,
                 pick = policy.final_pick(state)
                 if pick is not None and land.quality([pick])[0] >= target:
                     reached = spent
-    return _result(policy, seed, budget, spent, land, state, expansions, reached,
-                   decisions, time.perf_counter() - started)
+    return result_of(policy, seed, budget, spent, land, state, expansions, reached,
+                     decisions, time.perf_counter() - started)
 
 
-def _result(policy: Policy, seed: int, budget: float, spent: float, land: Landscape,
-            state: TreeState, expansions: int, reached: float, decisions: int,
-            seconds: float) -> SimResult:
+def result_of(policy: Policy, seed: int, budget: float, spent: float, land: Landscape,
+              state: TreeState, expansions: int, reached: float, decisions: int,
+              seconds: float) -> SimResult:
+    """The :class:`SimResult` of a finished run (``spent`` in budget units)."""
     quality = land.qualities()[state.ids]
     valid = np.asarray(land.valid)[state.ids]
     pick = policy.final_pick(state)
