@@ -131,10 +131,13 @@ def show(run: RunArg, node: Annotated[str, typer.Argument(help="Node id or 'best
 @app.command()
 def export(run: RunArg, out: Annotated[Path, typer.Option(help="Where to write.")],
            node: Annotated[str, typer.Option(help="Node id or 'best'.")] = "best",
-           fmt: Annotated[str, typer.Option("--format", help="dir, tar, patch or bundle.")]
+           fmt: Annotated[str, typer.Option("--format", help="dir, tar, patch, bundle, or "
+                                            "swebench-predictions (the node's SWE-bench "
+                                            "patches as a .jsonl/.json predictions file).")]
            = "dir",
            runs_dir: RunsDirOpt = Path("runs")) -> None:
-    """Export a node's codebase as a folder, a tar.gz, a patch series or a git bundle."""
+    """Export a node's codebase as a folder, a tar.gz, a patch series or a git bundle, or
+    its SWE-bench patches as a predictions file for the official harness."""
     from cladist.archive.export import export_node
 
     with _open_run(run, runs_dir) as opened:

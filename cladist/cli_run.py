@@ -154,7 +154,14 @@ def _agent_folder(spec: str, runs_dir: Path, tmp: Path) -> str:
 @app.command("eval")
 def eval_cmd(agent: Annotated[str, typer.Option(
                  help="Agent folder, a bundled agent name (seed), or RUN:NODE.")],
-             suite: Annotated[str | None, typer.Option(help="bundled or polyglot.")] = None,
+             suite: Annotated[str | None, typer.Option(
+                 help="bundled, polyglot or swebench.")] = None,
+             dataset: Annotated[str | None, typer.Option(
+                 help="SWE-bench dataset: a Hub name (SWE-bench/SWE-bench_Verified) or a "
+                 ".json/.jsonl/.parquet file.")] = None,
+             count: Annotated[int | None, typer.Option(
+                 help="Only the first N selected tasks in the suite's order (SWE-bench: "
+                 "10 = DGM's first stage).")] = None,
              tasks: Annotated[list[str] | None, typer.Option(
                  "--tasks", "--task", help="Task ids, comma-separated; repeatable.")] = None,
              tier: Annotated[str | None, typer.Option(help="easy, medium, hard or all.")] = None,
@@ -180,7 +187,7 @@ def eval_cmd(agent: Annotated[str, typer.Option(
     sources = [*(config or []), *_overrides({
         "evaluator.suite": suite, "evaluator.tier": tier, "evaluator.sample": sample,
         "evaluator.attempts": attempts, "evaluator.polyglot_path": polyglot_path,
-        "budget.workers": workers,
+        "evaluator.dataset": dataset, "evaluator.count": count, "budget.workers": workers,
         "evaluator.tasks": f"[{', '.join(ids)}]" if ids else None})]
     cfg = load_config(sources, preset=preset)
     console = _console(stderr=as_json)  # with --json, stdout carries only the JSON
