@@ -288,6 +288,7 @@ def llm_serve(config: ConfigOpt = None, preset: PresetOpt = None,
 
 import cladist.cli_replay  # noqa: E402,F401 - registers `replay` on the app
 import cladist.cli_run  # noqa: E402,F401 - registers `run` and `eval` on the app
+import cladist.cli_view  # noqa: E402,F401 - registers `view` on the app
 
 
 def main() -> None:

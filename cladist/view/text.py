@@ -28,7 +28,8 @@ def tree_data(run: Run) -> dict[str, Any]:
         "best_belief": best_belief(run.store, run.config.archive.best_belief_epsilon),
         "nodes": [{
             "id": n.id, "parent": n.parent_id, "status": str(n.status), "depth": n.depth,
-            "commit": n.commit_sha, "passes": n.n_pass, "fails": n.n_fail,
+            "commit": n.commit_sha, "created_at": n.created_at,
+            "evaluations": n.evaluations, "passes": n.n_pass, "fails": n.n_fail,
             "infra_errors": n.n_infra, "score": n.score, "clade_passes": n.clade_pass,
             "clade_fails": n.clade_fail, "clade_estimate": n.clade_estimate,
             "summary": n.summary, "reason": n.reason, "children": children[n.id],

@@ -1,0 +1,52 @@
+"""``cladist view``: the web viewer of a run (live while it runs), or one self-contained HTML
+file with ``--static``. Registered on the app of :mod:`cladist.cli`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from cladist.cli import RunArg, RunsDirOpt, _console, app
+
+
+@app.command("view")
+def view_cmd(run: RunArg,
+             port: Annotated[int, typer.Option(help="TCP port (0: any free one).")] = 8765,
+             host: Annotated[str, typer.Option(
+                 help="Address to listen on; 0.0.0.0 exposes the viewer to the network.")]
+             = "127.0.0.1",
+             static: Annotated[Path | None, typer.Option(
+                 "--static", help="Write one self-contained HTML file here instead of "
+                 "serving (opens from a file:// URL).")] = None,
+             runs_dir: RunsDirOpt = Path("runs")) -> None:
+    """Browse a run in the browser: lineage tree, nodes, overview, comparisons."""
+    from cladist.archive.run import resolve_run
+    from cladist.view.web.app import require_web
+
+    path = resolve_run(run, runs_dir)
+    if static is not None:
+        from cladist.view.web.static_html import write_static
+
+        written = write_static(path, static)
+        size = written.stat().st_size
+        _console().print(f"wrote {written} ({size / 1e6:.1f} MB): open it in a browser "
+                         f"(file://{written.resolve()})", soft_wrap=True)
+        return
+    require_web()
+    from cladist.view.web.app import bind, create_app, serve
+
+    sock = bind(host, port)
+    try:
+        app_ = create_app(path)
+    except BaseException:
+        sock.close()
+        raise
+    shown = f"[{host}]" if ":" in host else host
+    _console().print(f"viewing run [bold]{path.name}[/] at http://{shown}:"
+                     f"{sock.getsockname()[1]}/ (Ctrl-C stops)", soft_wrap=True)
+    try:
+        serve(app_, sock)
+    finally:
+        sock.close()

@@ -1,0 +1,223 @@
+"""JSON-ready data of one run for the web viewer: the tree, a node's page, the comparison of
+two nodes, blobs, and a cheap fingerprint that changes whenever the archive does.
+
+:class:`RunData` opens the run read-only (never migrating or writing it), so it is safe
+beside a run in progress; every call reads the archive afresh.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import Counter
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from sqlalchemy import text
+
+from cladist.archive.records import ResultRecord
+from cladist.errors import UsageError
+
+BLOB_FOLDERS = frozenset({"nodes", "expansions", "llm"})
+"""Top folders of a run holding blobs; the viewer serves files from these only."""
+BLOB_CAP = 1_000_000
+"""Most bytes of one blob sent to the page (the rest is cut, and said so)."""
+DIFF_CAP = 2_000_000
+"""Most characters of one diff sent to the page."""
+
+
+def _cut(text_: str, cap: int) -> dict[str, Any]:
+    return {"text": text_[:cap], "truncated": len(text_) > cap, "size": len(text_)}
+
+
+class RunData:
+    """Read-only JSON views of one run folder.
+
+    Raises NotFoundError when ``path`` holds no run, ArchiveError when its archive is
+    unusable (see :meth:`cladist.archive.run.Run.open`).
+    """
+
+    def __init__(self, path: Path):
+        from cladist.archive.run import Run
+
+        self.run = Run.open(Path(path), read_only=True)
+        self.path = self.run.path
+        self._diffs: dict[tuple[str, str], str] = {}
+        self._lock = threading.Lock()
+
+    def close(self) -> None:
+        """Release the archive."""
+        self.run.close()
+
+    # -- change detection ----------------------------------------------------------
+    def version(self) -> str:
+        """A fingerprint of the archive's content that changes with every write the viewer
+        shows (nodes, statuses, results, expansions, LLM calls, the run's status, plots)."""
+        with self.run.store.engine.connect() as c:
+            row = c.execute(text(
+                "SELECT (SELECT count(*) || ':' || coalesce(sum(n_pass + n_fail + n_infra), 0)"
+                " || ':' || coalesce(sum(id * (CASE status WHEN 'valid' THEN 1 WHEN 'invalid'"
+                " THEN 2 WHEN 'evaluating' THEN 3 ELSE 4 END)), 0) FROM node),"
+                " (SELECT count(*) || ':' || count(finished_at) FROM expansion),"
+                " (SELECT coalesce(max(id), 0) FROM llm_call),"
+                " (SELECT status FROM run)")).one()
+        plots = self.path / "plots"
+        stamp = max((p.stat().st_mtime_ns for p in plots.glob("*.svg")), default=0) if (
+            plots.is_dir()) else 0
+        return "/".join(str(v) for v in row) + f"/{stamp}"
+
+    # -- tree ------------------------------------------------------------------------
+    def tree(self) -> dict[str, Any]:
+        """Every node (see :func:`cladist.view.text.tree_data`) plus the run's facts."""
+        from cladist.view.text import tree_data
+
+        data = tree_data(self.run)
+        data["version"] = self.version()
+        return data
+
+    # -- one node ----------------------------------------------------------------------
+    def diff(self, old_sha: str, new_sha: str) -> str:
+        """Text diff between two agent commits (cached: commits never change)."""
+        key = (old_sha, new_sha)
+        with self._lock:
+            if key in self._diffs:
+                return self._diffs[key]
+        found = self.run.agents.diff(old_sha, new_sha, binary=False)
+        with self._lock:
+            self._diffs[key] = found
+        return found
+
+    def node(self, node_id: int, with_diff: bool = True) -> dict[str, Any]:
+        """A node's page: lineage from the root, children, the expansion that produced it
+        (diagnosis and problem statement), its attempts as a parent, the diff against its
+        parent, per-task results with blob refs, and its tokens and dollars.
+
+        Raises NotFoundError for an unknown node.
+        """
+        from cladist.archive.lineage import ancestors, best_belief, children
+
+        store = self.run.store
+        n = store.node(node_id)
+        lineage = [_brief(store.node(i)) for i in ancestors(store, node_id)] + [_brief(n)]
+        kids = [_brief(store.node(i)) for i in children(store, node_id)]
+        origin = next((e for e in store.expansions(n.parent_id) if e.child_id == node_id),
+                      None) if n.parent_id is not None else None
+        results = store.results(node_id)
+        diff = ""
+        if with_diff and n.parent_id is not None:
+            diff = self.diff(store.node(n.parent_id).commit_sha, n.commit_sha)
+        best = best_belief(store, self.run.config.archive.best_belief_epsilon)
+        return {
+            "node": {**_brief(n), "commit": n.commit_sha, "created_at": n.created_at,
+                     "depth": n.depth, "reason": n.reason, "infra_errors": n.n_infra,
+                     "clade_passes": n.clade_pass, "clade_fails": n.clade_fail,
+                     "clade_estimate": n.clade_estimate, "best": n.id == best},
+            "lineage": lineage,
+            "children": kids,
+            "origin": self._expansion(origin) if origin is not None else None,
+            "expansions": [self._expansion(e, detail=False)
+                           for e in store.expansions(parent_id=node_id)],
+            "diff": _cut(diff, DIFF_CAP),
+            "results": [_result(r) for r in results],
+            "tasks": task_counts(results),
+            "costs": self._costs(node_id, results, origin),
+        }
+
+    def _expansion(self, e: Any, detail: bool = True) -> dict[str, Any]:
+        row = {"id": e.id, "parent": e.parent_id, "child": e.child_id, "outcome": e.outcome,
+               "reason": e.reason, "target": e.target, "started_at": e.started_at,
+               "finished_at": e.finished_at, "tokens_in": e.tokens_in,
+               "tokens_out": e.tokens_out, "cost_usd": e.cost_usd,
+               "problem_statement": e.problem_statement, "diagnosis_ref": e.diagnosis_ref}
+        if detail:
+            row["diagnosis"] = None
+            if e.diagnosis_ref and self.run.blobs.exists(e.diagnosis_ref):
+                raw = self.run.blobs.get_text(e.diagnosis_ref)
+                try:
+                    row["diagnosis"] = json.loads(raw)
+                except ValueError:
+                    row["diagnosis"] = raw
+            trajectory = f"expansions/{e.id}/self_edit_trajectory.json"
+            row["self_edit_trajectory_ref"] = (trajectory if self.run.blobs.exists(trajectory)
+                                               else None)
+        return row
+
+    def _costs(self, node_id: int, results: list[ResultRecord], origin: Any) -> dict[str, Any]:
+        with self.run.store.engine.connect() as c:
+            rows = c.execute(text(
+                "SELECT purpose, count(*), coalesce(sum(tokens_in), 0), "
+                "coalesce(sum(tokens_out), 0), coalesce(sum(cost_usd), 0) FROM llm_call "
+                "WHERE node_id = :n GROUP BY purpose ORDER BY purpose"), {"n": node_id}).all()
+        return {
+            "evaluation": {"tokens_in": sum(r.tokens_in for r in results),
+                           "tokens_out": sum(r.tokens_out for r in results),
+                           "cost_usd": sum(r.cost_usd for r in results)},
+            "creation": None if origin is None else {
+                "tokens_in": origin.tokens_in, "tokens_out": origin.tokens_out,
+                "cost_usd": origin.cost_usd},
+            "llm_calls": [{"purpose": p, "calls": k, "tokens_in": ti, "tokens_out": to,
+                           "cost_usd": cost} for p, k, ti, to, cost in rows],
+        }
+
+    # -- comparison ----------------------------------------------------------------------
+    def compare(self, a: int, b: int) -> dict[str, Any]:
+        """Two nodes side by side: their common ancestor, the diff from ``a`` to ``b`` and
+        the per-task differences. Raises NotFoundError for an unknown node."""
+        from cladist.archive.lineage import ancestors
+
+        store = self.run.store
+        na, nb = store.node(a), store.node(b)
+        path_a, path_b = [*ancestors(store, a), a], [*ancestors(store, b), b]
+        common = [x for x, y in zip(path_a, path_b, strict=False) if x == y]
+        ta, tb = task_counts(store.results(a)), task_counts(store.results(b))
+        tasks = []
+        for task in sorted(set(ta) | set(tb)):
+            ca, cb = ta.get(task), tb.get(task)
+            tasks.append({"task": task, "a": ca, "b": cb, "differs": _rate(ca) != _rate(cb)})
+        return {"a": _brief(na), "b": _brief(nb),
+                "common_ancestor": common[-1] if common else None,
+                "diff": _cut(self.diff(na.commit_sha, nb.commit_sha), DIFF_CAP),
+                "tasks": tasks}
+
+    # -- blobs -------------------------------------------------------------------------
+    def blob(self, ref: str) -> dict[str, Any]:
+        """The text of a blob (a patch, test output, trajectory, diagnosis, recording),
+        cut at :data:`BLOB_CAP` bytes. Raises UsageError for a ref outside the run's blob
+        folders, NotFoundError when nothing is stored there."""
+        parts = PurePosixPath(ref).parts
+        if not parts or parts[0] not in BLOB_FOLDERS or ".." in parts:
+            raise UsageError(f"{ref!r}: not a blob of this run")
+        data = self.run.blobs.get(ref)
+        return {"ref": ref, "text": data[:BLOB_CAP].decode("utf-8", errors="replace"),
+                "truncated": len(data) > BLOB_CAP, "size": len(data)}
+
+
+def _brief(n: Any) -> dict[str, Any]:
+    return {"id": n.id, "parent": n.parent_id, "status": str(n.status), "passes": n.n_pass,
+            "fails": n.n_fail, "evaluations": n.evaluations, "score": n.score,
+            "summary": n.summary}
+
+
+def _result(r: ResultRecord) -> dict[str, Any]:
+    return {"id": r.id, "task": r.task_id, "attempt": r.attempt, "verdict": str(r.verdict),
+            "created_at": r.created_at, "agent_seconds": r.agent_seconds,
+            "grade_seconds": r.grade_seconds, "tokens_in": r.tokens_in,
+            "tokens_out": r.tokens_out, "cost_usd": r.cost_usd, "detail": r.detail,
+            "refs": {"patch": r.patch_ref, "test_output": r.test_output_ref,
+                     "trajectory": r.trajectory_ref, "log": r.log_ref}}
+
+
+def task_counts(results: list[ResultRecord]) -> dict[str, dict[str, int]]:
+    """{task: {"pass": n, "fail": n, "infra_error": n}} of a node's results."""
+    counts: dict[str, Counter[str]] = {}
+    for r in results:
+        counts.setdefault(r.task_id, Counter())[str(r.verdict)] += 1
+    return {task: {k: c[k] for k in ("pass", "fail", "infra_error")}
+            for task, c in sorted(counts.items())}
+
+
+def _rate(c: dict[str, int] | None) -> float | None:
+    if not c or not (c["pass"] + c["fail"]):
+        return None
+    return c["pass"] / (c["pass"] + c["fail"])
+

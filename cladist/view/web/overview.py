@@ -1,0 +1,129 @@
+"""The run overview of the web viewer: budgets used against the configured limits, the
+progress curve (best-belief score over evaluations spent), the best-belief agent, costs by
+purpose, expansions by outcome, recent events and the plots written by ``cladist plot``.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import text
+
+from cladist.view.web.data import RunData
+
+PLOT_NAMES = ("progress", "tree", "costs")
+"""Plots ``cladist plot RUN`` writes into ``<run>/plots/`` as NAME.svg and NAME.png."""
+MAX_POINTS = 400
+"""Most points of the progress curve sent to the page."""
+
+
+def overview(data: RunData) -> dict[str, Any]:
+    """The overview page's data (see the module docstring)."""
+    from cladist.archive.lineage import best_belief
+
+    run, store = data.run, data.run.store
+    record, totals = store.run_record(), store.totals()
+    best_id = best_belief(store, run.config.archive.best_belief_epsilon)
+    best = None
+    if best_id is not None:
+        n = store.node(best_id)
+        best = {"id": n.id, "score": n.score, "passes": n.n_pass, "evaluations": n.evaluations,
+                "summary": n.summary}
+    with store.engine.connect() as c:
+        outcomes: dict[str, int] = dict(c.execute(text(
+            "SELECT outcome, count(*) FROM expansion GROUP BY outcome")).all())
+        costs = [{"purpose": p, "calls": k, "tokens_in": ti, "tokens_out": to, "cost_usd": d}
+                 for p, k, ti, to, d in c.execute(text(
+                     "SELECT purpose, count(*), coalesce(sum(tokens_in), 0), "
+                     "coalesce(sum(tokens_out), 0), coalesce(sum(cost_usd), 0) FROM llm_call "
+                     "GROUP BY purpose ORDER BY purpose"))]
+        sessions = c.execute(text("SELECT ts, kind, data FROM event WHERE kind IN "
+                                  "('session_started', 'session_stopped') ORDER BY id")).all()
+        recent = c.execute(text("SELECT ts, kind, node_id, data FROM event ORDER BY id DESC "
+                                "LIMIT 15")).all()
+    budget = run.config.budget
+    limits = {"task_evaluations": budget.task_evaluations, "expansions": budget.expansions,
+              "dollars": budget.dollars, "wall_clock_s": budget.wall_clock_s}
+    used = {"task_evaluations": totals["evaluations"],
+            "expansions": sum(k for o, k in outcomes.items() if o not in ("running", "abandoned")),
+            "dollars": totals["llm_cost_usd"],
+            "wall_clock_s": _wall_clock(sessions, record.status)}
+    return {
+        "run": {"id": record.id, "name": record.name, "status": record.status,
+                "stop_reason": record.stop_reason, "created_at": record.created_at,
+                "cladist_version": record.cladist_version, "path": str(data.path),
+                "policy": run.config.scheduler.policy, "workers": budget.workers,
+                "model": f"{run.config.llm.provider}/{run.config.llm.model}"},
+        "budget": [{"name": k, "limit": limits[k], "used": used[k]} for k in limits],
+        "totals": totals,
+        "best": best,
+        "expansions": outcomes,
+        "costs": costs,
+        "progress": progress(data),
+        "events": [{"ts": ts, "kind": kind, "node": node,
+                    "data": json.loads(raw) if raw else {}} for ts, kind, node, raw in recent],
+        "plots": plots(data),
+        "version": data.version(),
+    }
+
+
+def _wall_clock(sessions: Sequence[Any], status: str) -> float:
+    spent = 0.0
+    open_since: float | None = None
+    for ts, kind, raw in sessions:
+        if kind == "session_started":
+            open_since = ts
+        else:
+            spent += float(json.loads(raw or "{}").get("elapsed_s", 0))
+            open_since = None
+    if open_since is not None and status == "running":
+        spent += max(time.time() - open_since, 0.0)
+    return spent
+
+
+def progress(data: RunData) -> list[dict[str, Any]]:
+    """The best-belief agent's pass rate and the archive's mean pass rate after each scored
+    evaluation, in recording order (at most :data:`MAX_POINTS` points, the last kept)."""
+    import numpy as np
+
+    from cladist.archive.lineage import lower_quantiles
+
+    store, eps = data.run.store, data.run.config.archive.best_belief_epsilon
+    with store.engine.connect() as c:
+        rows = c.execute(text("SELECT r.node_id, r.verdict FROM task_result r JOIN node n "
+                              "ON n.id = r.node_id WHERE r.verdict != 'infra_error' AND "
+                              "n.status IN ('valid', 'evaluating') ORDER BY r.id")).all()
+    if not rows:
+        return []
+    ids = sorted({r[0] for r in rows})
+    index = {node_id: k for k, node_id in enumerate(ids)}
+    passes, fails = np.zeros(len(ids)), np.zeros(len(ids))
+    quantile = np.full(len(ids), -1.0)
+    step = max(1, -(-len(rows) // MAX_POINTS))
+    points = []
+    for k, (node_id, verdict) in enumerate(rows, start=1):
+        i = index[node_id]
+        if verdict == "pass":
+            passes[i] += 1
+        else:
+            fails[i] += 1
+        quantile[i] = float(lower_quantiles(passes[i], fails[i], eps))
+        if k % step and k != len(rows):
+            continue
+        seen = (passes + fails) > 0
+        order = np.lexsort((np.arange(len(ids)), -(passes + fails), -quantile))
+        b = int(order[0])
+        points.append({"evaluations": k, "best": ids[b],
+                       "best_score": float(passes[b] / (passes[b] + fails[b])),
+                       "mean_score": float(np.mean(passes[seen] / (passes[seen] + fails[seen])))})
+    return points
+
+
+def plots(data: RunData) -> list[dict[str, Any]]:
+    """The SVG plots present in ``<run>/plots/``: name and URL path."""
+    folder = data.path / "plots"
+    return [{"name": name, "url": f"plots/{name}.svg"} for name in PLOT_NAMES
+            if (folder / f"{name}.svg").is_file()]
