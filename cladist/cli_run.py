@@ -27,24 +27,35 @@ class RunDisplay:
     """The live panel of ``cladist run``: budget, tree, best agent, dollars, workers, and
     the latest events."""
 
-    def __init__(self, run: Any, config: Any):
+    def __init__(self, run: Any, config: Any, echo: Any = None):
         self.run, self.config, self.loop = run, config, None
         self.recent: deque[str] = deque(maxlen=8)
+        self.echo = echo  # a console printing each event as a line (not a terminal: logs)
 
     def event(self, kind: str, data: dict[str, Any]) -> None:
-        """Turn a loop event into a line of the panel."""
+        """Turn a loop event into a line of the panel (and of the log, when echoing)."""
         if kind == "task_result":
             why = f" ({data['reason']})" if data.get("reason") else ""
-            self.recent.append(f"node {data['node']} · {data['task']}: "
-                               f"[bold]{data['verdict']}[/]{why}")
+            self.add(f"node {data['node']} · {data['task']}: [bold]{data['verdict']}[/]{why}")
         elif kind == "expansion_finished":
             child = f" → node {data['child']}" if data["child"] is not None else ""
             why = f" ({str(data['reason'])[:80]})" if data.get("reason") else ""
-            self.recent.append(f"expansion of node {data['parent']}: "
-                               f"[bold]{data['outcome']}[/]{child}{why}")
+            self.add(f"expansion of node {data['parent']}: "
+                     f"[bold]{data['outcome']}[/]{child}{why}")
+
+    def add(self, line: str) -> None:
+        """Append a line to the recent events (printed at once when echoing)."""
+        self.recent.append(line)
+        if self.echo is not None:
+            self.echo.print(line, soft_wrap=True)
 
     def __rich__(self) -> Any:
         from rich.console import Group
+
+        return Group(self.table(), *self.recent)
+
+    def table(self) -> Any:
+        """The figures of the panel: evaluations, tree, best-belief, dollars, workers."""
         from rich.table import Table
 
         from cladist.archive.lineage import best_belief
@@ -64,7 +75,7 @@ class RunDisplay:
             table.add_row("best-belief", shown, "dollars", f"${usage.dollars:.4f}")
             table.add_row("workers busy", f"{len(self.loop.inflight)} / "
                           f"{self.config.budget.workers}", "elapsed", f"{usage.seconds:.0f}s")
-        return Group(table, *self.recent)
+        return table
 
 
 @app.command("run")
@@ -104,7 +115,8 @@ def run_cmd(config: ConfigOpt = None, preset: PresetOpt = None,
         cfg = load_config(sources, preset=preset)
         opened = Run.create(cfg)
         console.print(f"started run [bold]{opened.id}[/] ({opened.path})", soft_wrap=True)
-    display = RunDisplay(opened, cfg)
+    # A terminal gets the live panel; a log (CI, a pipe) gets one line per event instead.
+    display = RunDisplay(opened, cfg, echo=None if console.is_terminal else console)
 
     def hook(loop: Any) -> None:
         display.loop = loop
@@ -113,14 +125,18 @@ def run_cmd(config: ConfigOpt = None, preset: PresetOpt = None,
             if loop.stop_requested.is_set():
                 raise KeyboardInterrupt
             loop.stop_requested.set()
-            display.recent.append("[yellow]stopping after in-flight work "
-                                  "(Ctrl-C again: at once)[/]")
+            display.add("[yellow]stopping after in-flight work (Ctrl-C again: at once)[/]")
         signal.signal(signal.SIGINT, on_sigint)
 
     try:
-        with Live(display, console=console, refresh_per_second=2, transient=False):
+        if console.is_terminal:
+            with Live(display, console=console, refresh_per_second=2, transient=False):
+                reason = evolve(opened, cfg, executor=executor, ray_address=ray_address,
+                                on_event=display.event, stop_hook=hook)
+        else:
             reason = evolve(opened, cfg, executor=executor, ray_address=ray_address,
                             on_event=display.event, stop_hook=hook)
+            console.print(display.table())
     except KeyboardInterrupt:
         console.print(f"stopped at once; resume with: cladist run --resume {opened.id}")
         opened.close()

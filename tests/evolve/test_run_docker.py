@@ -22,6 +22,10 @@ def test_child_improves_on_its_parent_end_to_end(evolved_run: Path, tmp_path: Pa
     path = evolved_run
     stdout = (path.parents[1] / "cli-output.txt").read_text()
     assert "stopped: budget spent: task_evaluations" in stdout
+    # not a terminal: one log line per event, then the figures once
+    assert "expansion of node 0: valid → node 1" in stdout
+    assert stdout.count("node 1 · py-easy-is-even: pass") == 1
+    assert "best-belief   node 1 (3/3 pass)" in stdout
     with Run.open(path) as run:
         nodes = run.store.nodes()
         root, children = nodes[0], [n for n in nodes if n.parent_id is not None]
