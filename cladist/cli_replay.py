@@ -39,7 +39,7 @@ def replay_cmd(run: RunArg,
     reproduces the stored patch and verdict (or says where it diverged; exit status 1),
     --live shows a new verdict beside the stored one."""
     from cladist.config import load_config
-    from cladist.evaluator.replay import replay
+    from cladist.evaluator.replay import Mode, replay
 
     with _open_run(run, runs_dir) as opened:
         node_id = _node_id(opened, node)
@@ -50,7 +50,7 @@ def replay_cmd(run: RunArg,
             name = re.sub(r"[^A-Za-z0-9_.-]+", "_", task)[:60]
             folder = opened.path / "replays" / f"{time.strftime('%Y%m%d-%H%M%S')}-n{node_id}-{name}"
         console = _console(stderr=as_json)
-        mode = "recorded" if recorded else "live"
+        mode: Mode = "recorded" if recorded else "live"
         console.print(f"replaying node {node_id} of {opened.id} on {task} (attempt {attempt}, "
                       f"{mode}) in a fresh sandbox…", soft_wrap=True)
         outcome = replay(opened, node_id, task, mode=mode, attempt=attempt, keep=folder,
