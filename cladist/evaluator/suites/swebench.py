@@ -25,7 +25,8 @@ from typing import Any
 
 from cladist.errors import ConfigError, NotFoundError, UsageError
 
-HUB_HOST = "huggingface.co"
+HUB_URL = "https://huggingface.co"
+"""The Hub; ``$HF_ENDPOINT`` (a mirror) replaces it, as for the ``datasets`` library."""
 LOCAL_SUFFIXES = (".json", ".jsonl", ".parquet")
 
 
@@ -74,8 +75,12 @@ def _offline_message(name: str) -> str:
 def _hub_reachable() -> bool:
     if any(os.environ.get(v) for v in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY")):
         return True  # only the proxy knows; let the download say
+    from urllib.parse import urlsplit
+
+    url = urlsplit(os.environ.get("HF_ENDPOINT") or HUB_URL)
+    port = url.port or (80 if url.scheme == "http" else 443)
     try:
-        socket.create_connection((HUB_HOST, 443), timeout=5).close()
+        socket.create_connection((url.hostname or "", port), timeout=5).close()
         return True
     except OSError:
         return False

@@ -47,7 +47,9 @@ def patch_paths(patch: str) -> list[str]:
     paths: list[str] = []
     for path, text in split_files(patch):
         old = text.split("\n", 1)[0].split(" a/", 1)[-1].split(" b/", 1)[0]
-        paths += [p for p in (old, path) if p and p not in paths]
+        for name in (old, path):
+            if name and name not in paths:
+                paths.append(name)
     return paths
 
 
