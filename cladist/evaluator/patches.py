@@ -21,6 +21,27 @@ DIFF_SCRIPT = "git add -A && git diff --cached --binary --full-index cladist-bas
 _HEADER = re.compile(r"^diff --git a/(.+?) b/(.+?)$", re.M)
 
 
+HARNESS_FILES: dict[str, tuple[str, ...]] = {
+    "python": ("conftest.py", "*/conftest.py", "pytest.ini", "tox.ini", "setup.cfg",
+               "pyproject.toml", "sitecustomize.py", "usercustomize.py", "*.pth"),
+    "go": ("go.mod", "go.sum"),
+    "rust": ("Cargo.toml", "Cargo.lock", "build.rs", ".cargo/*"),
+    "cpp": ("CMakeLists.txt", "*.cmake", "cmake/*"),
+    "javascript": ("package.json", "package-lock.json", "jest.config.*", "babel.config.*",
+                   ".babelrc", ".npmrc"),
+    "java": ("build.gradle", "settings.gradle", "*.gradle.kts", "gradlew", "gradle/*"),
+}
+"""Per language, files that decide how the tests run (a ``conftest.py`` that exits 0, a
+``package.json`` whose test script is ``true``): exercise suites treat them as test files,
+so an agent's change to them is dropped before grading, like a change to the tests."""
+
+
+def harness_patterns(language: str, test_files: tuple[str, ...] | list[str]
+                     ) -> tuple[str, ...]:
+    """``test_files`` plus the :data:`HARNESS_FILES` of ``language`` (no duplicates)."""
+    return tuple(dict.fromkeys((*test_files, *HARNESS_FILES.get(language, ()))))
+
+
 def split_files(patch: str) -> list[tuple[str, str]]:
     """The patch cut into (path, text of that file's diff) pairs, in order."""
     starts = [m for m in _HEADER.finditer(patch)]

@@ -21,7 +21,12 @@ import pytest
 
 from cladist.errors import ConfigError, NotFoundError, UsageError
 from cladist.evaluator.contracts import Suite, Task
-from cladist.evaluator.patches import is_test_path
+from cladist.evaluator.patches import (
+    HARNESS_FILES,
+    drop_test_changes,
+    harness_patterns,
+    is_test_path,
+)
 from cladist.evaluator.suites.bundled import BUNDLED_ROOT, REQUIRED_PARTS, BundledSuite
 
 SUITE = BundledSuite()
@@ -152,3 +157,42 @@ def test_grader_empty_patch_fails_and_solution_passes(task: Task, tmp_path: Path
         empty, solved = pool.map(lambda folder: _run(task, folder), [empty_dir, solved_dir])
     assert empty.returncode != 0, f"empty patch passes:\n{empty.stdout[-3000:]}"
     assert solved.returncode == 0, f"solution fails:\n{solved.stdout[-3000:]}"
+
+
+CONFTEST_CHEAT = """diff --git a/conftest.py b/conftest.py
+new file mode 100644
+--- /dev/null
++++ b/conftest.py
+@@ -0,0 +1,2 @@
++import os
++os._exit(0)
+diff --git a/sub/conftest.py b/sub/conftest.py
+new file mode 100644
+--- /dev/null
++++ b/sub/conftest.py
+@@ -0,0 +1 @@
++import os; os._exit(0)
+"""
+REAL_CHANGE = """diff --git a/solution.py b/solution.py
+--- a/solution.py
++++ b/solution.py
+@@ -1 +1 @@
+-x = 1
++x = 2
+"""
+
+
+def test_changes_to_the_test_harness_are_dropped_like_test_changes() -> None:
+    task = BundledSuite().tasks(["py-easy-is-even"])[0]
+    assert {"conftest.py", "pytest.ini", "pyproject.toml"} <= set(task.test_files)
+    kept, dropped = drop_test_changes(CONFTEST_CHEAT + REAL_CHANGE, task.test_files)
+    assert kept == REAL_CHANGE and dropped == ["conftest.py", "sub/conftest.py"]
+    js = next(t for t in BundledSuite().tasks() if t.language == "javascript")
+    assert "package.json" in js.test_files
+    assert harness_patterns("python", ("a", "conftest.py")) == (
+        "a", "conftest.py", *HARNESS_FILES["python"][1:])
+    # no reference solution of the suite touches a harness file
+    for t in BundledSuite().tasks():
+        solution = [p.relative_to(t.solution).as_posix() for p in t.solution.rglob("*")
+                    if p.is_file()] if t.solution else []
+        assert not [p for p in solution if is_test_path(p, HARNESS_FILES.get(t.language, ()))]

@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from cladist.errors import ConfigError, NotFoundError, UsageError
 from cladist.evaluator.contracts import Task
+from cladist.evaluator.patches import harness_patterns
 
 BUNDLED_ROOT = Path(__file__).resolve().parent / "bundled"
 """Where the bundled task folders live."""
@@ -93,7 +94,8 @@ def load_task(folder: Path) -> Task:
         image=spec.image, test_command=spec.test_command,
         workspace=folder / "workspace", hidden_tests=folder / "hidden",
         solution=folder / "solution", workdir="/workspace",
-        test_files=tuple(spec.test_files), test_timeout_s=spec.test_timeout_s,
+        test_files=harness_patterns(spec.language, spec.test_files),
+        test_timeout_s=spec.test_timeout_s,
         tier=spec.tier, grader="exit_code",
         metadata={"summary": spec.summary} if spec.summary else {},
     )

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from cladist.errors import ConfigError, NotFoundError, UsageError
 from cladist.evaluator.contracts import Task
+from cladist.evaluator.patches import harness_patterns
 
 LANGUAGES = {
     # language: (image, test command, extra test files the agent may not change)
@@ -96,7 +97,8 @@ class PolyglotSuite:
                     problem=problem, image=image, test_command=command,
                     workspace=stage / "workspace", hidden_tests=stage / "hidden",
                     solution=stage / "solution" if example else None,
-                    test_files=(*tests, *extra), test_timeout_s=180, tier="medium",
+                    test_files=harness_patterns(language, (*tests, *extra)),
+                    test_timeout_s=180, tier="medium",
                     metadata={"exercise": str(exercise)})
 
     def tasks(self, ids: list[str] | None = None, tier: str = "all") -> list[Task]:
