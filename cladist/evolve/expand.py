@@ -42,6 +42,7 @@ class ExpansionResult:
     outcome: str
     reason: str | None
     cost_usd: float
+    infra: bool = True  # for outcome ``error``: our fault (False: the model refused or failed)
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,9 @@ class ExpansionJob:
 @dataclass(frozen=True)
 class ExpansionWork:
     """What the worker half produced. ``status`` is None when no child is to be created
-    (outcome ``error``); otherwise ``patch`` is the child's diff against the parent."""
+    (outcome ``error``: ``infra`` says whether the fault is ours, or the model's, such as a
+    refused request or an exhausted budget); otherwise ``patch`` is the child's diff
+    against the parent."""
 
     outcome: str
     reason: str | None
@@ -75,6 +78,7 @@ class ExpansionWork:
     tokens_in: int = 0
     tokens_out: int = 0
     cost_usd: float = 0.0
+    infra: bool = True
 
 
 def prepare_expansion(run: Run, parent_id: int, ctx: EvalContext, tasks: dict[str, Task],
@@ -140,7 +144,7 @@ def finish_expansion(run: Run, job: ExpansionJob, work: ExpansionWork) -> Expans
     run.event("expansion_finished", node_id=job.parent_id, expansion=job.expansion_id,
               outcome=outcome, child=child_id, reason=reason)
     return ExpansionResult(job.expansion_id, job.parent_id, child_id, outcome, reason,
-                           work.cost_usd)
+                           work.cost_usd, infra=work.infra)
 
 
 def expand(run: Run, parent_id: int, ctx: EvalContext, tasks: dict[str, Task], rng: Any

@@ -46,7 +46,7 @@ def perform_expansion(job: ExpansionJob, ctx: EvalContext) -> ExpansionWork:
 
 def _steps(job: ExpansionJob, ctx: EvalContext, parent_dir: Path, tmp: Path,
            sessions: list[str]) -> ExpansionWork:
-    from cladist.agents.llm_client import Client, ContextLengthError, LLMError
+    from cladist.agents.llm_client import Client, ContextLengthError, LLMAPIError, LLMError
     from cladist.llm.session import SessionIdentity
 
     cfg = ctx.config
@@ -67,8 +67,10 @@ def _steps(job: ExpansionJob, ctx: EvalContext, parent_dir: Path, tmp: Path,
                     if shrink == SHRINKS:
                         raise
                     prompt = cut_middle(prompt)  # too long for the model: keep both ends
-        except LLMError as err:
-            return ExpansionWork("error", f"diagnosis: {err}")
+        except LLMError as err:  # a 4xx (refusal, budget, context) is the model's, not ours
+            model_side = isinstance(err, LLMAPIError) and 400 <= err.status < 500 \
+                and err.status not in (401, 403)
+            return ExpansionWork("error", f"diagnosis: {err}", infra=not model_side)
         finally:
             client.close()
     done = ExpansionWork("running", None, problem_statement=diagnosis.problem_statement,

@@ -170,7 +170,10 @@ class Evolution:
         self.state.finish_expansion(job.node, result.outcome, result.child_id, child_status)
         if result.outcome != "abandoned":
             self.expansions_done += 1
-        self.infra_streak = self.infra_streak + 1 if result.outcome == "error" else 0
+        if result.outcome == "error" and result.infra:
+            self.infra_streak += 1
+        elif result.outcome != "error":  # a model-side failure proves nothing either way
+            self.infra_streak = 0
         if self.infra_streak >= INFRA_STREAK_LIMIT:
             self.stop_reason = (f"infrastructure failing: {INFRA_STREAK_LIMIT} pieces of work in "
                                 f"a row failed (last: expansion: {result.reason})")

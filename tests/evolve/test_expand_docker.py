@@ -124,3 +124,17 @@ def test_a_diagnosis_too_long_for_the_model_is_cut_and_retried(world) -> None:  
     first, second = (len(r.body["messages"][1]["content"]) for r in server.requests[:2])
     assert second < first * 0.6
     assert "cut to fit the model's context" in server.requests[1].body["messages"][1]["content"]
+
+
+def test_a_refused_diagnosis_is_the_models_failure_not_ours(world) -> None:  # noqa: ANN001
+    from cladist.llm.testing import Fault
+
+    run, server, ctx = world
+    server.push(Fault("bad_request"))
+    refused = _expand(run, ctx)
+    assert refused.outcome == "error" and refused.child_id is None
+    assert not refused.infra and "HTTP 400" in (refused.reason or "")
+    server.push(*[Fault("server_error")] * 12)  # past the provider's retries: ours
+    down = _expand(run, ctx)
+    assert down.outcome == "error" and down.infra, down.reason
+    assert [e.outcome for e in run.store.expansions()] == ["error", "error"]
