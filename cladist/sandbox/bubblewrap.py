@@ -10,6 +10,12 @@ host files stay protected and ``RLIMIT_NPROC`` counts this sandbox only. Limits 
 rlimits: address space (memory), processes (pids), no core dumps; CPU shares are not
 limited. On timeout the ``bwrap`` process group is killed; its PID namespace dies with
 it, taking every grandchild along. ``spec.image`` is ignored.
+
+Commands start through a small fork server (:mod:`cladist.sandbox.spawner`) that drops
+the uid and sets the rlimits, so the large cladist process is never forked. bwrap blocks
+on ``--block-fd`` once the sandbox is set up, before the command runs: the one byte put
+there beforehand is gone afterwards only if setup succeeded, which tells a bwrap failure
+(SandboxUnavailable) from a command that merely prints like one, with no wrapper process.
 """
 
 from __future__ import annotations
@@ -21,14 +27,12 @@ import resource
 import selectors
 import shutil
 import signal
-import subprocess
 import tempfile
 import threading
 import time
 import uuid
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 from cladist.sandbox.common import BaseSandbox, OutputCollector, new_exec_id
 from cladist.sandbox.contract import (
@@ -37,12 +41,12 @@ from cladist.sandbox.contract import (
     SandboxSpec,
     SandboxUnavailable,
 )
+from cladist.sandbox.spawner import Spawned, spawn
 
 LABELS_FILE = ".cladist-labels.json"
 _OOM_SIGNS = (b"MemoryError", b"Cannot allocate memory", b"std::bad_alloc", b"out of memory")
 _SYSTEM_DIRS = ("usr", "etc")
 _READY_FD = 9
-_READY = f'printf x >&{_READY_FD}; exec {_READY_FD}>&-; exec "$@"'
 _LINK_DIRS = ("bin", "sbin", "lib", "lib32", "lib64", "libx32")
 
 
@@ -75,7 +79,7 @@ class BubblewrapSandbox(BaseSandbox):
         stem = "-".join(p for p in (spec.run_id, spec.role) if p)
         self._name = f"{NAME_PREFIX}{stem + '-' if stem else ''}{uuid.uuid4().hex[:10]}"
         self.root = sandbox_tmp_root() / self._name
-        self._procs: set[subprocess.Popen[bytes]] = set()
+        self._procs: set[Spawned] = set()
         self._deadline = time.monotonic() + spec.limits.ttl_s
         if self._as_root:
             _check_traversable(self.root.parent)
@@ -111,21 +115,20 @@ class BubblewrapSandbox(BaseSandbox):
         for mount in spec.all_mounts():
             flag = "--ro-bind" if mount.read_only else "--bind"
             args += [flag, str(Path(mount.source).resolve()), mount.target]
-        args += ["--remount-ro", "/", "--chdir", cwd or spec.workdir, "--clearenv"]
+        args += ["--remount-ro", "/", "--chdir", cwd or spec.workdir, "--clearenv",
+                 "--block-fd", str(_READY_FD)]
         for key, value in env.items():
             args += ["--setenv", key, value]
         return [*args, "--", *argv]
 
-    def _limits(self, ready_fd: int | None = None) -> None:
-        """Set the rlimits; runs in the child after the uid drop, before exec."""
-        if ready_fd is not None:
-            os.dup2(ready_fd, _READY_FD)
-            os.close(ready_fd)
+    def _rlimits(self) -> list[tuple[int, int]]:
+        """The rlimits (resource, value) of every command: memory, no core dumps, and as
+        root (a fresh uid: the process count is this sandbox's alone) processes."""
         limits = self.spec.limits
-        resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-        if self._as_root:  # a fresh uid: the process count is this sandbox's alone
-            resource.setrlimit(resource.RLIMIT_NPROC, (limits.pids, limits.pids))
+        found = [(resource.RLIMIT_AS, limits.memory_bytes), (resource.RLIMIT_CORE, 0)]
+        if self._as_root:
+            found.append((resource.RLIMIT_NPROC, limits.pids))
+        return found
 
     def _run(self, argv: list[str], *, cwd: str | None, env: Mapping[str, str] | None,
              timeout: float, input: bytes | None, cap: int) -> ExecResult:
@@ -137,25 +140,21 @@ class BubblewrapSandbox(BaseSandbox):
         full_env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": "/home/sandbox",
                     "LANG": "C.UTF-8", **self.spec.env, **(env or {}),
                     "CLADIST_EXEC": new_exec_id()}
-        # as root: a fresh uid and no groups, set in the child before the rlimits
-        drop: dict[str, Any] = ({"user": self._uid, "group": self._gid, "extra_groups": []}
-                                if self._as_root else {})
-        # The first thing run inside the sandbox writes one byte to fd 9 and closes it, so
-        # silence on that pipe means bwrap failed to set the sandbox up (not the command).
-        info_r, info_w = os.pipe()
-        argv = ["/bin/sh", "-c", _READY, "sh", *argv]
+        # bwrap reads the byte from its --block-fd once the sandbox is set up: a byte
+        # still there afterwards means bwrap failed before running the command.
+        ready_r, ready_w = os.pipe()
+        os.write(ready_w, b"x")
+        os.close(ready_w)
         try:
-            proc = subprocess.Popen(
-                self._argv(argv, cwd, full_env), stdin=subprocess.PIPE
-                if input is not None else subprocess.DEVNULL, stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE, env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin"},
-                start_new_session=True, preexec_fn=lambda: self._limits(info_w),
-                pass_fds=(info_w, _READY_FD), **drop)
+            proc = spawn(self._argv(argv, cwd, full_env),
+                         {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin"},
+                         uid=self._uid if self._as_root else None,
+                         gid=self._gid if self._as_root else None,
+                         limits=self._rlimits(), stdin=input is not None,
+                         extra_fds={_READY_FD: ready_r})
         except OSError as exc:
-            os.close(info_r)
+            os.close(ready_r)
             raise SandboxUnavailable(f"cannot run bwrap: {exc}") from None
-        finally:
-            os.close(info_w)
         self._procs.add(proc)
         out = OutputCollector(cap)
         timed_out = False
@@ -176,7 +175,7 @@ class BubblewrapSandbox(BaseSandbox):
             self._procs.discard(proc)
             if (timed_out or out.truncated) and self._as_root:
                 _wait_uid_gone(self._uid, 5.0)
-            started_ok = _read_info(info_r)
+            started_ok = _ready_taken(ready_r)
         if code < 0:
             code = 128 - code
         if timed_out:
@@ -184,6 +183,8 @@ class BubblewrapSandbox(BaseSandbox):
         err = bytes(out.streams[2])
         if not started_ok and not timed_out:
             raise SandboxUnavailable(f"bubblewrap failed: {err.decode(errors='replace').strip()}")
+        if code == 1 and err.startswith(b"bwrap: execvp "):  # as a shell says it
+            code = 127 if b"No such file" in err else 126
         oom = code != 0 and not timed_out and any(s in err for s in _OOM_SIGNS)
         return out.result(code, started, timed_out=timed_out, oom_killed=oom)
 
@@ -221,25 +222,27 @@ def _wait_uid_gone(uid: int, limit: float) -> None:
         time.sleep(0.02)
 
 
-def _read_info(fd: int) -> bool:
-    """True if the sandbox signalled it started (see ``_READY``); closes ``fd``."""
+def _ready_taken(fd: int) -> bool:
+    """True if bwrap took the byte from its block fd (the sandbox was set up: see the
+    module docstring); closes ``fd``. The write end is closed, so an empty pipe reads as
+    end of file."""
     try:
         os.set_blocking(fd, False)
-        return bool(os.read(fd, 1))
+        return not os.read(fd, 1)
     except BlockingIOError:
-        return False
+        return True
     finally:
         os.close(fd)
 
 
-def _kill_group(proc: subprocess.Popen[bytes], sig: int) -> None:
+def _kill_group(proc: Spawned, sig: int) -> None:
     try:
         os.killpg(proc.pid, sig)
     except (ProcessLookupError, PermissionError):
         pass
 
 
-def _start_writer(proc: subprocess.Popen[bytes], data: bytes | None) -> threading.Thread | None:
+def _start_writer(proc: Spawned, data: bytes | None) -> threading.Thread | None:
     """Feed ``data`` to the command's stdin from a thread, then close it."""
     if data is None or proc.stdin is None:
         return None
@@ -257,7 +260,7 @@ def _start_writer(proc: subprocess.Popen[bytes], data: bytes | None) -> threadin
     return thread
 
 
-def _pump(proc: subprocess.Popen[bytes], out: OutputCollector, deadline: float) -> bool:
+def _pump(proc: Spawned, out: OutputCollector, deadline: float) -> bool:
     """Read stdout/stderr into ``out`` until both close, the cap or the deadline.
 
     Returns True if the deadline passed.
