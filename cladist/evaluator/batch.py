@@ -100,6 +100,7 @@ def eval_agent(config: Config, agent: str,
 
         raise UsageError("SWE-bench runs agents in its instance images: it needs "
                          "sandbox.backend=docker")
+    ready_images(config, tasks)  # before the run exists: a missing image leaves no run behind
     name = "eval" if config.run.name == "run" else config.run.name
     config = config.model_copy(update={"run": config.run.model_copy(
         update={"seed_agent": agent, "name": name})})
@@ -109,7 +110,6 @@ def eval_agent(config: Config, agent: str,
         gateway = make_gateway(config, run=run)
         try:
             ctx = make_context(config, gateway, run.id)
-            ready_images(config, tasks)
             if on_start is not None:
                 on_start(run, tasks)
             results = evaluate_node(run, 0, tasks, ctx, config.budget.workers, on_result)

@@ -115,3 +115,18 @@ def test_a_run_on_the_swebench_suite(swebench_demo: Demo, tmp_path: Path) -> Non
         (row,) = [r for r in run.store.results() if r.verdict != Verdict.INFRA_ERROR]
         assert (row.node_id, row.task_id, row.verdict) == (0, "demo__calc-1", Verdict.PASS)
         assert run.store.run_record().status == "finished"
+
+
+def test_a_missing_image_that_cannot_be_pulled_is_a_one_line_error(
+        swebench_demo: Demo, tmp_path: Path) -> None:
+    rows = [{**row, "image": "cladist-test/no-such-instance-image:latest"}
+            for row in swebench_demo.rows.values()]
+    dataset = tmp_path / "missing.jsonl"
+    dataset.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    with ScriptedLLMServer(default=_responder, api_key="sk-fake") as server:
+        done = _cladist(tmp_path, server, "eval", "--agent", "seed", "--suite", "swebench",
+                        "--dataset", str(dataset))
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    (line,) = done.stderr.strip().splitlines()
+    assert "no-such-instance-image:latest is not here and cannot be pulled" in line
+    assert not (tmp_path / "runs").exists()  # checked before a run is created

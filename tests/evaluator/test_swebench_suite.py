@@ -213,3 +213,19 @@ def test_predictions_export_takes_first_scored_attempts(swebench_dataset: Demo,
     bundled = load_config([f"run.runs_dir={tmp_path / 'runs2'}"])
     with Run.create(bundled) as run, pytest.raises(UsageError, match="not swebench"):
         export_node(run, 0, tmp_path / "none.jsonl", "swebench-predictions")
+
+
+def test_no_engine_is_a_one_line_error(swebench_dataset: Demo, tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "cladist", "eval", "--agent", "seed", "--suite", "swebench",
+         "--dataset", str(swebench_dataset.dataset), "-c", "llm.provider=openai",
+         "-c", "llm.api_key_env=FAKE_KEY"], cwd=tmp_path, capture_output=True, text=True,
+        timeout=120, env={**os.environ, "FAKE_KEY": "sk-x",
+                          "DOCKER_HOST": f"unix://{tmp_path}/no-engine.sock"})
+    assert done.returncode == 1
+    (line,) = done.stderr.strip().splitlines()
+    assert "no Docker engine answers" in line

@@ -180,7 +180,8 @@ def prepare_images(client: Any, images: Sequence[str]) -> list[str]:
         try:
             client.images.pull(image)
         except docker.errors.DockerException as err:
-            why = (str(err).splitlines() or [type(err).__name__])[0][:160]
+            why = str(getattr(err, "explanation", None) or err or type(err).__name__)
+            why = " ".join(why.split())[:200]
             raise SandboxUnavailable(
                 f"SWE-bench image {image} is not here and cannot be pulled ({why}); "
                 f"{len(missing)} of {len(wanted)} instance images are missing: pull or build "
