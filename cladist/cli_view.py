@@ -46,6 +46,9 @@ def view_cmd(run: RunArg,
     shown = f"[{host}]" if ":" in host else host
     _console().print(f"viewing run [bold]{path.name}[/] at http://{shown}:"
                      f"{sock.getsockname()[1]}/ (Ctrl-C stops)", soft_wrap=True)
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        _console(stderr=True).print(f"note: the viewer has no login; anyone who reaches "
+                                    f"{host} can read this run", soft_wrap=True)
     try:
         serve(app_, sock)
     finally:

@@ -25,7 +25,8 @@
         h("b", { id: "node-count" }, `${tree.nodes.length} nodes`),
         h("span", { class: "dim" }, Object.entries(counts).map(([k, v]) => `${v} ${k}`).join(" · ")),
         best !== null ? h("span", {}, "best-belief: ", C.nodeLink(best)) : h("span", { class: "dim" }, "nothing evaluated yet"),
-        go, h("button", { onclick: () => C.fitTree && C.fitTree() }, "fit"), compareBtn),
+        go, h("button", { onclick: () => C.fitTree && C.fitTree() }, "fit"),
+        h("button", { id: "layout-toggle", onclick: () => C.toggleLayout && C.toggleLayout() }, "layered / radial"), compareBtn),
       C.treeLegend(),
       C.renderTree(tree));
   };

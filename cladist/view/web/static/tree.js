@@ -5,8 +5,8 @@
 (() => {
   const C = window.Cladist;
   const NS = "http://www.w3.org/2000/svg";
-  const DX = 30, DY = 70, LABELS_UP_TO = 1500;
-  const state = (C.treeState = { transform: null, selected: [], runId: null });
+  const DX = 30, DY = 70, LABELS_UP_TO = 1500, RADIAL_FROM = 60;
+  const state = (C.treeState = { transform: null, selected: [], mode: null });
 
   const svg = (tag, attrs) => {
     const el = document.createElementNS(NS, tag);
@@ -18,10 +18,11 @@
   C.estimateColour = (e) => (e === null || e === undefined ? "#d1d5db" : `hsl(${Math.round(120 * e)}, 65%, ${48 - 10 * e}%)`);
   C.radius = (evals) => Math.min(5 + 2.2 * Math.sqrt(evals || 0), 24);
 
-  // x by leaf order (iterative post-order, so deep trees do not overflow the stack), y by depth.
-  C.layout = (nodes) => {
+  // Leaf order by an iterative post-order walk (deep trees do not overflow the stack):
+  // leaves take consecutive slots, a parent the middle of its first and last child.
+  const slots = (nodes) => {
     const byId = new Map(nodes.map((n) => [n.id, n]));
-    const pos = new Map();
+    const slot = new Map();
     let leaf = 0;
     for (const root of nodes.filter((n) => n.parent === null || !byId.has(n.parent))) {
       const stack = [[root, false]];
@@ -33,11 +34,29 @@
           for (let i = kids.length - 1; i >= 0; i--) stack.push([byId.get(kids[i]), false]);
           continue;
         }
-        const x = kids.length ? (pos.get(kids[0]).x + pos.get(kids[kids.length - 1]).x) / 2 : leaf++ * DX;
-        pos.set(n.id, { x, y: n.depth * DY });
+        slot.set(n.id, kids.length ? (slot.get(kids[0]) + slot.get(kids[kids.length - 1])) / 2 : leaf++);
       }
     }
-    return pos;
+    return { slot, leaves: leaf };
+  };
+
+  // Layered (x: leaf order, y: depth) for narrow trees; radial (angle: leaf order,
+  // radius: depth) once there are more leaves than fit across the screen.
+  C.layout = (nodes, mode) => {
+    const { slot, leaves } = slots(nodes);
+    const radial = mode ? mode === "radial" : leaves > RADIAL_FROM;
+    const pos = new Map();
+    const maxDepth = Math.max(1, ...nodes.map((n) => n.depth));
+    const ring = Math.max(DY, (14 * leaves) / (2 * Math.PI * maxDepth));
+    for (const n of nodes) {
+      const s = slot.get(n.id);
+      if (!radial) pos.set(n.id, { x: s * DX, y: n.depth * DY });
+      else {
+        const a = (2 * Math.PI * s) / Math.max(leaves, 1), r = n.depth * ring;
+        pos.set(n.id, { x: r * Math.sin(a), y: -r * Math.cos(a) });
+      }
+    }
+    return { pos, radial };
   };
 
   const tip = (n, best) =>
@@ -47,9 +66,10 @@
     (n.summary ? `\n${n.summary.slice(0, 140)}` : "");
 
   C.renderTree = (tree) => {
+    C.lastTree = tree;
     const nodes = tree.nodes, best = tree.best_belief;
-    const pos = C.layout(nodes);
-    const root = svg("svg", { id: "tree-svg", "data-nodes": nodes.length });
+    const { pos, radial } = C.layout(nodes, state.mode);
+    const root = svg("svg", { id: "tree-svg", "data-nodes": nodes.length, "data-layout": radial ? "radial" : "layered" });
     const view = svg("g", { class: "viewport" });
     root.append(view);
     const status = new Map(nodes.map((n) => [n.id, n.status]));
@@ -57,7 +77,7 @@
     for (const n of nodes) {
       if (n.parent === null || !pos.has(n.parent)) continue;
       const p = pos.get(n.parent), c = pos.get(n.id), mid = p.y + DY / 2;
-      const seg = `M${p.x},${p.y}V${mid}H${c.x}V${c.y}`;
+      const seg = radial ? `M${p.x.toFixed(1)},${p.y.toFixed(1)}L${c.x.toFixed(1)},${c.y.toFixed(1)}` : `M${p.x},${p.y}V${mid}H${c.x}V${c.y}`;
       if (status.get(n.id) === "invalid") dInvalid += seg; else d += seg;
     }
     view.append(svg("path", { class: "edges", d }), svg("path", { class: "edges to-invalid", d: dInvalid }));
@@ -65,7 +85,7 @@
     for (const n of nodes) {
       const p = pos.get(n.id);
       const sel = state.selected.includes(n.id) ? " selected" : "";
-      const g = svg("g", { class: `node st-${n.status}${sel}`, "data-id": n.id, transform: `translate(${p.x},${p.y})` });
+      const g = svg("g", { class: `node st-${n.status}${sel}`, "data-id": n.id, transform: `translate(${p.x.toFixed(1)},${p.y.toFixed(1)})` });
       const r = C.radius(n.evaluations);
       if (n.id === best) g.append(svg("circle", { class: "best-ring", r: r + 5 }));
       g.append(svg("circle", { class: "dot", r, fill: C.estimateColour(n.clade_estimate) }));
@@ -78,26 +98,37 @@
     }
     view.append(frag);
     const wrap = C.h("div", { id: "tree-wrap" }, root, C.h("div", { id: "tree-tip" }));
-    attachInteraction(wrap, root, view, nodes, best, pos);
+    attachInteraction(wrap, root, view, nodes, best, pos, radial);
     return wrap;
   };
 
-  function attachInteraction(wrap, root, view, nodes, best, pos) {
+  function attachInteraction(wrap, root, view, nodes, best, pos, radial) {
     const byId = new Map(nodes.map((n) => [n.id, n]));
     const tipEl = wrap.querySelector("#tree-tip");
-    const apply = () => {
-      const t = state.transform;
-      view.setAttribute("transform", `translate(${t.x},${t.y}) scale(${t.k})`);
+    let frame = 0;
+    const apply = () => {  // at most once per animation frame
+      if (frame) return;
+      frame = requestAnimationFrame(() => {
+        frame = 0;
+        const t = state.transform;
+        view.setAttribute("transform", `translate(${t.x},${t.y}) scale(${t.k})`);
+      });
     };
     const fit = () => {
       const xs = [...pos.values()].map((p) => p.x), ys = [...pos.values()].map((p) => p.y);
       const w = Math.max(...xs) - Math.min(...xs) + 80, h = Math.max(...ys) - Math.min(...ys) + 80;
       const W = wrap.clientWidth || 900, H = wrap.clientHeight || 500;
       const k = Math.min(W / w, H / h, 1.6);
-      state.transform = { k, x: (W - (Math.max(...xs) + Math.min(...xs)) * k) / 2, y: 40 * k - Math.min(...ys) * k + 10 };
+      const top = radial ? (H - (Math.max(...ys) + Math.min(...ys)) * k) / 2 : 40 * k - Math.min(...ys) * k + 10;
+      state.transform = { k, x: (W - (Math.max(...xs) + Math.min(...xs)) * k) / 2, y: top };
       apply();
     };
     C.fitTree = fit;
+    C.toggleLayout = () => {
+      state.mode = radial ? "layered" : "radial";
+      state.transform = null;
+      wrap.replaceWith(C.renderTree(C.lastTree));
+    };
     requestAnimationFrame(() => (state.transform ? apply() : fit()));
     root.addEventListener("wheel", (ev) => {
       ev.preventDefault();
