@@ -79,7 +79,8 @@ def grade_swebench(task: Task, patch: str, log_root: Path, label: str = "cladist
             [sys.executable, "-m", "cladist.evaluator.suites.swebench", str(request)],
             cwd=log_root, capture_output=True, text=True,
             timeout=task.test_timeout_s + HARNESS_SLACK_S, check=False)
-    except subprocess.TimeoutExpired:
+    except subprocess.TimeoutExpired:  # the child was killed before the harness cleaned up
+        remove_container(f"sweb.eval.{task.id.lower()}.{run_id}")
         return Grade(Verdict.INFRA_ERROR, "", time.monotonic() - started,
                      "the SWE-bench harness did not finish in time", detail=where)
     seconds = time.monotonic() - started
@@ -121,3 +122,17 @@ def interpret(outcome: dict[str, Any]) -> tuple[Verdict, str | None, dict[str, A
         why = "the instance image is missing and could not be pulled"
     return (Verdict.INFRA_ERROR, f"SWE-bench harness error: {str(why).splitlines()[-1][:300]}",
             {"resolved": False})
+
+
+def remove_container(name: str) -> None:
+    """Remove the harness's container ``name`` if it is still there (best effort)."""
+    try:
+        from cladist.sandbox.docker import docker_client
+
+        client = docker_client()
+        try:
+            client.containers.get(name).remove(force=True)
+        finally:
+            client.close()
+    except Exception:  # noqa: BLE001 - gone already, or no engine: nothing to clean
+        pass
