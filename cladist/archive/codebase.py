@@ -111,6 +111,24 @@ class AgentRepo:
         args = ["diff", "--no-color", "--full-index"] + (["--binary"] if binary else [])
         return str(self._git(*args, self.resolve(old), self.resolve(new)))
 
+    def parent_diffs(self, shas: list[str]) -> dict[str, tuple[str | None, str]]:
+        """{commit: (its first parent or None, text diff against it)} of many commits, read
+        with one ``git log`` per thousand commits (the diff of a root commit is empty).
+
+        Raises ArchiveError when a commit is not in the repository.
+        """
+        found: dict[str, tuple[str | None, str]] = {}
+        wanted = list(dict.fromkeys(shas))
+        for i in range(0, len(wanted), 1000):
+            out = str(self._git("log", "--no-walk=unsorted", "-p", "--no-color", "--full-index",
+                                "--format=%x00%H %P", *wanted[i:i + 1000]))
+            for block in out.split("\0")[1:]:
+                head, _, patch = block.partition("\n")
+                sha, *parents = head.split()
+                found[sha] = (parents[0] if parents else None,
+                              patch.lstrip("\n") if parents else "")
+        return found
+
     def files(self, sha: str) -> dict[str, tuple[str, str]]:
         """{path: (mode, blob sha)} of every file in the commit's tree."""
         out = str(self._git("ls-tree", "-r", "-z", "--full-tree", self.resolve(sha)))

@@ -72,6 +72,18 @@ def test_node_pages_match_the_archive(client: Any, archive: Run) -> None:
             sum(r.cost_usd for r in results))
 
 
+def test_bulk_pages_of_the_static_export_equal_the_served_ones(web_run: Path,
+                                                               client: Any) -> None:
+    from cladist.view.web.data import RunData
+
+    data = RunData(web_run)
+    try:
+        for page in data.pages():
+            assert page == client.get(f"/api/node/{page['node']['id']}").json()
+    finally:
+        data.close()
+
+
 def test_a_validated_child_shows_its_change_and_passing_results(client: Any,
                                                                 archive: Run) -> None:
     # The fake model's validated child of the seed puts the skill marker in its prompt.

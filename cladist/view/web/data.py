@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import threading
 from collections import Counter
+from collections.abc import Iterator, Sequence
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -24,6 +25,8 @@ BLOB_CAP = 1_000_000
 """Most bytes of one blob sent to the page (the rest is cut, and said so)."""
 DIFF_CAP = 2_000_000
 """Most characters of one diff sent to the page."""
+_LLM_COSTS = ("SELECT node_id, purpose, count(*), coalesce(sum(tokens_in), 0), "
+              "coalesce(sum(tokens_out), 0), coalesce(sum(cost_usd), 0) FROM llm_call ")
 
 
 def _cut(text_: str, cap: int) -> dict[str, Any]:
@@ -98,29 +101,86 @@ class RunData:
 
         store = self.run.store
         n = store.node(node_id)
-        lineage = [_brief(store.node(i)) for i in ancestors(store, node_id)] + [_brief(n)]
-        kids = [_brief(store.node(i)) for i in children(store, node_id)]
         origin = next((e for e in store.expansions(n.parent_id) if e.child_id == node_id),
                       None) if n.parent_id is not None else None
-        results = store.results(node_id)
         diff = ""
         if with_diff and n.parent_id is not None:
             diff = self.diff(store.node(n.parent_id).commit_sha, n.commit_sha)
+        with store.engine.connect() as c:
+            calls = c.execute(text(_LLM_COSTS + "WHERE node_id = :n GROUP BY node_id, purpose "
+                                   "ORDER BY purpose"), {"n": node_id}).all()
+        return self._page(n, [store.node(i) for i in ancestors(store, node_id)],
+                          [store.node(i) for i in children(store, node_id)], origin,
+                          store.expansions(parent_id=node_id), store.results(node_id), diff,
+                          best_belief(store, self.run.config.archive.best_belief_epsilon),
+                          calls)
+
+    def pages(self) -> Iterator[dict[str, Any]]:
+        """Every node's page (as :meth:`node`), read in bulk: a few queries and one git
+        process per thousand nodes, for the static export of big runs."""
+        from cladist.archive.lineage import best_belief
+
+        store = self.run.store
+        nodes = {n.id: n for n in store.nodes()}
+        kids: dict[int, list[Any]] = {i: [] for i in nodes}
+        for n in nodes.values():
+            if n.parent_id is not None:
+                kids[n.parent_id].append(n)
+        tried: dict[int, list[Any]] = {i: [] for i in nodes}
+        origin: dict[int, Any] = {}
+        for e in store.expansions():
+            tried[e.parent_id].append(e)
+            if e.child_id is not None:
+                origin.setdefault(e.child_id, e)
+        results: dict[int, list[ResultRecord]] = {i: [] for i in nodes}
+        for r in store.results():
+            results[r.node_id].append(r)
+        calls: dict[int, list[Any]] = {}
+        with store.engine.connect() as c:
+            for row in c.execute(text(_LLM_COSTS + "GROUP BY node_id, purpose ORDER BY purpose")):
+                calls.setdefault(row[0], []).append(row)
+        diffs = self.run.agents.parent_diffs([n.commit_sha for n in nodes.values()])
         best = best_belief(store, self.run.config.archive.best_belief_epsilon)
+        for n in nodes.values():
+            lineage, up = [], n.parent_id
+            while up is not None:
+                lineage.append(nodes[up])
+                up = nodes[up].parent_id
+            diff = ""
+            if n.parent_id is not None:
+                parent_sha = nodes[n.parent_id].commit_sha
+                first_parent, diff = diffs.get(n.commit_sha, (None, ""))
+                if n.commit_sha == parent_sha:
+                    diff = ""
+                elif first_parent != parent_sha:  # not a direct child commit: ask git
+                    diff = self.diff(parent_sha, n.commit_sha)
+            yield self._page(n, lineage[::-1], kids[n.id], origin.get(n.id), tried[n.id],
+                             results[n.id], diff, best, calls.get(n.id, []))
+
+    def _page(self, n: Any, ancestry: list[Any], kids: list[Any], origin: Any,
+              tried: list[Any], results: list[ResultRecord], diff: str, best: int | None,
+              calls: Sequence[Any]) -> dict[str, Any]:
         return {
             "node": {**_brief(n), "commit": n.commit_sha, "created_at": n.created_at,
                      "depth": n.depth, "reason": n.reason, "infra_errors": n.n_infra,
                      "clade_passes": n.clade_pass, "clade_fails": n.clade_fail,
                      "clade_estimate": n.clade_estimate, "best": n.id == best},
-            "lineage": lineage,
-            "children": kids,
+            "lineage": [_brief(a) for a in ancestry] + [_brief(n)],
+            "children": [_brief(k) for k in kids],
             "origin": self._expansion(origin) if origin is not None else None,
-            "expansions": [self._expansion(e, detail=False)
-                           for e in store.expansions(parent_id=node_id)],
+            "expansions": [self._expansion(e, detail=False) for e in tried],
             "diff": _cut(diff, DIFF_CAP),
             "results": [_result(r) for r in results],
             "tasks": task_counts(results),
-            "costs": self._costs(node_id, results, origin),
+            "costs": {
+                "evaluation": {"tokens_in": sum(r.tokens_in for r in results),
+                               "tokens_out": sum(r.tokens_out for r in results),
+                               "cost_usd": sum(r.cost_usd for r in results)},
+                "creation": None if origin is None else {
+                    "tokens_in": origin.tokens_in, "tokens_out": origin.tokens_out,
+                    "cost_usd": origin.cost_usd},
+                "llm_calls": [{"purpose": p, "calls": k, "tokens_in": ti, "tokens_out": to,
+                               "cost_usd": cost} for _n, p, k, ti, to, cost in calls]},
         }
 
     def _expansion(self, e: Any, detail: bool = True) -> dict[str, Any]:
@@ -141,23 +201,6 @@ class RunData:
             row["self_edit_trajectory_ref"] = (trajectory if self.run.blobs.exists(trajectory)
                                                else None)
         return row
-
-    def _costs(self, node_id: int, results: list[ResultRecord], origin: Any) -> dict[str, Any]:
-        with self.run.store.engine.connect() as c:
-            rows = c.execute(text(
-                "SELECT purpose, count(*), coalesce(sum(tokens_in), 0), "
-                "coalesce(sum(tokens_out), 0), coalesce(sum(cost_usd), 0) FROM llm_call "
-                "WHERE node_id = :n GROUP BY purpose ORDER BY purpose"), {"n": node_id}).all()
-        return {
-            "evaluation": {"tokens_in": sum(r.tokens_in for r in results),
-                           "tokens_out": sum(r.tokens_out for r in results),
-                           "cost_usd": sum(r.cost_usd for r in results)},
-            "creation": None if origin is None else {
-                "tokens_in": origin.tokens_in, "tokens_out": origin.tokens_out,
-                "cost_usd": origin.cost_usd},
-            "llm_calls": [{"purpose": p, "calls": k, "tokens_in": ti, "tokens_out": to,
-                           "cost_usd": cost} for p, k, ti, to, cost in rows],
-        }
 
     # -- comparison ----------------------------------------------------------------------
     def compare(self, a: int, b: int) -> dict[str, Any]:

@@ -32,9 +32,8 @@ def static_data(data: RunData, blob_cap: int = 200_000,
     tree = data.tree()
     nodes: dict[str, Any] = {}
     refs: list[str] = []
-    for n in tree["nodes"]:
-        page = data.node(n["id"])
-        nodes[str(n["id"])] = page
+    for page in data.pages():
+        nodes[str(page["node"]["id"])] = page
         for r in page["results"]:
             refs.extend(ref for ref in r["refs"].values() if ref)
         if page["origin"] and page["origin"]["self_edit_trajectory_ref"]:
