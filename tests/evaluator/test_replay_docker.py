@@ -123,11 +123,11 @@ def test_live_replay_shows_new_verdict_beside_stored(evolved_run: Path,
     with ScriptedLLMServer(default=respond, api_key="sk-fake") as server:
         same = _cli(tmp_path, *args, "-c", f"llm.base_url={server.openai_base_url}",
                     env=KEY_ENV)
-        assert len(server.requests) == 2  # the model really was called again
-    assert same.returncode == 0, same.stdout + same.stderr
+        called = len(server.requests)  # the model really was called again
+    assert same.returncode == 0 and called >= 2, (called, same.stdout + same.stderr)
     outcome = json.loads(same.stdout)
     assert outcome["mode"] == "live" and outcome["stored_verdict"] == "pass"
-    assert outcome["verdict"] == "pass" and outcome["patch_identical"]
+    assert outcome["verdict"] == "pass" and outcome["patch_identical"], outcome
     kept = tmp_path / "live" / "gateway" / "llm"  # the new exchanges, beside the run
     assert [len(list(s.glob("*.json"))) for s in kept.iterdir()] == [2]
     # A model that gives up at once: the new verdict differs from the stored one.
