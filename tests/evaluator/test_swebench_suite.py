@@ -229,3 +229,21 @@ def test_no_engine_is_a_one_line_error(swebench_dataset: Demo, tmp_path: Path) -
     assert done.returncode == 1
     (line,) = done.stderr.strip().splitlines()
     assert "no Docker engine answers" in line
+
+
+def test_a_harness_that_cannot_reach_docker_gives_infra_error_with_logs_in_place(
+        swebench_dataset: Demo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from cladist.evaluator.suites.swebench_grading import grade_swebench
+
+    monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path}/no-engine.sock")
+    (task,) = SWEbenchSuite(str(swebench_dataset.dataset)).tasks(["demo__calc-1"])
+    graded = grade_swebench(task, swebench_dataset.gold("demo__calc-1"),
+                            tmp_path / "run" / "swebench", "r-n0")
+    assert graded.verdict == Verdict.INFRA_ERROR
+    assert graded.infra_reason and graded.infra_reason.startswith("SWE-bench harness error")
+    folder = Path(graded.detail["swebench_logs"])
+    assert folder.parent == (tmp_path / "run" / "swebench" / "logs" / "run_evaluation")
+    assert folder.name.startswith("r-n0-") and folder.name == graded.detail["swebench_run_id"]
+    request = json.loads((folder / "cladist-request.json").read_text())
+    assert request["prediction"]["model_patch"] == swebench_dataset.gold("demo__calc-1")
+    assert json.loads((folder / "cladist-outcome.json").read_text())["error"]
