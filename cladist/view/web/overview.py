@@ -85,41 +85,15 @@ def _wall_clock(sessions: Sequence[Any], status: str) -> float:
 
 
 def progress(data: RunData) -> list[dict[str, Any]]:
-    """The best-belief agent's pass rate and the archive's mean pass rate after each scored
-    evaluation, in recording order (at most :data:`MAX_POINTS` points, the last kept)."""
-    import numpy as np
+    """The curve of ``cladist plot``'s progress figure (see
+    :func:`cladist.view.plot_data.progress_series`) as points: scored evaluations spent, the
+    best-belief agent then, its own pass rate and the archive's mean pass rate."""
+    from cladist.view.plot_data import progress_series
 
-    from cladist.archive.lineage import lower_quantiles
-
-    store, eps = data.run.store, data.run.config.archive.best_belief_epsilon
-    with store.engine.connect() as c:
-        rows = c.execute(text("SELECT r.node_id, r.verdict FROM task_result r JOIN node n "
-                              "ON n.id = r.node_id WHERE r.verdict != 'infra_error' AND "
-                              "n.status IN ('valid', 'evaluating') ORDER BY r.id")).all()
-    if not rows:
-        return []
-    ids = sorted({r[0] for r in rows})
-    index = {node_id: k for k, node_id in enumerate(ids)}
-    passes, fails = np.zeros(len(ids)), np.zeros(len(ids))
-    quantile = np.full(len(ids), -1.0)
-    step = max(1, -(-len(rows) // MAX_POINTS))
-    points = []
-    for k, (node_id, verdict) in enumerate(rows, start=1):
-        i = index[node_id]
-        if verdict == "pass":
-            passes[i] += 1
-        else:
-            fails[i] += 1
-        quantile[i] = float(lower_quantiles(passes[i], fails[i], eps))
-        if k % step and k != len(rows):
-            continue
-        seen = (passes + fails) > 0
-        order = np.lexsort((np.arange(len(ids)), -(passes + fails), -quantile))
-        b = int(order[0])
-        points.append({"evaluations": k, "best": ids[b],
-                       "best_score": float(passes[b] / (passes[b] + fails[b])),
-                       "mean_score": float(np.mean(passes[seen] / (passes[seen] + fails[seen])))})
-    return points
+    series = progress_series(data.run, max_points=MAX_POINTS)
+    return [{"evaluations": k, "best": b, "best_score": s, "mean_score": m}
+            for k, b, s, m in zip(series.evaluations, series.best_belief_node,
+                                  series.best_belief_score, series.archive_mean, strict=True)]
 
 
 def plots(data: RunData) -> list[dict[str, Any]]:

@@ -63,8 +63,10 @@ def render_static(payload: dict[str, Any]) -> str:
                       page)
     page = _SCRIPT.sub(lambda m: "<script>\n" + (STATIC / m.group(1)).read_text()
                        .replace("</script", "<\\/script") + "\n</script>", page)
-    # "</" cannot end the data block early; JSON treats "<\/" as "</".
-    blob = json.dumps(payload, separators=(",", ":")).replace("</", "<\\/")
+    # No "<", ">" or "&" in the data block: text such as "</script>" or "<!--" in a summary
+    # must not end it or change how the HTML parser reads it; JSON decodes the escapes.
+    blob = (json.dumps(payload, separators=(",", ":")).replace("<", "\\u003c")
+            .replace(">", "\\u003e").replace("&", "\\u0026"))
     data_tag = f'<script id="cladist-data" type="application/json">{blob}</script>'
     return page.replace("<!--cladist-data-->", data_tag)
 

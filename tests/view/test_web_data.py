@@ -1,0 +1,133 @@
+"""The web viewer on hand-built archives (no Docker): read-only opening, following a run
+that another process writes, hostile text in the static export, one-line errors."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import wait_ready  # tests/view/conftest.py
+
+from cladist.archive.records import NewLlmCall, NewResult, NodeStatus, Verdict
+from cladist.archive.run import Run
+from cladist.config import load_config
+from cladist.errors import ArchiveError, NotFoundError
+from cladist.view.web.data import RunData
+from cladist.view.web.static_html import render_static, static_data, write_static
+
+HOSTILE = '</script><script>window.pwned = 1</script><!-- "quotes" & <b>tags</b>'
+
+
+@pytest.fixture
+def run(tmp_path: Path) -> Iterator[Run]:
+    """A run whose seed has one child made by a real commit, with an expansion (diagnosis
+    blob), results with test output blobs, and metered LLM calls."""
+    cfg = load_config([f"run.runs_dir={tmp_path / 'runs'}", "archive.sqlite_synchronous=NORMAL"])
+    with Run.create(cfg) as created:
+        work = created.agents.materialize(created.node_commit(0), tmp_path / "child")
+        prompts = work / "agent" / "prompts.py"
+        prompts.write_text(prompts.read_text() + "\nEXTRA = 'be careful'\n")
+        sha = created.agents.commit_dir(work, created.node_commit(0), "node 1")
+        exp = created.store.start_expansion(0, "general")
+        ref = created.blobs.put(f"expansions/{exp}/diagnosis.json",
+                                json.dumps({"summary": HOSTILE, "proposal": "p"}))
+        child = created.store.finish_expansion(
+            exp, "valid", problem_statement="add EXTRA", diagnosis_ref=ref, cost_usd=0.5,
+            new_child=(sha, NodeStatus.VALID, None, HOSTILE))
+        assert child is not None
+        created.agents.set_node_ref(child, sha)
+        for node, task, verdict in ((0, "t1", Verdict.FAIL), (child, "t1", Verdict.PASS),
+                                    (child, "t2", Verdict.PASS)):
+            out = created.blobs.put(f"nodes/{node}/{task}/test_output.txt", f"{task}: {verdict}")
+            created.store.record_result(NewResult(node, task, verdict, test_output_ref=out,
+                                                  cost_usd=0.25))
+        created.store.record_llm_call(NewLlmCall("s1", "diagnosis", "openai", "m", node_id=0,
+                                                 tokens_in=10, cost_usd=0.5))
+        yield created
+
+
+def test_read_only_viewer_never_writes(run: Run) -> None:
+    before = hashlib.sha256((run.path / "archive.db").read_bytes()).hexdigest()
+    data = RunData(run.path)
+    try:
+        assert [n["id"] for n in data.tree()["nodes"]] == [0, 1]
+        with pytest.raises(ArchiveError, match="read-only"):
+            data.run.store.set_run_status("finished")
+    finally:
+        data.close()
+    assert hashlib.sha256((run.path / "archive.db").read_bytes()).hexdigest() == before
+
+
+def test_the_viewer_follows_writes_by_another_connection(run: Run) -> None:
+    data = RunData(run.path)
+    try:
+        first = data.version()
+        assert data.version() == first  # stable while nothing changes
+        new = run.store.add_node(1, run.node_commit(1), status=NodeStatus.PENDING)
+        second = data.version()
+        assert second != first and data.tree()["nodes"][-1]["id"] == new
+        run.store.set_status(new, NodeStatus.VALID)
+        assert data.version() != second
+        run.store.record_result(NewResult(new, "t1", Verdict.PASS))
+        assert data.node(new)["results"][0]["verdict"] == "pass"
+    finally:
+        data.close()
+
+
+def test_node_page_of_a_hand_built_child(run: Run) -> None:
+    data = RunData(run.path)
+    try:
+        page = data.node(1)
+        assert "+EXTRA = 'be careful'" in page["diff"]["text"]
+        assert page["origin"]["diagnosis"]["summary"] == HOSTILE
+        assert page["tasks"] == {"t1": {"pass": 1, "fail": 0, "infra_error": 0},
+                                 "t2": {"pass": 1, "fail": 0, "infra_error": 0}}
+        assert page["costs"]["creation"]["cost_usd"] == 0.5
+        assert page["costs"]["evaluation"]["cost_usd"] == 0.5
+        assert data.node(0)["costs"]["llm_calls"] == [{
+            "purpose": "diagnosis", "calls": 1, "tokens_in": 10, "tokens_out": 0,
+            "cost_usd": 0.5}]
+        with pytest.raises(NotFoundError):
+            data.node(7)
+    finally:
+        data.close()
+
+
+def test_static_html_keeps_hostile_text_inside_its_data(run: Run) -> None:
+    data = RunData(run.path)
+    try:
+        html = render_static(static_data(data))
+    finally:
+        data.close()
+    block = re.search(r'<script id="cladist-data" type="application/json">(.*?)</script>',
+                      html, re.S)
+    assert block is not None
+    payload = json.loads(block.group(1))
+    assert payload["nodes"]["1"]["node"]["summary"] == HOSTILE
+    assert payload["blobs"]["nodes/1/t1/test_output.txt"]["text"] == "t1: pass"
+    assert 'src="' not in html and "<link" not in html.replace('<link rel="icon"', "")
+
+
+def test_a_schema_this_code_does_not_know_is_one_line(run: Run, tmp_path: Path) -> None:
+    run.close()
+    with sqlite3.connect(run.path / "archive.db") as db:
+        db.execute("UPDATE alembic_version SET version_num = '9999'")
+    with pytest.raises(ArchiveError) as err:
+        RunData(run.path)
+    assert "9999" in str(err.value) and "\n" not in str(err.value)
+
+
+@pytest.mark.browser
+def test_static_page_shows_hostile_text_as_text(run: Run, page: Any, tmp_path: Path) -> None:
+    out = write_static(run.path, tmp_path / "hostile.html")
+    page.goto(out.as_uri() + "#/node/1")
+    wait_ready(page)
+    assert page.evaluate("window.pwned") is None
+    assert HOSTILE in page.locator("#page-node").inner_text()
+    assert page.locator('#node-diff .file[data-file="agent/prompts.py"]').count() == 1
