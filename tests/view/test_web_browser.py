@@ -149,6 +149,7 @@ def test_the_page_follows_a_run_that_is_still_writing(
                                  summary="added while the viewer watched")
     page.wait_for_selector(f'#tree-svg g.node.st-pending[data-id="{new}"]', timeout=15_000)
     assert page.locator("#tree-svg g.node").count() == before + 1
+    assert page.locator("#run-id").inner_text().endswith(f" · {before + 1} nodes")
 
 
 def test_static_html_opens_from_a_file_url_with_the_same_tree(

@@ -72,6 +72,7 @@ def test_the_viewer_follows_writes_by_another_connection(run: Run) -> None:
         new = run.store.add_node(1, run.node_commit(1), status=NodeStatus.PENDING)
         second = data.version()
         assert second != first and data.tree()["nodes"][-1]["id"] == new
+        assert data.state()["nodes"] == 3 and data.state()["status"] == "created"
         run.store.set_status(new, NodeStatus.VALID)
         assert data.version() != second
         run.store.record_result(NewResult(new, "t1", Verdict.PASS))

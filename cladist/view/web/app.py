@@ -1,10 +1,10 @@
 """The FastAPI app of ``cladist view`` and the server that runs it.
 
-Routes: ``/`` (the page), ``/static/*`` (its JS and CSS, from the package), ``/api/version``
-(a fingerprint the page polls), ``/api/tree``, ``/api/overview``, ``/api/node/{id}``,
-``/api/compare?a=&b=``, ``/api/blob?ref=`` and ``/plots/NAME.svg|png`` (from
-``<run>/plots/``). Every API call reads the archive afresh, so the page follows a run that
-is still going.
+Routes: ``/`` (the page), ``/static/*`` (its JS and CSS, from the package),
+``/api/version`` (a fingerprint the page polls, with the run's status), ``/api/tree``,
+``/api/overview``, ``/api/node/{id}``, ``/api/compare?a=&b=``, ``/api/blob?ref=`` and
+``/plots/NAME.svg|png`` (from ``<run>/plots/``). Every API call reads the archive
+afresh, so the page follows a run that is still going.
 """
 
 from __future__ import annotations
@@ -85,7 +85,7 @@ def create_app(run_path: Path) -> FastAPI:
 
     @app.get("/api/version")
     def version() -> JSONResponse:
-        return api({"version": data.version()})
+        return api(data.state())
 
     @app.get("/api/tree")
     def tree() -> JSONResponse:

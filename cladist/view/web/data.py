@@ -56,6 +56,10 @@ class RunData:
     def version(self) -> str:
         """A fingerprint of the archive's content that changes with every write the viewer
         shows (nodes, statuses, results, expansions, LLM calls, the run's status, plots)."""
+        return str(self.state()["version"])
+
+    def state(self) -> dict[str, Any]:
+        """The fingerprint (:meth:`version`) with the run's status and number of nodes."""
         with self.run.store.engine.connect() as c:
             row = c.execute(text(
                 "SELECT (SELECT count(*) || ':' || coalesce(sum(n_pass + n_fail + n_infra), 0)"
@@ -67,7 +71,8 @@ class RunData:
         plots = self.path / "plots"
         stamp = max((p.stat().st_mtime_ns for p in plots.glob("*.svg")), default=0) if (
             plots.is_dir()) else 0
-        return "/".join(str(v) for v in row) + f"/{stamp}"
+        return {"version": "/".join(str(v) for v in row) + f"/{stamp}", "status": row[3],
+                "nodes": int(str(row[0]).split(":")[0])}
 
     # -- tree ------------------------------------------------------------------------
     def tree(self) -> dict[str, Any]:

@@ -44,7 +44,8 @@
 
   async function poll() {
     try {
-      const v = (await C.get("version")).version;
+      const state = await C.get("version"), v = state.version;
+      header(state.status, state.nodes);
       live.textContent = "live · checked " + new Date().toLocaleTimeString();
       live.classList.add("on");
       if (version !== null && v !== version) {
@@ -59,10 +60,16 @@
     }
   }
 
+  let runId = "";
+  const header = (status, nodes) => {
+    document.getElementById("run-id").textContent = `${runId} · ${status} · ${nodes} nodes`;
+  };
+
   async function start() {
     try {
       const tree = await C.get("tree");
-      document.getElementById("run-id").textContent = tree.run + " · " + tree.status;
+      runId = tree.run;
+      header(tree.status, tree.nodes.length);
       document.title = "cladist · " + tree.run;
       version = tree.version;
     } catch (err) { /* the page shows it */ }

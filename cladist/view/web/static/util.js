@@ -57,7 +57,7 @@ C.staticGet = (path) => {
   const [name, query] = path.split("?");
   const params = new URLSearchParams(query || "");
   const D = C.DATA;
-  if (name === "version") return { version: D.tree.version };
+  if (name === "version") return { version: D.tree.version, status: D.tree.status, nodes: D.tree.nodes.length };
   if (name === "tree") return D.tree;
   if (name === "overview") return D.overview;
   if (name.startsWith("node/")) {
