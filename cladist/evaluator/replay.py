@@ -126,9 +126,8 @@ def replay(run: Run, node_id: int, task_id: str, *, mode: Mode = "recorded",
     UsageError (bad attempt or mode, ``keep`` exists), SandboxUnavailable (no engine), and
     what building the provider raises in live mode (e.g. ProviderAuthError).
     """
-    from cladist.evaluator.evaluate import make_context, run_attempt, second_problem
+    from cladist.evaluator.evaluate import second_problem
     from cladist.evaluator.selection import load_suite
-    from cladist.llm.factory import make_gateway
     from cladist.llm.recording import load_session
 
     if mode not in ("recorded", "live"):
@@ -154,21 +153,50 @@ def replay(run: Run, node_id: int, task_id: str, *, mode: Mode = "recorded",
     started = time.monotonic()
     work = Path(keep) if keep is not None else Path(tempfile.mkdtemp(prefix="cladist-replay-"))
     work.mkdir(parents=True, exist_ok=keep is None)
+    try:
+        result, player, served = _run_once(run, node_id, task, attempt, problem, start_patch,
+                                           config, session if mode == "recorded" else None,
+                                           work, keep is not None)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)  # nothing was produced to inspect
+        raise
+    outcome = ReplayOutcome(
+        run.id, node_id, task_id, attempt, mode, session, stored.verdict, result.verdict,
+        _blob(run, stored.patch_ref), result.patch, result.test_output,
+        steps_recorded=len(recording) if mode == "recorded" else _count(run, session),
+        steps_served=served,
+        divergence=_divergence(player, recording) if player is not None else None,
+        infra_reason=result.infra_reason, exit_reason=result.detail.get("agent_exit_reason"),
+        workspace=work if keep is not None else None, seconds=time.monotonic() - started)
+    if keep is None:
+        shutil.rmtree(work, ignore_errors=True)
+    else:
+        shutil.rmtree(work / "agent", ignore_errors=True)
+        _write_workspace(work, outcome, result, run, stored)
+    return outcome
+
+
+def _run_once(run: Run, node_id: int, task: Task, attempt: int, problem: str,
+              start_patch: str, config: Config, replay_of: str | None, work: Path,
+              keep: bool) -> tuple[TaskResult, Any, int]:
+    """One attempt through the evaluation path, its gateway recording into ``work``:
+    serving the recorded session ``replay_of``, or the configured model when None.
+    Returns the result, the Replay (None when live) and the model calls asked."""
+    from cladist.evaluator.evaluate import make_context, run_attempt
+    from cladist.llm.factory import make_gateway
+
     opened: list[Any] = []
-    gateway = make_gateway(config, folder=work / "gateway", replay_only=mode == "recorded")
+    gateway = make_gateway(config, folder=work / "gateway", replay_only=replay_of is not None)
     try:
         ctx = make_context(config, gateway, run.id)
 
         def open_session(identity: Any) -> Any:
-            if mode == "recorded":
-                opened.append(gateway.open_session(identity, replay=session,
-                                                   replay_root=run.path))
-            else:
-                opened.append(gateway.open_session(identity))
+            opened.append(gateway.open_session(identity, replay=replay_of,
+                                               replay_root=run.path))
             return opened[-1]
 
         ctx.open_session = open_session
-        if keep is not None:
+        if keep:
             inner = ctx.open_sandbox
             ctx.open_sandbox = lambda spec: (_KeepWorkdir(inner(spec), work / "workdir")
                                              if spec.role == "agent" else inner(spec))
@@ -180,21 +208,11 @@ def replay(run: Run, node_id: int, task_id: str, *, mode: Mode = "recorded",
         gateway.close()
         if gateway.provider is not None:
             gateway.provider.close()
-    player = opened[-1].session.replay if opened and mode == "recorded" else None
-    outcome = ReplayOutcome(
-        run.id, node_id, task_id, attempt, mode, session, stored.verdict, result.verdict,
-        _blob(run, stored.patch_ref), result.patch, result.test_output,
-        steps_recorded=len(recording) if mode == "recorded" else _count(run, session),
-        steps_served=player.served if player is not None else _count_live(opened),
-        divergence=_divergence(player, recording) if player is not None else None,
-        infra_reason=result.infra_reason, exit_reason=result.detail.get("agent_exit_reason"),
-        workspace=work if keep is not None else None, seconds=time.monotonic() - started)
-    if keep is None:
-        shutil.rmtree(work, ignore_errors=True)
-    else:
-        shutil.rmtree(work / "agent", ignore_errors=True)
-        _write_workspace(work, outcome, result, run, stored)
-    return outcome
+    if not opened:  # the image was missing: no session was opened
+        return result, None, 0
+    player = opened[-1].session.replay
+    usage = opened[-1].usage
+    return result, player, player.served if player is not None else usage.calls + usage.failed
 
 
 def _problem(run: Run, node_id: int, task: Task, attempt: int, second_problem: Any
@@ -214,13 +232,6 @@ def _blob(run: Run, ref: str | None) -> str:
 def _count(run: Run, session: str) -> int:
     folder = run.path / "llm" / session
     return len(list(folder.glob("[0-9]*.json"))) if folder.is_dir() else 0
-
-
-def _count_live(opened: list[Any]) -> int:
-    if not opened:
-        return 0
-    usage = opened[-1].usage
-    return int(usage.calls + usage.failed)
 
 
 def _divergence(player: Any, recording: list[dict[str, Any]]) -> Divergence | None:

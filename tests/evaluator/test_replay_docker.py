@@ -170,7 +170,9 @@ def test_user_errors_are_one_line(evolved_run: Path, tmp_path: Path) -> None:
     cases = [([str(evolved_run), "99", *task], "node 99"),
              ([str(evolved_run), str(stored.node_id), "--task", "no-such-task"],
               "unknown bundled task no-such-task"),
-             ([str(evolved_run), "nine", *task], "expected a node id or 'best'")]
+             ([str(evolved_run), "nine", *task], "expected a node id or 'best'"),
+             ([str(evolved_run), str(stored.node_id), *task, "--live"],  # no key given
+              "environment variable FAKE_KEY is not set")]
     if never:
         cases.append(([str(evolved_run), str(never[0]), *task],
                       f"node {never[0]} has no stored result for task"))
