@@ -76,6 +76,10 @@ def evolve(run: Run, config: Config, *, executor: str = "local",
     from cladist.scheduler.state import TreeState
 
     tasks = select_tasks(config.evaluator, config.run.random_seed)
+    if executor != "ray":  # SWE-bench instance images: present or pulled, or a one-line error
+        from cladist.evaluator.batch import ready_images
+
+        ready_images(config, tasks)
     repaired = repair(run)
     if any(repaired.values()):
         run.event("repaired", **repaired)

@@ -130,3 +130,8 @@ def test_a_missing_image_that_cannot_be_pulled_is_a_one_line_error(
     (line,) = done.stderr.strip().splitlines()
     assert "no-such-instance-image:latest is not here and cannot be pulled" in line
     assert not (tmp_path / "runs").exists()  # checked before a run is created
+    with ScriptedLLMServer(default=_responder, api_key="sk-fake") as server:
+        done = _cladist(tmp_path, server, "run", "-c", "evaluator.suite=swebench",
+                        "-c", f"evaluator.dataset={dataset}")
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert "cannot be pulled" in done.stderr.strip().splitlines()[-1]
