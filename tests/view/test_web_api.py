@@ -134,6 +134,17 @@ def test_overview_budget_costs_and_progress(client: Any, archive: Run) -> None:
     assert data["plots"] == []  # no `cladist plot` yet
 
 
+def test_overview_curve_has_the_numbers_of_cladist_plot(client: Any, archive: Run) -> None:
+    from cladist.view.plot_data import progress_series
+
+    series = progress_series(archive)
+    points = client.get("/api/overview").json()["progress"]
+    assert [p["evaluations"] for p in points] == series.evaluations
+    assert [p["best"] for p in points] == series.best_belief_node
+    assert [p["best_score"] for p in points] == pytest.approx(series.best_belief_score)
+    assert [p["mean_score"] for p in points] == pytest.approx(series.archive_mean)
+
+
 def test_errors_are_json_with_one_line(client: Any) -> None:
     answer = client.get("/api/node/9999")
     assert answer.status_code == 404 and answer.json()["error"].startswith("node 9999")

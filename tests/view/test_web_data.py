@@ -100,6 +100,30 @@ def test_node_page_of_a_hand_built_child(run: Run) -> None:
         data.close()
 
 
+def test_overview_curve_equals_plot_data_on_a_bigger_archive(run: Run) -> None:
+    import random
+
+    from cladist.view.plot_data import progress_series
+    from cladist.view.web.overview import progress
+
+    rng = random.Random(3)
+    sha = run.node_commit(0)
+    ids = run.store.add_nodes([(rng.choice([0, 1]), sha, rng.choice(list(NodeStatus)), None,
+                                None) for _ in range(60)])
+    run.store.record_results(NewResult(rng.choice([0, 1, *ids]), f"t{k}",
+                                       rng.choice(list(Verdict))) for k in range(900))
+    data = RunData(run.path)
+    try:
+        points = progress(data)
+    finally:
+        data.close()
+    series = progress_series(run)
+    assert len(points) <= 401 and points[-1]["evaluations"] == series.evaluations[-1]
+    assert [p["best"] for p in points] == series.best_belief_node
+    assert [p["mean_score"] for p in points] == pytest.approx(series.archive_mean)
+    assert [p["best_score"] for p in points] == pytest.approx(series.best_belief_score)
+
+
 def test_static_html_keeps_hostile_text_inside_its_data(run: Run) -> None:
     data = RunData(run.path)
     try:
