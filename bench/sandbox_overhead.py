@@ -1,6 +1,6 @@
 """Overhead of cladist's sandboxes against the bare engine calls, side by side.
 
-Usage: python bench/sandbox_overhead.py [--runs N] [--image IMAGE]
+Usage: python bench/sandbox_overhead.py [--runs N] [--image IMAGE] [--tmp-dir DIR]
 
 Prints medians (ms) of: create+exec+remove of a DockerSandbox vs ``docker run --rm IMAGE
 true``; ``DockerSandbox.exec`` vs ``docker exec``; the same for bubblewrap vs a bare
@@ -49,6 +49,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--image", default="cladist-base:bookworm")
+    parser.add_argument("--tmp-dir", default=None,
+                        help="where bubblewrap sandbox dirs go (default: the system temp dir; "
+                             "a tmpfs such as /dev/shm makes create+remove cheaper)")
     args = parser.parse_args()
     client, spec = docker_client(), SandboxSpec(image=args.image, role="bench")
     rows: list[tuple[str, float, float]] = []
@@ -65,7 +68,7 @@ def main() -> None:
         rows.append(("docker exec", median_ms(lambda: box.exec(["true"]), args.runs * 2),
                      median_ms(lambda: run(["docker", "exec", name, "true"]), args.runs * 2)))
 
-    tmp = Path(tempfile.mkdtemp(prefix="cladist-bench-"))
+    tmp = Path(tempfile.mkdtemp(prefix="cladist-bench-", dir=args.tmp_dir))
     tmp.chmod(0o711)
     os.environ["CLADIST_SANDBOX_TMP"] = str(tmp)
 

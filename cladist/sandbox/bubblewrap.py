@@ -11,8 +11,8 @@ rlimits: address space (memory), processes (pids), no core dumps; CPU shares are
 limited. On timeout the ``bwrap`` process group is killed; its PID namespace dies with
 it, taking every grandchild along. ``spec.image`` is ignored.
 
-Commands start through a small fork server (:mod:`cladist.sandbox.spawner`) that drops
-the uid and sets the rlimits, so the large cladist process is never forked. bwrap blocks
+Commands start through a small fork server (:mod:`cladist.sandbox.spawner`) that holds
+the rlimits and drops the uid, so the large cladist process is never forked. bwrap blocks
 on ``--block-fd`` once the sandbox is set up, before the command runs: the one byte put
 there beforehand is gone afterwards only if setup succeeded, which tells a bwrap failure
 (SandboxUnavailable) from a command that merely prints like one, with no wrapper process.
@@ -151,7 +151,7 @@ class BubblewrapSandbox(BaseSandbox):
                          uid=self._uid if self._as_root else None,
                          gid=self._gid if self._as_root else None,
                          limits=self._rlimits(), stdin=input is not None,
-                         extra_fds={_READY_FD: ready_r})
+                         extra_fd=(_READY_FD, ready_r))
         except OSError as exc:
             os.close(ready_r)
             raise SandboxUnavailable(f"cannot run bwrap: {exc}") from None

@@ -1,17 +1,19 @@
 """The bubblewrap fork server: a small separate process that starts sandbox commands.
 
-Run by :mod:`cladist.sandbox.spawner` as ``python -I -S spawn_helper.py FD`` (standard
-library only; cladist never imports it). Forking this small process is far cheaper than
-forking the large cladist process (which Python must do, instead of vfork, whenever a child
-drops its uid or sets rlimits), so each sandbox command starts faster.
+Run by :mod:`cladist.sandbox.spawner` as ``python -I -S spawn_helper.py FD LIMITS N``
+(standard library only; cladist never imports it). Python cannot vfork a child that drops
+its uid or sets rlimits: it forks, and runs Python code in the child for the rlimits.
+Forking the large cladist process that way costs milliseconds; this small process forks
+cheaply, and since it holds the rlimits itself (``LIMITS``: JSON ``[[resource, value],
+...]``, soft = hard, set once at start; one server per set of limits) its children inherit
+them, so the child runs no Python code at all (subprocess's C path).
 
 Protocol on the SOCK_SEQPACKET socket ``FD``: a request is one JSON message ``{"argv",
-"env", "uid", "gid", "limits": [[resource, value], ...], "targets": [fd, ...]}`` carrying
-file descriptors: first a reply socket, then one per target (``0``, ``1``, ``2`` and any
-others). The helper forks; the child starts a new session, drops to ``uid``/``gid`` with
-no supplementary groups (when given), sets the rlimits (soft = hard), moves the passed fds
-to their targets, closes every other fd and execs ``argv``. The helper answers ``{"pid"}``
-(or ``{"error"}``) on the reply socket at once, then ``{"status"}`` (the raw wait status)
+"env", "uid", "gid"}`` carrying file descriptors: a reply socket, stdin, stdout, stderr,
+and one more passed to the command as fd ``N`` (a number the server keeps reserved). The
+child starts a new session, drops to ``uid``/``gid`` with no supplementary groups (when
+given), closes every other fd and execs ``argv``. The server answers ``{"pid"}`` (or
+``{"error"}``) on the reply socket at once, then ``{"code"}`` (as ``Popen.returncode``)
 when the child exits. It exits when the control socket closes (its parent is gone); every
 bwrap it started then dies with it (``--die-with-parent``).
 """
@@ -20,56 +22,31 @@ import json
 import os
 import resource
 import selectors
-import signal
 import socket
+import subprocess
 import sys
 
-_HIGH = 256  # received fds are first moved up here, away from every target
 
-
-def _child(req: dict, fds: list) -> None:
-    """In the forked child: set up and exec; never returns."""
-    try:
-        moved = [os.dup2(fd, _HIGH + k) for k, fd in enumerate(fds)]
-        os.setsid()
-        if req["uid"] is not None:
-            os.setgroups([])
-            os.setresgid(req["gid"], req["gid"], req["gid"])
-            os.setresuid(req["uid"], req["uid"], req["uid"])
-        for which, value in req["limits"]:
-            resource.setrlimit(which, (value, value))
-        targets = req["targets"]
-        for fd, target in zip(moved, targets, strict=True):
-            os.dup2(fd, target)
-        keep = sorted(set(targets))
-        low = 0
-        for target in keep:
-            if target > low:
-                os.closerange(low, target)
-            low = target + 1
-        os.closerange(low, max(resource.getrlimit(resource.RLIMIT_NOFILE)[0],
-                               _HIGH + len(fds)))
-        signal.signal(signal.SIGINT, signal.SIG_DFL)
-        os.execve(req["argv"][0], req["argv"], req["env"])
-    except BaseException as exc:  # noqa: BLE001 - report and leave; stderr is the command's
-        try:
-            os.write(2, f"cladist spawner: {type(exc).__name__}: {exc}\n".encode())
-        finally:
-            os._exit(127)
-
-
-def _start(ctl: socket.socket, sel: selectors.BaseSelector) -> bool:
-    """Serve one request; False when the parent is gone."""
-    msg, fds, _, _ = socket.recv_fds(ctl, 1 << 20, 64)
+def _start(ctl: socket.socket, sel: selectors.BaseSelector, target: int, hold: int) -> bool:
+    """Serve one request (the extra fd goes to ``target``, otherwise held by ``hold``);
+    False when the parent is gone."""
+    msg, fds, _, _ = socket.recv_fds(ctl, 1 << 20, 8)
     if not msg:
         return False
     reply = socket.socket(fileno=fds[0])
     try:
         req = json.loads(msg)
-        pid = os.fork()
-        if pid == 0:
-            _child(req, fds[1:])
-        pidfd = os.pidfd_open(pid)
+        stdin, stdout, stderr, extra = fds[1:5]
+        os.dup2(extra, target)
+        try:
+            drop = ({"user": req["uid"], "group": req["gid"], "extra_groups": []}
+                    if req["uid"] is not None else {})
+            proc = subprocess.Popen(req["argv"], env=req["env"], stdin=stdin, stdout=stdout,
+                                    stderr=stderr, pass_fds=(target,),
+                                    start_new_session=True, **drop)
+        finally:
+            os.dup2(hold, target, inheritable=False)
+        pidfd = os.pidfd_open(proc.pid)
     except Exception as exc:  # noqa: BLE001 - the caller gets the reason
         reply.send(json.dumps({"error": f"{type(exc).__name__}: {exc}"}).encode())
         reply.close()
@@ -77,29 +54,35 @@ def _start(ctl: socket.socket, sel: selectors.BaseSelector) -> bool:
     finally:
         for fd in fds[1:]:
             os.close(fd)
-    reply.send(json.dumps({"pid": pid}).encode())
-    sel.register(pidfd, selectors.EVENT_READ, (pid, reply))
+    reply.send(json.dumps({"pid": proc.pid}).encode())
+    sel.register(pidfd, selectors.EVENT_READ, (proc, reply))
     return True
 
 
 def main() -> None:
-    """Serve requests until the control socket closes."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    ctl = socket.socket(fileno=int(sys.argv[1]))
+    """Set the rlimits, then serve requests until the control socket closes. (Ctrl-C
+    never reaches it: it runs in a session of its own.)"""
+    for which, value in json.loads(sys.argv[2]):
+        resource.setrlimit(which, (value, value))
+    ctl_fd, target = int(sys.argv[1]), int(sys.argv[3])
+    if ctl_fd == target:
+        ctl_fd = os.dup(ctl_fd)
+    ctl = socket.socket(fileno=ctl_fd)
+    hold = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(hold, target, inheritable=False)  # reserved: no pidfd or socket may take it
     sel = selectors.DefaultSelector()
     sel.register(ctl, selectors.EVENT_READ, None)
     while True:
         for key, _ in sel.select():
             if key.data is None:
-                if not _start(ctl, sel):
+                if not _start(ctl, sel, target, hold):
                     return
                 continue
-            pid, reply = key.data
+            proc, reply = key.data
             sel.unregister(key.fd)
             os.close(key.fd)
-            _, status = os.waitpid(pid, 0)
             try:
-                reply.send(json.dumps({"status": status}).encode())
+                reply.send(json.dumps({"code": proc.wait()}).encode())
             except OSError:
                 pass  # the caller gave up on it
             reply.close()
