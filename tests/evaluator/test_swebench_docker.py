@@ -100,6 +100,16 @@ def test_eval_command_runs_the_seed_agent_on_a_dataset_file(swebench_demo: Demo,
     preds = {p["instance_id"]: p for p in map(json.loads, out.read_text().splitlines())}
     assert preds["demo__calc-1"]["model_patch"] == patch
     assert preds["demo__calc-2"]["model_patch"] == ""
+    # the official harness, run as users run it, re-grades the exported file
+    regrade = subprocess.run(
+        [sys.executable, "-m", "swebench.harness.run_evaluation", "-d",
+         str(swebench_demo.dataset), "-p", str(out), "-id", "regrade", "--max_workers", "1"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    assert regrade.returncode == 0, regrade.stdout[-2000:] + regrade.stderr[-2000:]
+    model = preds["demo__calc-1"]["model_name_or_path"]
+    report = json.loads((tmp_path / f"{model}.regrade.json").read_text())
+    assert report["resolved_ids"] == ["demo__calc-1"]
+    assert report["empty_patch_ids"] == ["demo__calc-2"]
 
 
 def test_a_run_on_the_swebench_suite(swebench_demo: Demo, tmp_path: Path) -> None:
