@@ -74,13 +74,13 @@ class Evolution:
     # -- what the budget sees ------------------------------------------------------------
     def usage(self, in_flight: bool = True) -> Usage:
         """Finished (plus, with ``in_flight``, started) work, dollars and seconds."""
-        expanding = sum(1 for j in self.inflight.values() if j.kind == "expand")
         spent = self.archive.dollars()
         if not in_flight:
             return Usage(self.state.evaluations, self.expansions_done, spent,
                          self.budget.seconds())
         return Usage(self.state.evaluations + self.state.in_flight_total,
-                     self.expansions_done + expanding, spent, self.budget.seconds())
+                     self.expansions_done + self.state.pending_total, spent,
+                     self.budget.seconds())
 
     def run_loop(self) -> str:
         """Work until a stop; returns the stop reason (also recorded in the archive)."""
@@ -130,8 +130,8 @@ class Evolution:
             if not self.budget.can_expand(usage):
                 return False  # the last expansions allowed are in flight
             self.state.start_expansion(decision.parent_id)
-            rng = np.random.default_rng(self._seeds.spawn(1)[0])
-            job = self.archive.prepare_expansion(decision.parent_id, rng)
+            job = self.archive.prepare_expansion(
+                decision.parent_id, lambda: np.random.default_rng(self._seeds.spawn(1)[0]))
             future = self.executor.submit_expansion(self.ctx, job)
             self.inflight[future] = Job("expand", decision.parent_id, expansion=job)
             self.on_event("expansion_started", {"parent": decision.parent_id})

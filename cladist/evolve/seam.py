@@ -9,6 +9,7 @@ budget tracker and in-flight accounting drive simulated work at 10^5 nodes.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any, Protocol
 
@@ -34,8 +35,10 @@ class LoopArchive(Protocol):
         """Dollars the run has spent so far."""
         ...
 
-    def prepare_expansion(self, parent_id: int, rng: Any) -> ExpansionJob:
-        """Driver half before the work: open the expansion of ``parent_id``."""
+    def prepare_expansion(self, parent_id: int, rng: Callable[[], Any]) -> ExpansionJob:
+        """Driver half before the work: open the expansion of ``parent_id``; ``rng()``
+        makes the numpy Generator for its random choices (called once, at once, if
+        needed)."""
         ...
 
     def apply_expansion(self, job: ExpansionJob, future: Future[WorkDone]) -> ExpansionResult:
@@ -73,9 +76,9 @@ class RunArchive:
         """The run's dollars from the gateway's ledger."""
         return float(self.ctx.gateway.ledger.spent("run", self.run.id)[1])
 
-    def prepare_expansion(self, parent_id: int, rng: Any) -> ExpansionJob:
+    def prepare_expansion(self, parent_id: int, rng: Callable[[], Any]) -> ExpansionJob:
         """See :func:`cladist.evolve.expand.prepare_expansion`."""
-        return prepare_expansion(self.run, parent_id, self.ctx, self.tasks, rng)
+        return prepare_expansion(self.run, parent_id, self.ctx, self.tasks, rng())
 
     def apply_expansion(self, job: ExpansionJob, future: Future[WorkDone]) -> ExpansionResult:
         """See :func:`cladist.evolve.work.apply_expansion`."""

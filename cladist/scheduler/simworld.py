@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import heapq
 from collections import deque
+from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any
 
@@ -162,8 +163,9 @@ class SimArchive:
         """Dollars committed (see the module docstring)."""
         return self.world.committed
 
-    def prepare_expansion(self, parent_id: int, rng: Any) -> ExpansionJob:
-        """Open an expansion of ``parent_id`` (no target, prompt or code: none is used)."""
+    def prepare_expansion(self, parent_id: int, rng: Callable[[], Any]) -> ExpansionJob:
+        """Open an expansion of ``parent_id`` (no target, prompt or code: none is used,
+        nor any random choice)."""
         eid = self._next_expansion
         self._next_expansion += 1
         self._open.add(eid)
