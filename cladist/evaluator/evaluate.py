@@ -177,7 +177,10 @@ def make_context(config: Config, gateway: Any, run_id: str = "",
 
     backend = config.sandbox.backend
     run = getattr(gateway, "run", None)
-    log_root = Path(run.path) / "swebench" if run is not None else None
+    run_dir = Path(run.path) if run is not None else Path(config.run.runs_dir) / run_id
+    # (a Ray worker has no run, but on the driver's machine it finds the run's folder)
+    found = run is not None or (run_id and run_dir.is_dir())
+    log_root = run_dir / "swebench" if found else None
     if backend != "docker":
         return EvalContext(config, gateway, lambda spec: open_sandbox(spec, backend),
                            lambda name: name, run_id, log_root=log_root)
