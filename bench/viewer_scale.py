@@ -95,9 +95,10 @@ def main() -> None:
             t0 = time.perf_counter()
             page.goto(url)
             page.wait_for_selector('#main[data-ready="1"]', timeout=600_000)
-            drawn = page.locator("#tree-svg g.node").count()
-            print(f"browser: tree of {drawn} nodes drawn in {time.perf_counter() - t0:.2f} s "
-                  f"({page.locator('#tree-svg').get_attribute('data-layout')} layout)")
+            surface = page.locator("#tree-svg, #tree-canvas")
+            print(f"browser: tree of {surface.get_attribute('data-nodes')} nodes drawn in "
+                  f"{time.perf_counter() - t0:.2f} s ({surface.get_attribute('data-layout')} "
+                  f"layout, {surface.evaluate('e => e.tagName').lower()})")
             page.mouse.move(640, 450)
             t0 = time.perf_counter()
             for _ in range(10):

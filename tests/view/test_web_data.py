@@ -156,3 +156,35 @@ def test_static_page_shows_hostile_text_as_text(run: Run, page: Any, tmp_path: P
     assert page.evaluate("window.pwned") is None
     assert HOSTILE in page.locator("#page-node").inner_text()
     assert page.locator('#node-diff .file[data-file="agent/prompts.py"]').count() == 1
+
+
+@pytest.mark.browser
+def test_a_big_tree_is_painted_on_a_canvas_and_clicks_find_their_node(
+        run: Run, page: Any, start_server: Any, artifacts: Path) -> None:
+    import random
+
+    rng = random.Random(5)
+    sha = run.node_commit(0)
+    specs: list[Any] = []
+    for i in range(2, 2000):
+        specs.append((rng.randrange(max(0, i - 300), i), sha, NodeStatus.VALID, None, None))
+    run.store.add_nodes(specs)
+    total = len(run.store.nodes())
+    page.goto(start_server(run.path).url)
+    wait_ready(page)
+    canvas = page.locator("#tree-canvas")
+    assert canvas.get_attribute("data-nodes") == str(total)
+    assert page.locator("#tree-svg").count() == 0
+    page.screenshot(path=str(artifacts / "big-tree-canvas.png"))
+    # zoom in on node 1 (the evaluated child), then click where it is drawn
+    page.evaluate("""() => { const C = window.Cladist, s = C.treeState;
+        const { pos } = C.layout(C.lastTree.nodes, s.mode); const p = pos.get(1);
+        const box = document.getElementById('tree-canvas').getBoundingClientRect();
+        s.transform = { k: 2, x: box.width / 2 - 2 * p.x, y: box.height / 2 - 2 * p.y };
+        s.apply(); }""")
+    page.wait_for_timeout(100)
+    box = canvas.bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.wait_for_url(re.compile(r"#/node/1$"))
+    wait_ready(page)
+    assert page.locator("#page-node").get_attribute("data-node") == "1"

@@ -1,12 +1,13 @@
 // The lineage tree: a tidy layered layout (leaves side by side, parents centred over their
-// children), drawn as one SVG with pan (drag) and zoom (wheel). Edges are two <path>
-// elements and clicks are delegated, so thousands of nodes stay responsive.
+// children) or a radial one for wide trees, with pan (drag) and zoom (wheel). Up to
+// CANVAS_FROM nodes it is one SVG (edges as two <path> elements, clicks delegated); bigger
+// trees are painted on a <canvas> (canvas.js), which stays fast at any size.
 "use strict";
 (() => {
   const C = window.Cladist;
   const NS = "http://www.w3.org/2000/svg";
-  const DX = 30, DY = 70, LABELS_UP_TO = 1500, RADIAL_FROM = 60;
-  const state = (C.treeState = { transform: null, selected: [], mode: null });
+  const DX = 30, DY = 70, CANVAS_FROM = 1500, RADIAL_FROM = 60;
+  const state = (C.treeState = { transform: null, selected: [], mode: null, canvas: null, surface: null, drag: null });
 
   const svg = (tag, attrs) => {
     const el = document.createElementNS(NS, tag);
@@ -59,27 +60,29 @@
     return { pos, radial };
   };
 
-  const tip = (n, best) =>
+  C.tip = (n, best) =>
     `node ${n.id}${n.id === best ? " ★ best-belief" : ""} · ${n.status}\n` +
     `${n.passes}/${n.evaluations} pass (${C.pct(n.score)}) · clade ${C.pct(n.clade_estimate)} ` +
     `(${n.clade_passes}/${n.clade_passes + n.clade_fails})` + (n.infra_errors ? ` · ${n.infra_errors} infra errors` : "") +
     (n.summary ? `\n${n.summary.slice(0, 140)}` : "");
 
-  C.renderTree = (tree) => {
-    C.lastTree = tree;
-    const nodes = tree.nodes, best = tree.best_belief;
-    const { pos, radial } = C.layout(nodes, state.mode);
-    const root = svg("svg", { id: "tree-svg", "data-nodes": nodes.length, "data-layout": radial ? "radial" : "layered" });
-    const view = svg("g", { class: "viewport" });
-    root.append(view);
-    const status = new Map(nodes.map((n) => [n.id, n.status]));
+  // Edges as path data: elbows in the layered layout, straight lines in the radial one.
+  C.edgePaths = (nodes, pos, radial) => {
     let d = "", dInvalid = "";
     for (const n of nodes) {
       if (n.parent === null || !pos.has(n.parent)) continue;
       const p = pos.get(n.parent), c = pos.get(n.id), mid = p.y + DY / 2;
       const seg = radial ? `M${p.x.toFixed(1)},${p.y.toFixed(1)}L${c.x.toFixed(1)},${c.y.toFixed(1)}` : `M${p.x},${p.y}V${mid}H${c.x}V${c.y}`;
-      if (status.get(n.id) === "invalid") dInvalid += seg; else d += seg;
+      if (n.status === "invalid") dInvalid += seg; else d += seg;
     }
+    return { d, dInvalid };
+  };
+
+  const svgSurface = (nodes, best, pos, radial) => {
+    const root = svg("svg", { id: "tree-svg", "data-nodes": nodes.length, "data-layout": radial ? "radial" : "layered" });
+    const view = svg("g", { class: "viewport" });
+    root.append(view);
+    const { d, dInvalid } = C.edgePaths(nodes, pos, radial);
     view.append(svg("path", { class: "edges", d }), svg("path", { class: "edges to-invalid", d: dInvalid }));
     const frag = document.createDocumentFragment();
     for (const n of nodes) {
@@ -89,31 +92,45 @@
       const r = C.radius(n.evaluations);
       if (n.id === best) g.append(svg("circle", { class: "best-ring", r: r + 5 }));
       g.append(svg("circle", { class: "dot", r, fill: C.estimateColour(n.clade_estimate) }));
-      if (nodes.length <= LABELS_UP_TO) {
-        const label = svg("text", { x: r + (n.id === best ? 9 : 3), y: 4 });
-        label.textContent = n.id + (n.id === best ? " ★" : "");
-        g.append(label);
-      }
+      const label = svg("text", { x: r + (n.id === best ? 9 : 3), y: 4 });
+      label.textContent = n.id + (n.id === best ? " ★" : "");
+      g.append(label);
       frag.append(g);
     }
     view.append(frag);
-    const wrap = C.h("div", { id: "tree-wrap" }, root, C.h("div", { id: "tree-tip" }));
-    attachInteraction(wrap, root, view, nodes, best, pos, radial);
+    return {
+      el: root,
+      apply: (t) => view.setAttribute("transform", `translate(${t.x},${t.y}) scale(${t.k})`),
+      pick: (ev) => { const g = ev.target.closest && ev.target.closest("g.node"); return g ? Number(g.dataset.id) : null; },
+      select: (ids) => {
+        root.querySelectorAll("g.node.selected").forEach((x) => x.classList.remove("selected"));
+        ids.forEach((x) => root.querySelector(`g.node[data-id="${x}"]`)?.classList.add("selected"));
+      },
+    };
+  };
+
+  C.renderTree = (tree) => {
+    C.lastTree = tree;
+    const nodes = tree.nodes, best = tree.best_belief;
+    const { pos, radial } = C.layout(nodes, state.mode);
+    const useCanvas = state.canvas === null ? nodes.length > CANVAS_FROM : state.canvas;
+    const surface = (useCanvas ? C.canvasSurface : svgSurface)(nodes, best, pos, radial, state);
+    const wrap = C.h("div", { id: "tree-wrap" }, surface.el, C.h("div", { id: "tree-tip" }));
+    attach(wrap, surface, nodes, best, pos, radial);
     return wrap;
   };
 
-  function attachInteraction(wrap, root, view, nodes, best, pos, radial) {
+  function attach(wrap, surface, nodes, best, pos, radial) {
+    const el = surface.el;
     const byId = new Map(nodes.map((n) => [n.id, n]));
     const tipEl = wrap.querySelector("#tree-tip");
+    state.surface = surface;
     let frame = 0;
     const apply = () => {  // at most once per animation frame
       if (frame) return;
-      frame = requestAnimationFrame(() => {
-        frame = 0;
-        const t = state.transform;
-        view.setAttribute("transform", `translate(${t.x},${t.y}) scale(${t.k})`);
-      });
+      frame = requestAnimationFrame(() => { frame = 0; surface.apply(state.transform); });
     };
+    state.apply = apply;
     const fit = () => {
       const xs = [...pos.values()].map((p) => p.x), ys = [...pos.values()].map((p) => p.y);
       const w = Math.max(...xs) - Math.min(...xs) + 80, h = Math.max(...ys) - Math.min(...ys) + 80;
@@ -130,53 +147,51 @@
       wrap.replaceWith(C.renderTree(C.lastTree));
     };
     requestAnimationFrame(() => (state.transform ? apply() : fit()));
-    root.addEventListener("wheel", (ev) => {
+    el.addEventListener("wheel", (ev) => {
       ev.preventDefault();
-      const t = state.transform, box = root.getBoundingClientRect();
+      const t = state.transform, box = el.getBoundingClientRect();
       const mx = ev.clientX - box.left, my = ev.clientY - box.top;
-      const k = Math.min(Math.max(t.k * Math.exp(-ev.deltaY * 0.0015), 0.02), 8);
+      const k = Math.min(Math.max(t.k * Math.exp(-ev.deltaY * 0.0015), 0.01), 8);
       state.transform = { k, x: mx - ((mx - t.x) * k) / t.k, y: my - ((my - t.y) * k) / t.k };
       apply();
     }, { passive: false });
-    let drag = null;
-    root.addEventListener("pointerdown", (ev) => {
-      drag = { x: ev.clientX, y: ev.clientY, t: { ...state.transform }, moved: false };
+    el.addEventListener("pointerdown", (ev) => {
+      state.drag = { x: ev.clientX, y: ev.clientY, t: { ...state.transform }, moved: false, el };
     });
-    window.addEventListener("pointermove", (ev) => {
-      if (!drag) return;
-      const dx = ev.clientX - drag.x, dy = ev.clientY - drag.y;
-      if (Math.abs(dx) + Math.abs(dy) > 4) { drag.moved = true; root.classList.add("dragging"); }
-      if (drag.moved) { state.transform = { ...drag.t, x: drag.t.x + dx, y: drag.t.y + dy }; apply(); }
-    });
-    window.addEventListener("pointerup", () => { setTimeout(() => (drag = null), 0); root.classList.remove("dragging"); });
-    root.addEventListener("click", (ev) => {
-      const g = ev.target.closest("g.node");
-      if (!g || (drag && drag.moved)) return;
-      const id = Number(g.dataset.id);
+    el.addEventListener("click", (ev) => {
+      const id = surface.pick(ev);
+      if (id === null || (state.drag && state.drag.moved)) return;
       if (ev.shiftKey || ev.ctrlKey || ev.metaKey) {  // pick up to two nodes to compare
         state.selected = [...state.selected.filter((x) => x !== id), id].slice(-2);
-        root.querySelectorAll("g.node.selected").forEach((x) => x.classList.remove("selected"));
-        state.selected.forEach((x) => root.querySelector(`g.node[data-id="${x}"]`)?.classList.add("selected"));
+        surface.select(state.selected);
         C.onSelection && C.onSelection(state.selected);
         return;
       }
       location.hash = "#/node/" + id;
     });
-    root.addEventListener("pointerover", (ev) => {
-      const g = ev.target.closest("g.node");
-      if (!g) { tipEl.style.display = "none"; return; }
-      const n = byId.get(Number(g.dataset.id));
-      tipEl.textContent = tip(n, best);
-      tipEl.style.whiteSpace = "pre-line";
-      tipEl.style.display = "block";
-    });
-    root.addEventListener("pointermove", (ev) => {
+    el.addEventListener("pointermove", (ev) => {
+      const id = state.drag ? null : surface.pick(ev);
+      if (id === null) { tipEl.style.display = "none"; return; }
       const box = wrap.getBoundingClientRect();
-      tipEl.style.left = ev.clientX - box.left + 14 + "px";
-      tipEl.style.top = ev.clientY - box.top + 14 + "px";
+      tipEl.textContent = C.tip(byId.get(id), best);
+      Object.assign(tipEl.style, { whiteSpace: "pre-line", display: "block",
+        left: ev.clientX - box.left + 14 + "px", top: ev.clientY - box.top + 14 + "px" });
     });
-    root.addEventListener("pointerleave", () => (tipEl.style.display = "none"));
+    el.addEventListener("pointerleave", () => (tipEl.style.display = "none"));
   }
+
+  // Dragging goes on outside the tree's box; one pair of window listeners for all renders.
+  window.addEventListener("pointermove", (ev) => {
+    const drag = state.drag;
+    if (!drag) return;
+    const dx = ev.clientX - drag.x, dy = ev.clientY - drag.y;
+    if (Math.abs(dx) + Math.abs(dy) > 4) { drag.moved = true; drag.el.classList.add("dragging"); }
+    if (drag.moved) { state.transform = { ...drag.t, x: drag.t.x + dx, y: drag.t.y + dy }; state.apply(); }
+  });
+  window.addEventListener("pointerup", () => {
+    if (state.drag) state.drag.el.classList.remove("dragging");
+    setTimeout(() => (state.drag = null), 0);
+  });
 
   C.treeLegend = () => C.h("div", { class: "legend" },
     ["valid", "invalid", "pending", "evaluating"].map((s) =>
