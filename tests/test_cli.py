@@ -63,8 +63,11 @@ def test_export_formats_from_cli(populated: Path, tmp_path: Path, fmt: str) -> N
     assert "exported node 1" in done.stdout
     assert out.exists()
     if fmt == "dir":
+        listing = directory_listing(out)
+        assert "the run's best-belief agent" in (out / "README-export.md").read_text()
+        del listing["README-export.md"]  # the provenance README beside the agent's code
         with Run.open(populated) as run:
-            assert directory_listing(out) == run.agents.files(run.node_commit(1))
+            assert listing == run.agents.files(run.node_commit(1))
 
 
 def test_user_mistakes_are_one_line_errors(populated: Path, tmp_path: Path) -> None:
