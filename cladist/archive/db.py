@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import DatabaseError
+from sqlalchemy.pool import QueuePool
 
 from cladist.errors import ArchiveError
 
@@ -87,7 +88,10 @@ def connect_read_only(path: Path) -> Engine:
         conn.execute("PRAGMA query_only=ON")
         return conn
 
-    engine = create_engine("sqlite://", creator=_connect)
+    # A queue of connections shared by threads (a web server's worker threads), not the
+    # one-connection-per-thread pool SQLAlchemy picks for a bare "sqlite://" URL.
+    engine = create_engine("sqlite://", creator=_connect, poolclass=QueuePool, pool_size=4,
+                           max_overflow=16)
 
     @event.listens_for(engine, "begin")
     def _begin(conn: Any) -> None:

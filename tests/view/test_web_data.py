@@ -188,3 +188,29 @@ def test_a_big_tree_is_painted_on_a_canvas_and_clicks_find_their_node(
     page.wait_for_url(re.compile(r"#/node/1$"))
     wait_ready(page)
     assert page.locator("#page-node").get_attribute("data-node") == "1"
+
+
+def test_many_concurrent_requests_while_a_writer_writes(run: Run, start_server: Any) -> None:
+    import threading
+    import urllib.request
+
+    server = start_server(run.path)
+    failures: list[str] = []
+
+    def reader(k: int) -> None:
+        for j in range(10):
+            for path in ("api/version", f"api/node/{(k + j) % 2}", "api/tree"):
+                try:
+                    with urllib.request.urlopen(server.url + path, timeout=60) as answer:
+                        json.loads(answer.read())
+                except Exception as err:  # collected, reported below
+                    failures.append(f"{path}: {err!r}")
+
+    threads = [threading.Thread(target=reader, args=(k,)) for k in range(12)]
+    for thread in threads:
+        thread.start()
+    for k in range(20):  # the run goes on meanwhile
+        run.store.record_result(NewResult(1, f"w{k}", Verdict.PASS))
+    for thread in threads:
+        thread.join(120)
+    assert failures == []
