@@ -134,6 +134,17 @@ def test_overview_shows_the_plots_of_cladist_plot(
         page.wait_for_function("img => img.complete && img.naturalWidth > 0",
                                arg=image.element_handle())
     page.screenshot(path=str(artifacts / "overview-plots.png"), full_page=True)
+    # the static export carries them inside the file
+    out = tmp_path / "plotted.html"
+    done = subprocess.run([sys.executable, "-m", "cladist", "view", str(plotted), "--static",
+                           str(out)], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    page.goto(out.as_uri() + "#/overview")
+    wait_ready(page)
+    image = page.locator('img[data-plot="progress"]')
+    assert (image.get_attribute("src") or "").startswith("data:image/svg+xml;base64,")
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0",
+                           arg=image.element_handle())
 
 
 def test_the_page_follows_a_run_that_is_still_writing(
