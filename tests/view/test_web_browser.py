@@ -187,4 +187,8 @@ def test_static_html_opens_from_a_file_url_with_the_same_tree(
     first.locator("details[data-key$='-test'] summary").click()
     first.locator("details[data-key$='-test'] pre").wait_for()
     page.screenshot(path=str(artifacts / "static-node.png"), full_page=True)
+    page.goto(out.as_uri() + f"#/compare/0/{child.id}")  # a node against its parent
+    wait_ready(page)
+    assert page.locator('#compare-diff .file[data-file="agent/prompts.py"]').count() == 1
+    assert page.locator("#page-compare tbody tr.differs").count() >= 1
     assert remote == []  # self-contained: nothing fetched from anywhere

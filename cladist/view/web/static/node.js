@@ -67,7 +67,7 @@
         C.stat("commit", h("code", {}, n.commit.slice(0, 12))), C.stat("created", C.when(n.created_at))),
       h("h2", {}, "Lineage from the root"), lineage,
       h("p", {}, "children: ", p.children.length ? p.children.map((k, i) => [i ? ", " : "", C.nodeLink(k.id, String(k.id)), ` (${k.status})`]) : h("span", { class: "dim" }, "none")),
-      h("p", {}, C.compareForm(n.id, n.parent ?? "")),
+      h("p", {}, C.compareForm(n.parent ?? "", n.id)),
       h("h2", {}, "How it was made"), origin(p.origin),
       h("h2", {}, n.parent === null ? "Code" : `Diff against its parent (node ${n.parent})`),
       n.parent === null ? h("p", { class: "dim" }, "the seed agent has no parent") :

@@ -86,8 +86,10 @@ C.compareLocal = (a, b) => {
   let common = null;
   for (let i = 0; i < Math.min(pa.length, pb.length) && pa[i] === pb[i]; i++) common = pa[i];
   const brief = (x) => x.lineage[x.lineage.length - 1];
-  return { a: brief(na), b: brief(nb), common_ancestor: common, tasks,
-    diff: { text: "", truncated: false, size: 0, unavailable: "the diff between two nodes needs the live viewer (`cladist view RUN`)" } };
+  // A node against its parent is the diff the export holds; other pairs need the server.
+  const diff = nb.node.parent === a ? nb.diff
+    : { text: "", truncated: false, size: 0, unavailable: "in a static export only a node against its parent has a diff; the live viewer (`cladist view RUN`) compares any two" };
+  return { a: brief(na), b: brief(nb), common_ancestor: common, tasks, diff };
 };
 
 // Render a blob lazily: a <details> whose body is filled by render(blob) when opened.
