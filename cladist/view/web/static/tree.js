@@ -6,7 +6,7 @@
 (() => {
   const C = window.Cladist;
   const NS = "http://www.w3.org/2000/svg";
-  const DX = 30, DY = 70, CANVAS_FROM = 1500, RADIAL_FROM = 60;
+  const DX = 48, DY = 70, CANVAS_FROM = 1500, RADIAL_FROM = 60;  // DX: room for a label
   const state = (C.treeState = { transform: null, selected: [], mode: null, canvas: null, surface: null, drag: null });
 
   const svg = (tag, attrs) => {
