@@ -126,7 +126,6 @@ def replay(run: Run, node_id: int, task_id: str, *, mode: Mode = "recorded",
     UsageError (bad attempt or mode, ``keep`` exists), SandboxUnavailable (no engine), and
     what building the provider raises in live mode (e.g. ProviderAuthError).
     """
-    from cladist.evaluator.evaluate import second_problem
     from cladist.evaluator.selection import load_suite
     from cladist.llm.recording import load_session
 
@@ -149,7 +148,7 @@ def replay(run: Run, node_id: int, task_id: str, *, mode: Mode = "recorded",
             raise NotFoundError(f"node {node_id}, task {task_id!r}: the recordings of session "
                                 f"{session} are missing (llm/{session}/ in {run.path})"
                                 ) from None
-    problem, start_patch = _problem(run, node_id, task, attempt, second_problem)
+    problem, start_patch = _problem(run, node_id, task, attempt)
     started = time.monotonic()
     work = Path(keep) if keep is not None else Path(tempfile.mkdtemp(prefix="cladist-replay-"))
     work.mkdir(parents=True, exist_ok=keep is None)
@@ -215,9 +214,10 @@ def _run_once(run: Run, node_id: int, task: Task, attempt: int, problem: str,
     return result, player, player.served if player is not None else usage.calls + usage.failed
 
 
-def _problem(run: Run, node_id: int, task: Task, attempt: int, second_problem: Any
-             ) -> tuple[str, str]:
+def _problem(run: Run, node_id: int, task: Task, attempt: int) -> tuple[str, str]:
     """The problem statement and start patch the stored attempt was given."""
+    from cladist.evaluator.evaluate import second_problem
+
     if attempt == 1:
         return task.problem, ""
     first = stored_result(run, node_id, task.id, 1)
