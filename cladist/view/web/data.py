@@ -25,6 +25,8 @@ BLOB_CAP = 1_000_000
 """Most bytes of one blob sent to the page (the rest is cut, and said so)."""
 DIFF_CAP = 2_000_000
 """Most characters of one diff sent to the page."""
+DIFF_CACHE = 256
+"""Most diffs kept in memory by a running viewer."""
 _LLM_COSTS = ("SELECT node_id, purpose, count(*), coalesce(sum(tokens_in), 0), "
               "coalesce(sum(tokens_out), 0), coalesce(sum(cost_usd), 0) FROM llm_call ")
 
@@ -93,6 +95,8 @@ class RunData:
         found = self.run.agents.diff(old_sha, new_sha, binary=False)
         with self._lock:
             self._diffs[key] = found
+            while len(self._diffs) > DIFF_CACHE:  # the oldest go first
+                del self._diffs[next(iter(self._diffs))]
         return found
 
     def node(self, node_id: int, with_diff: bool = True) -> dict[str, Any]:
