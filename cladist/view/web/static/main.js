@@ -68,7 +68,7 @@
   async function start() {
     try {
       const tree = await C.get("tree");
-      runId = tree.run;
+      runId = C.runId = tree.run;
       header(tree.status, tree.nodes.length);
       document.title = "cladist · " + tree.run;
       version = tree.version;

@@ -26,9 +26,10 @@
       C.lazyBlob("self-edit trajectory", o.self_edit_trajectory_ref, C.trajectory));
   };
 
-  const resultRow = (r) => {
+  const resultRow = (r, nodeId) => {
     const refs = r.refs;
     const body = h("div", {},
+      h("div", { class: "dim" }, "replay: ", C.cmd("replay", C.runId, nodeId, "--task", r.task, ...(r.attempt > 1 ? ["--attempt", r.attempt] : []))),
       C.lazyBlob("test output", refs.test_output, C.pre, `r${r.id}-test`),
       C.lazyBlob("patch", refs.patch, (t) => C.renderDiff(t), `r${r.id}-patch`),
       C.lazyBlob("trajectory", refs.trajectory, C.trajectory, `r${r.id}-traj`),
@@ -60,6 +61,7 @@
       h("h1", {}, `Node ${n.id} `, C.badge(n.status), n.best ? [" ", C.badge("★ best-belief", "best")] : ""),
       n.summary ? h("p", {}, n.summary) : "",
       n.reason ? h("p", {}, h("b", {}, "reason: "), n.reason) : "",
+      h("p", { class: "dim" }, "export it: ", C.cmd("export", C.runId, "--node", n.id, "--out", `agent-${n.id}`)),
       h("div", { class: "grid" },
         C.stat("own results", `${n.passes}/${n.evaluations} pass (${C.pct(n.score)})`),
         C.stat("clade estimate", `${C.pct(n.clade_estimate)} (${n.clade_passes}/${n.clade_passes + n.clade_fails})`),
@@ -77,7 +79,7 @@
       p.results.length ? [
         C.table(["task", "pass", "fail", "infra"], taskRows, [0, 1, 1, 1]), h("div", { style: "height:8px" }),
         h("table", { id: "results" }, h("thead", {}, h("tr", {}, ["task", "attempt", "verdict", "agent", "grading", "tokens in / out", "dollars"].map((x) => h("th", {}, x)))),
-          h("tbody", {}, p.results.map(resultRow)))]
+          h("tbody", {}, p.results.map((r) => resultRow(r, n.id))))]
         : h("p", { class: "dim", id: "no-results" }, "not evaluated yet"),
       h("h2", {}, "Tokens and dollars"), costs(p.costs),
       h("h2", {}, `Expansions of this node (${p.expansions.length})`),

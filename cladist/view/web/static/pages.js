@@ -81,6 +81,7 @@
       h("h2", {}, "Best-belief agent"),
       o.best ? h("p", { id: "best" }, C.nodeLink(o.best.id), ` — ${o.best.passes}/${o.best.evaluations} pass (${C.pct(o.best.score)})`, o.best.summary ? h("span", { class: "dim" }, " · " + o.best.summary) : "")
         : h("p", { class: "dim" }, "no node evaluated yet"),
+      o.best ? h("p", { class: "dim" }, "export it: ", C.cmd("export", run.id, "--node", "best", "--out", `agent-${o.best.id}`)) : "",
       h("h2", {}, "Progress"), o.progress.length ? curve(o.progress) : h("p", { class: "dim" }, "no evaluations yet"),
       h("h2", {}, "Costs by purpose"), costs,
       h("h2", {}, "Expansions by outcome"),

@@ -112,6 +112,8 @@ C.lazyBlob = (label, ref, render, key) => {
 };
 
 C.pre = (text) => C.h("pre", {}, text);
+// A command line to copy (the run named by its id).
+C.cmd = (...words) => C.h("code", { class: "cmd" }, ["cladist", ...words].join(" "));
 C.json = (text) => {
   try { return C.pre(JSON.stringify(JSON.parse(text), null, 2)); } catch (e) { return C.pre(text); }
 };
@@ -125,6 +127,7 @@ C.trajectory = (text) => {
     C.h("div", {}, C.h("b", {}, "step " + (s.step ?? "?")), s.content ? C.h("span", {}, " — " + s.content) : ""),
     (s.actions || []).map((a) => C.h("div", {},
       C.h("span", { class: "tool" }, a.tool), " ",
+      C.h("span", { class: "dim" }, a.args && a.args.path ? a.args.path : a.args && a.args.command ? String(a.args.command).slice(0, 100) : ""), " ",
       C.h("details", {}, C.h("summary", {}, "args / output"),
         C.pre(JSON.stringify(a.args, null, 2)), C.pre(String(a.output ?? "")))))));
   const head = C.h("div", { class: "dim" }, `exit: ${t.exit_reason ?? "?"} · ${t.steps.length} steps · ` +
