@@ -31,7 +31,10 @@ def test_quickstart_runs_to_the_end_with_the_embedded_model(tmp_path: Path, dock
         record = run.store.run_record()
         assert record.status == "finished" and record.stop_reason.startswith("budget spent")
         results = run.store.results()
-        assert results and all(r.trajectory_ref or r.verdict == "infra_error" for r in results)
+        # every agent run leaves a trajectory, unless it was killed at its deadline before
+        # its first step ended (the embedded model is slow on a loaded machine)
+        assert results and all(r.trajectory_ref or r.detail.get("agent_timed_out")
+                               for r in results), [r.detail for r in results]
         assert all(r.verdict != "infra_error" for r in results), [
             r.detail.get("infra_reason") for r in results]
         (expansion,) = run.store.expansions()
