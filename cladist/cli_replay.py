@@ -75,6 +75,8 @@ def _print(console: Any, outcome: Any) -> None:
     console.print(table)
     if outcome.infra_reason:
         console.print(f"infrastructure error: {outcome.infra_reason}", soft_wrap=True)
+    if outcome.note:
+        console.print(f"note: {outcome.note}", soft_wrap=True, highlight=False)
     div = outcome.divergence
     if div is not None:
         console.print(f"[bold red]diverged[/] (step {div.step}): {div.message}",

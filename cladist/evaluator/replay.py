@@ -62,6 +62,7 @@ class ReplayOutcome:
     exit_reason: str | None = None
     workspace: Path | None = None
     seconds: float = 0.0
+    note: str | None = None
 
     @property
     def patch_identical(self) -> bool:
@@ -90,7 +91,7 @@ class ReplayOutcome:
                                                         div.message, "differs": div.differs},
                 "infra_reason": self.infra_reason, "exit_reason": self.exit_reason,
                 "workspace": str(self.workspace) if self.workspace else None,
-                "seconds": round(self.seconds, 3)}
+                "seconds": round(self.seconds, 3), "note": self.note}
 
 
 def stored_result(run: Run, node_id: int, task_id: str, attempt: int = 1) -> ResultRecord:
@@ -159,12 +160,21 @@ def replay(run: Run, node_id: int, task_id: str, *, mode: Mode = "recorded",
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)  # nothing was produced to inspect
         raise
+    divergence = _divergence(player, recording) if player is not None else None
+    note = None
+    if (divergence is not None and stored.detail.get("agent_timed_out")
+            and divergence.step == len(recording) and player.divergence is not None
+            and player.divergence.expected is None):
+        # the original agent was killed at its deadline while asking this request, so it
+        # was never recorded: the replay followed the whole recording, as far as it went
+        divergence, note = None, (f"the original agent was killed at its deadline during "
+                                  f"model call {len(recording) + 1}; the replay followed "
+                                  "the recording up to there")
     outcome = ReplayOutcome(
         run.id, node_id, task_id, attempt, mode, session, stored.verdict, result.verdict,
         _blob(run, stored.patch_ref), result.patch, result.test_output,
         steps_recorded=len(recording) if mode == "recorded" else _count(run, session),
-        steps_served=served,
-        divergence=_divergence(player, recording) if player is not None else None,
+        steps_served=served, note=note, divergence=divergence,
         infra_reason=result.infra_reason, exit_reason=result.detail.get("agent_exit_reason"),
         workspace=work if keep is not None else None, seconds=time.monotonic() - started)
     if keep is None:

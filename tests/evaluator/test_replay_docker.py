@@ -184,3 +184,28 @@ def test_user_errors_are_one_line(evolved_run: Path, tmp_path: Path) -> None:
         lines = done.stderr.strip().splitlines()
         assert done.returncode != 0 and len(lines) == 1, (args, done.stderr)
         assert lines[0].startswith("cladist: error: ") and message in lines[0], lines
+
+
+def test_an_original_killed_at_its_deadline_replays_up_to_the_cut(evolved_run: Path,
+                                                                  tmp_path: Path) -> None:
+    from sqlalchemy import update
+
+    from cladist.archive import schema as t
+
+    path = _copy(evolved_run, tmp_path)
+    stored = _pick(path, Verdict.PASS)
+    session = str(stored.detail["session"])
+    recorded = sorted((path / "llm" / session).glob("[0-9]*.json"))
+    assert len(recorded) >= 2
+    recorded[-1].unlink()  # the last call never ended: the agent was killed during it
+    with Run.open(path) as run:
+        cut = replay(run, stored.node_id, stored.task_id)
+        assert cut.divergence is not None and cut.divergence.step == len(recorded) - 1
+        assert not cut.reproduced  # without the deadline, a missing step is a divergence
+        with run.store.engine.begin() as c:
+            c.execute(update(t.task_result).where(t.task_result.c.id == stored.id).values(
+                detail=json.dumps({**stored.detail, "agent_timed_out": True})))
+        outcome = replay(run, stored.node_id, stored.task_id)
+    assert outcome.divergence is None and outcome.reproduced, outcome.to_json()
+    assert outcome.note is not None and f"model call {len(recorded)}" in outcome.note
+    assert outcome.patch == _stored_patch(path, stored)
