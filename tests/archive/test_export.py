@@ -78,6 +78,7 @@ def test_export_round_trip_is_byte_identical(run: Run, tmp_path: Path, fmt: str)
         readme = (back / README_NAME).read_text()
         assert f"node {node} of run {run.id}" in readme and "cladist eval --agent" in readme
         assert listing.pop(README_NAME)[0] == "100644"
+        assert (back / README_NAME).stat().st_mode & 0o777 == 0o644  # readable by all
     assert listing == expected
 
 
