@@ -146,21 +146,6 @@ def export(run: RunArg, out: Annotated[Path, typer.Option(help="Where to write."
     _console().print(f"exported node {node_id} of {opened.id} as {fmt} to {written}")
 
 
-@app.command()
-def plot(run: RunArg, out: Annotated[Path | None, typer.Option(
-             help="Folder for the files (default: the run's plots/ folder).")] = None,
-         fmt: Annotated[list[str] | None, typer.Option(
-             "--format", help="png or svg; repeatable (default both).")] = None,
-         runs_dir: RunsDirOpt = Path("runs")) -> None:
-    """Draw the run's progress curve, lineage tree and spending (PNG and SVG)."""
-    from cladist.view.plots import FORMATS, write_plots
-
-    with _open_run(run, runs_dir) as opened:
-        written = write_plots(opened, out, tuple(fmt or FORMATS))
-    for path in written:
-        _console().print(f"wrote {path}", soft_wrap=True)
-
-
 @config_app.command("show")
 def config_show(config: ConfigOpt = None, preset: PresetOpt = None) -> None:
     """Print the resolved configuration as YAML."""

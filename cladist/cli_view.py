@@ -1,5 +1,6 @@
-"""``cladist view``: the web viewer of a run (live while it runs), or one self-contained HTML
-file with ``--static``. Registered on the app of :mod:`cladist.cli`."""
+"""The commands that show a run: ``cladist view`` (the web viewer, live while the run goes
+on, or one self-contained HTML file with ``--static``) and ``cladist plot`` (PNG and SVG
+figures). Registered on the app of :mod:`cladist.cli`."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from cladist.cli import RunArg, RunsDirOpt, _console, app
+from cladist.cli import RunArg, RunsDirOpt, _console, _open_run, app
 
 
 @app.command("view")
@@ -53,3 +54,18 @@ def view_cmd(run: RunArg,
         serve(app_, sock)
     finally:
         sock.close()
+
+
+@app.command()
+def plot(run: RunArg, out: Annotated[Path | None, typer.Option(
+             help="Folder for the files (default: the run's plots/ folder).")] = None,
+         fmt: Annotated[list[str] | None, typer.Option(
+             "--format", help="png or svg; repeatable (default both).")] = None,
+         runs_dir: RunsDirOpt = Path("runs")) -> None:
+    """Draw the run's progress curve, lineage tree and spending (PNG and SVG)."""
+    from cladist.view.plots import FORMATS, write_plots
+
+    with _open_run(run, runs_dir) as opened:
+        written = write_plots(opened, out, tuple(fmt or FORMATS))
+    for path in written:
+        _console().print(f"wrote {path}", soft_wrap=True)
