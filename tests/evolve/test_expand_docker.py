@@ -17,6 +17,7 @@ from cladist.evaluator.evaluate import make_context
 from cladist.evolve.expand import expand
 from cladist.llm.gateway import Gateway
 from cladist.llm.openai_provider import OpenAIProvider
+from cladist.llm.retry import RetryPolicy
 from cladist.llm.testing import Reply, ScriptedLLMServer
 
 pytestmark = pytest.mark.docker
@@ -44,7 +45,8 @@ def world(tmp_path: Path, docker_client, base_image) -> Iterator[tuple]:  # noqa
     run = Run.create(config)
     run.store.record_result(NewResult(0, "py-easy-is-even", Verdict.FAIL))
     provider = OpenAIProvider("gpt-4o", base_url=server.openai_base_url, api_key="sk-x",
-                              timeout_s=10)
+                              timeout_s=10, retry=RetryPolicy(max_retries=2, backoff_s=0.05,
+                                                              backoff_max_s=0.1))
     gateway = Gateway(provider, run=run)
     ctx = make_context(config, gateway, run.id)
     try:
@@ -134,7 +136,7 @@ def test_a_refused_diagnosis_is_the_models_failure_not_ours(world) -> None:  # n
     refused = _expand(run, ctx)
     assert refused.outcome == "error" and refused.child_id is None
     assert not refused.infra and "HTTP 400" in (refused.reason or "")
-    server.push(*[Fault("server_error")] * 12)  # past the provider's retries: ours
+    server.push(*[Fault("server_error")] * 3)  # past the provider's 2 retries: ours
     down = _expand(run, ctx)
     assert down.outcome == "error" and down.infra, down.reason
     assert [e.outcome for e in run.store.expansions()] == ["error", "error"]
