@@ -53,40 +53,48 @@ class TreeLayout:
 
 
 def progress_series(run: Run, max_points: int = 400) -> ProgressSeries:
-    """The progress curve of ``run``; empty lists before any scored evaluation."""
+    """The progress curve of ``run``; empty lists before any scored evaluation. Quantiles
+    are recomputed only for agents whose counts changed since the last point, so the
+    curve of a big run stays cheap (the viewer's overview draws it on every change)."""
     import numpy as np
 
-    statuses = {n.id: n.status for n in run.store.nodes()}
     with run.store.engine.connect() as c:
         rows = c.execute(select(t.task_result.c.node_id, t.task_result.c.verdict)
                          .where(t.task_result.c.verdict != "infra_error")
                          .order_by(t.task_result.c.id)).all()
+        statuses = dict(c.execute(select(t.node.c.id, t.node.c.status)).all())
+    out = ProgressSeries([], [], [], [])
     total = len(rows)
     if not total:
-        return ProgressSeries([], [], [], [])
+        return out
     stride = max(1, -(-total // max_points))
     marks = set(range(stride, total + 1, stride)) | {total}
-    eligible = {i for i, s in statuses.items()
-                if s in (NodeStatus.VALID, NodeStatus.EVALUATING)}
+    ids = np.array(sorted({r[0] for r in rows}))
+    index = {int(node_id): k for k, node_id in enumerate(ids)}
+    eligible = np.array([statuses.get(int(i)) in (NodeStatus.VALID, NodeStatus.EVALUATING)
+                         for i in ids])
+    n_s, n_f = np.zeros(len(ids)), np.zeros(len(ids))
+    quantile = np.zeros(len(ids))
+    seen = np.zeros(len(ids), dtype=bool)
+    dirty: set[int] = set()
     epsilon = run.config.archive.best_belief_epsilon
-    passes: dict[int, int] = {}
-    fails: dict[int, int] = {}
-    out = ProgressSeries([], [], [], [])
     for k, (node_id, verdict) in enumerate(rows, start=1):
-        target = passes if verdict == "pass" else fails
-        target[node_id] = target.get(node_id, 0) + 1
+        i = index[node_id]
+        (n_s if verdict == "pass" else n_f)[i] += 1
+        seen[i] = True
+        dirty.add(i)
         if k not in marks:
             continue
-        ids = np.array(sorted(set(passes) | set(fails)))
-        n_s = np.array([passes.get(i, 0) for i in ids])
-        n_f = np.array([fails.get(i, 0) for i in ids])
-        scores = n_s / (n_s + n_f)
-        ok = np.array([i in eligible for i in ids])
-        pick_from = ok if ok.any() else np.ones_like(ok)
-        quantile = np.where(pick_from, lower_quantiles(n_s, n_f, epsilon), -1.0)
-        best = int(np.lexsort((ids, -(n_s + n_f), -quantile))[0])
+        changed = np.fromiter(dirty, dtype=int)
+        quantile[changed] = lower_quantiles(n_s[changed], n_f[changed], epsilon)
+        dirty.clear()
+        pick = eligible & seen if (eligible & seen).any() else seen
+        # the best-belief rule (lineage.best_belief) among ``pick``; the others rank last
+        key = np.where(pick, quantile, np.where(seen, -1.0, -2.0))
+        best = int(np.lexsort((ids, -(n_s + n_f), -key))[0])
+        scores = n_s[seen] / (n_s[seen] + n_f[seen])
         out.evaluations.append(k)
-        out.best_belief_score.append(float(scores[best]))
+        out.best_belief_score.append(float(n_s[best] / (n_s[best] + n_f[best])))
         out.archive_mean.append(float(scores.mean()))
         out.best_belief_node.append(int(ids[best]))
     return out

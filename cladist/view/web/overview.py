@@ -85,53 +85,17 @@ def _wall_clock(sessions: Sequence[Any], status: str) -> float:
 
 
 def progress(data: RunData) -> list[dict[str, Any]]:
-    """The curve of ``cladist plot``'s progress figure (the same numbers as
-    :func:`cladist.view.plot_data.progress_series`, computed incrementally so a live
-    overview of a big run stays fast): after each sampled count of scored evaluations, the
-    best-belief agent then, its own pass rate and the mean pass rate of evaluated agents."""
-    import numpy as np
+    """The curve of ``cladist plot``'s progress figure
+    (:func:`cladist.view.plot_data.progress_series`) as points for the page: after each
+    sampled count of scored evaluations, the best-belief agent then, its own pass rate and
+    the mean pass rate of evaluated agents."""
+    from cladist.view.plot_data import progress_series
 
-    from cladist.archive.lineage import lower_quantiles
-
-    store, eps = data.run.store, data.run.config.archive.best_belief_epsilon
-    with store.engine.connect() as c:
-        rows = c.execute(text("SELECT node_id, verdict FROM task_result WHERE verdict != "
-                              "'infra_error' ORDER BY id")).all()
-        statuses: dict[int, str] = dict(c.execute(text("SELECT id, status FROM node")).all())
-    if not rows:
-        return []
-    total = len(rows)
-    stride = max(1, -(-total // MAX_POINTS))
-    marks = set(range(stride, total + 1, stride)) | {total}
-    ids = np.array(sorted({r[0] for r in rows}))
-    index = {int(node_id): k for k, node_id in enumerate(ids)}
-    eligible = np.array([statuses.get(int(i)) in ("valid", "evaluating") for i in ids])
-    n_s, n_f = np.zeros(len(ids)), np.zeros(len(ids))
-    quantile = np.full(len(ids), -2.0)
-    seen = np.zeros(len(ids), dtype=bool)
-    dirty: set[int] = set()
-    points = []
-    for k, (node_id, verdict) in enumerate(rows, start=1):
-        i = index[node_id]
-        if verdict == "pass":
-            n_s[i] += 1
-        else:
-            n_f[i] += 1
-        seen[i] = True
-        dirty.add(i)
-        if k not in marks:
-            continue
-        changed = np.fromiter(dirty, dtype=int)
-        quantile[changed] = lower_quantiles(n_s[changed], n_f[changed], eps)
-        dirty.clear()
-        pick = eligible & seen if (eligible & seen).any() else seen
-        key = np.where(pick, quantile, np.where(seen, -1.0, -2.0))
-        best = int(np.lexsort((ids, -(n_s + n_f), -key))[0])
-        scores = n_s[seen] / (n_s[seen] + n_f[seen])
-        points.append({"evaluations": k, "best": int(ids[best]),
-                       "best_score": float(n_s[best] / (n_s[best] + n_f[best])),
-                       "mean_score": float(scores.mean())})
-    return points
+    series = progress_series(data.run, MAX_POINTS)
+    return [{"evaluations": k, "best": best, "best_score": score, "mean_score": mean}
+            for k, best, score, mean in zip(series.evaluations, series.best_belief_node,
+                                            series.best_belief_score, series.archive_mean,
+                                            strict=True)]
 
 
 def plots(data: RunData) -> list[dict[str, Any]]:
