@@ -12,9 +12,11 @@ them. matplotlib is imported lazily, with the non-interactive Agg backend.
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import Any
 
+from cladist.archive.blobs import write_atomic
 from cladist.archive.run import Run
 from cladist.errors import UsageError
 from cladist.view.plot_data import cost_series, progress_series, tree_layout
@@ -39,11 +41,10 @@ def write_plots(run: Run, out_dir: Path | None = None,
         fig = draw(plt, run)
         try:
             for fmt in formats:
-                path = out / f"{name}.{fmt}"
-                tmp = path.with_name(f".{path.name}.tmp")
-                fig.savefig(tmp, format=fmt, dpi=110, metadata=_metadata(fmt))
-                tmp.replace(path)
-                written.append(path)
+                buffer = io.BytesIO()
+                fig.savefig(buffer, format=fmt, dpi=110, metadata=_metadata(fmt))
+                write_atomic(out / f"{name}.{fmt}", buffer.getvalue())
+                written.append(out / f"{name}.{fmt}")
         finally:
             plt.close(fig)
     return written
