@@ -72,24 +72,33 @@ def lower_quantiles(passes: Any, fails: Any, epsilon: float) -> Any:
 
 
 def best_belief(store: ArchiveStore, epsilon: float = 0.01) -> int | None:
-    """The best-belief agent (DESIGN section 4): among valid nodes with at least one scored
-    evaluation, the largest lower ``epsilon``-quantile of Beta(1 + n_s, 1 + n_f). Ties go
-    to more evaluations, then to the older node. None when nothing has been scored."""
-    import numpy as np
-
+    """The best-belief agent (DESIGN section 4) among valid nodes (see
+    :func:`best_belief_index`). None when nothing has been scored."""
     with store.engine.connect() as c:
         rows = c.execute(select(t.node.c.id, t.node.c.n_pass, t.node.c.n_fail).where(
             t.node.c.status.in_([NodeStatus.VALID.value, NodeStatus.EVALUATING.value]),
             (t.node.c.n_pass + t.node.c.n_fail) > 0)).all()
-    if not rows:
+    found = best_belief_index([r[0] for r in rows], [r[1] for r in rows],
+                              [r[2] for r in rows], epsilon)
+    return None if found is None else int(rows[found][0])
+
+
+def best_belief_index(ids: Any, passes: Any, fails: Any, epsilon: float) -> int | None:
+    """Position (in the given arrays) of the best-belief agent: among entries with at
+    least one scored evaluation, the largest lower ε-quantile of Beta(1 + n_s, 1 + n_f);
+    ties go to more evaluations, then to the smaller id. None if nothing was scored."""
+    import numpy as np
+
+    passes = np.asarray(passes)
+    fails = np.asarray(fails)
+    scored = np.flatnonzero(passes + fails > 0)
+    if scored.size == 0:
         return None
-    ids = np.array([r[0] for r in rows])
-    n_s = np.array([r[1] for r in rows])
-    n_f = np.array([r[2] for r in rows])
-    pairs, inverse = np.unique(np.stack([n_s, n_f], axis=1), axis=0, return_inverse=True)
+    s, f = passes[scored], fails[scored]
+    pairs, inverse = np.unique(np.stack([s, f], axis=1), axis=0, return_inverse=True)
     quantile = lower_quantiles(pairs[:, 0], pairs[:, 1], epsilon)[inverse.ravel()]
-    order = np.lexsort((ids, -(n_s + n_f), -quantile))
-    return int(ids[order[0]])
+    order = np.lexsort((np.asarray(ids)[scored], -(s + f), -quantile))
+    return int(scored[order[0]])
 
 
 def brute_force_clade_counts(store: ArchiveStore) -> dict[int, tuple[int, int]]:

@@ -4,7 +4,7 @@
 - the expand-or-evaluate rule N^α ≥ |T|;
 - Thompson sampling: the argmax of one Beta(τ(1 + s), τ(1 + f)) draw per candidate;
 - the best-belief pick: the largest lower ε-quantile of Beta(1 + n_s, 1 + n_f), computed
-  with :func:`cladist.archive.lineage.lower_quantiles` (the archive's own rule).
+  by :func:`cladist.archive.lineage.best_belief_index` (the archive's own rule).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from scipy.special import betaincinv
 
-from cladist.archive.lineage import lower_quantiles
+from cladist.archive.lineage import best_belief_index
 from cladist.scheduler.contracts import Budget
 
 if TYPE_CHECKING:
@@ -85,23 +85,6 @@ def thompson_argmax(rng: np.random.Generator, successes: np.ndarray, failures: n
             members = rows[key == groups[g]]
             winner = int(members[rng.integers(members.size)])
     return winner
-
-
-def best_belief_index(ids: np.ndarray, passes: np.ndarray, fails: np.ndarray,
-                      epsilon: float) -> int | None:
-    """Position (in the given arrays) of the best-belief agent: among entries with at
-    least one scored evaluation, the largest lower ε-quantile of Beta(1 + n_s, 1 + n_f);
-    ties go to more evaluations, then to the smaller id. None if nothing was scored."""
-    passes = np.asarray(passes)
-    fails = np.asarray(fails)
-    scored = np.flatnonzero(passes + fails > 0)
-    if scored.size == 0:
-        return None
-    s, f = passes[scored], fails[scored]
-    pairs, inverse = np.unique(np.stack([s, f], axis=1), axis=0, return_inverse=True)
-    quantile = lower_quantiles(pairs[:, 0], pairs[:, 1], epsilon)[inverse.ravel()]
-    order = np.lexsort((np.asarray(ids)[scored], -(s + f), -quantile))
-    return int(scored[order[0]])
 
 
 def best_belief_agent(state: TreeState, epsilon: float) -> int | None:
