@@ -20,6 +20,7 @@ there beforehand is gone afterwards only if setup succeeded, which tells a bwrap
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import random
@@ -57,11 +58,33 @@ def sandbox_tmp_root() -> Path:
 
 def bwrap_path() -> str:
     """Path of the ``bwrap`` binary. Raises SandboxUnavailable if it is not installed."""
-    found = shutil.which("bwrap")
+    found = _which_bwrap(os.environ.get("PATH", os.defpath))
     if not found:
         raise SandboxUnavailable("bubblewrap is not installed: apt-get install bubblewrap "
                                  "(or use sandbox.backend=docker)")
     return found
+
+
+@functools.lru_cache(maxsize=4)
+def _which_bwrap(path: str) -> str | None:
+    return shutil.which("bwrap", path=path)
+
+
+@functools.lru_cache(maxsize=1)
+def _system_args() -> tuple[str, ...]:
+    """The read-only system part of every bwrap command line (the same for every sandbox
+    of this process): ``/usr`` and ``/etc``, and the ``/bin``-style links as on the host.
+    bwrap's own root is a fresh tmpfs, made read-only once everything is mounted."""
+    args = ["--unshare-all", "--die-with-parent", "--new-session", "--hostname", "cladist"]
+    for name in _SYSTEM_DIRS:
+        args += ["--ro-bind", f"/{name}", f"/{name}"]
+    for name in _LINK_DIRS:
+        host = f"/{name}"
+        if os.path.islink(host):
+            args += ["--symlink", os.readlink(host), host]
+        elif os.path.isdir(host):
+            args += ["--ro-bind", host, host]
+    return (*args, "--dev", "/dev", "--proc", "/proc")
 
 
 class BubblewrapSandbox(BaseSandbox):
@@ -80,43 +103,28 @@ class BubblewrapSandbox(BaseSandbox):
         self._name = f"{NAME_PREFIX}{stem + '-' if stem else ''}{uuid.uuid4().hex[:10]}"
         self.root = sandbox_tmp_root() / self._name
         self._procs: set[Spawned] = set()
+        root = str(self.root)
+        self._mounts = ["--bind", f"{root}/tmp", "/tmp", "--bind", f"{root}/home",
+                        "/home/sandbox", "--bind", f"{root}/workspace", spec.workdir]
+        for mount in spec.all_mounts():
+            flag = "--ro-bind" if mount.read_only else "--bind"
+            self._mounts += [flag, str(Path(mount.source).resolve()), mount.target]
         self._deadline = time.monotonic() + spec.limits.ttl_s
         if self._as_root:
             _check_traversable(self.root.parent)
             for mount in spec.all_mounts():
                 _check_traversable(Path(mount.source).resolve().parent)
         try:
-            self.root.mkdir(mode=0o711, parents=True)
-            (self.root / LABELS_FILE).write_text(json.dumps(spec.all_labels()))
-            for sub in ("workspace", "tmp", "home"):
-                (self.root / sub).mkdir(mode=0o755)
-                if self._as_root:
-                    os.chown(self.root / sub, self._uid, self._gid)
+            _make_dirs(root, json.dumps(spec.all_labels()).encode(),
+                       (self._uid, self._gid) if self._as_root else None)
         except OSError as exc:
             self.close()
             raise SandboxUnavailable(f"cannot create sandbox dir {self.root}: {exc}") from None
 
     def _argv(self, argv: list[str], cwd: str | None, env: Mapping[str, str]) -> list[str]:
-        spec = self.spec
-        args = [self._bwrap, "--unshare-all", "--die-with-parent", "--new-session",
-                 "--hostname", "cladist", "--tmpfs", "/"]
-        for name in _SYSTEM_DIRS:
-            args += ["--ro-bind", f"/{name}", f"/{name}"]
-        for name in _LINK_DIRS:
-            host = Path("/") / name
-            if host.is_symlink():
-                args += ["--symlink", os.readlink(host), f"/{name}"]
-            elif host.is_dir():
-                args += ["--ro-bind", str(host), str(host)]
-        args += ["--dev", "/dev", "--proc", "/proc",
-                 "--bind", str(self.root / "tmp"), "/tmp",
-                 "--bind", str(self.root / "home"), "/home/sandbox",
-                 "--bind", str(self.root / "workspace"), spec.workdir]
-        for mount in spec.all_mounts():
-            flag = "--ro-bind" if mount.read_only else "--bind"
-            args += [flag, str(Path(mount.source).resolve()), mount.target]
-        args += ["--remount-ro", "/", "--chdir", cwd or spec.workdir, "--clearenv",
-                 "--block-fd", str(_READY_FD)]
+        args = [self._bwrap, *_system_args(), *self._mounts, "--remount-ro", "/",
+                "--chdir", cwd or self.spec.workdir, "--clearenv",
+                "--block-fd", str(_READY_FD)]
         for key, value in env.items():
             args += ["--setenv", key, value]
         return [*args, "--", *argv]
@@ -191,7 +199,44 @@ class BubblewrapSandbox(BaseSandbox):
     def _close(self) -> None:
         for proc in list(self._procs):
             _kill_group(proc, signal.SIGKILL)
-        shutil.rmtree(self.root, ignore_errors=True)
+        _remove_dirs(str(self.root))
+
+
+_SUBDIRS = ("workspace", "tmp", "home")
+
+
+def _make_dirs(root: str, labels: bytes, owner: tuple[int, int] | None) -> None:
+    """Create the sandbox dir ``root`` (0711, parents as needed) with its labels file and
+    the sandbox's own ``workspace``, ``tmp`` and ``home`` (0755, owned by ``owner``)."""
+    try:
+        os.mkdir(root, 0o711)
+    except FileNotFoundError:
+        os.makedirs(root, 0o711)
+    fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        out = os.open(LABELS_FILE, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644, dir_fd=fd)
+        try:
+            os.write(out, labels)
+        finally:
+            os.close(out)
+        for sub in _SUBDIRS:
+            os.mkdir(sub, 0o755, dir_fd=fd)
+            if owner is not None:
+                os.chown(sub, *owner, dir_fd=fd, follow_symlinks=False)
+    finally:
+        os.close(fd)
+
+
+def _remove_dirs(root: str) -> None:
+    """Remove the sandbox dir ``root``: empty subdirs one by one (the common, cheap
+    case), anything else recursively. Never raises."""
+    try:
+        for sub in _SUBDIRS:
+            os.rmdir(f"{root}/{sub}")
+        os.unlink(f"{root}/{LABELS_FILE}")
+        os.rmdir(root)
+    except OSError:
+        shutil.rmtree(root, ignore_errors=True)
 
 
 def _check_traversable(folder: Path) -> None:
