@@ -5,13 +5,17 @@ Usage: python bench/sandbox_overhead.py [--runs N] [--image IMAGE] [--tmp-dir DI
 Prints medians (ms) of: create+exec+remove of a DockerSandbox vs ``docker run --rm IMAGE
 true``; ``DockerSandbox.exec`` vs ``docker exec``; the same for bubblewrap vs a bare
 ``bwrap --unshare-all ... true`` (as the caller, minimal mounts) and vs the very same
-hardened bwrap command line run bare; and the ratios (target: within 1.5x).
+hardened bwrap command line run bare; and the ratios (target: within 1.5x). Each pair is
+measured interleaved, in random order round by round, so load that comes and goes on a
+shared machine weighs on both sides alike. The image defaults to cladist's agent image
+(what sandboxes run in), else the base image.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import random
 import resource
 import statistics
 import subprocess
@@ -19,10 +23,15 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cladist.sandbox import SandboxSpec
 from cladist.sandbox.bubblewrap import BubblewrapSandbox
 from cladist.sandbox.docker import DockerSandbox, docker_client
+from cladist.sandbox.images import DEFAULT_BASE, bundled_recipes, image_tag
+
+if TYPE_CHECKING:
+    import docker
 
 BARE_BWRAP = ["bwrap", "--unshare-all", "--die-with-parent", "--ro-bind", "/usr", "/usr",
               "--symlink", "usr/bin", "/bin", "--symlink", "usr/lib", "/lib",
@@ -30,43 +39,60 @@ BARE_BWRAP = ["bwrap", "--unshare-all", "--die-with-parent", "--ro-bind", "/usr"
               "--tmpfs", "/tmp", "true"]
 
 
-def median_ms(fn: Callable[[], object], runs: int, warmup: int = 1) -> float:
-    for _ in range(warmup):
-        fn()
-    times = []
+def paired_ms(ours: Callable[[], object], bare: Callable[[], object], runs: int
+              ) -> tuple[float, float]:
+    """Medians (ms) of ``ours`` and ``bare``, run ``runs`` times each, interleaved."""
+    ours(), bare()  # warm up
+    times: dict[Callable[[], object], list[float]] = {ours: [], bare: []}
     for _ in range(runs):
-        started = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times) * 1000
+        for fn in random.sample([ours, bare], 2):
+            started = time.perf_counter()
+            fn()
+            times[fn].append(time.perf_counter() - started)
+    return statistics.median(times[ours]) * 1000, statistics.median(times[bare]) * 1000
 
 
 def run(cmd: list[str]) -> None:
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
+def default_image(client: docker.DockerClient) -> str:
+    """cladist's agent image when it is built, else the base image."""
+    import docker as docker_sdk
+
+    tag = image_tag(bundled_recipes()["agent"], client)
+    try:
+        client.images.get(tag)
+        return tag
+    except docker_sdk.errors.ImageNotFound:
+        return DEFAULT_BASE
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=15)
-    parser.add_argument("--image", default="cladist-base:bookworm")
+    parser.add_argument("--image", default=None, help="default: the agent image, else base")
     parser.add_argument("--tmp-dir", default=None,
                         help="where bubblewrap sandbox dirs go (default: the system temp dir; "
                              "a tmpfs such as /dev/shm makes create+remove cheaper)")
     args = parser.parse_args()
-    client, spec = docker_client(), SandboxSpec(image=args.image, role="bench")
+    client = docker_client()
+    image = args.image or default_image(client)
+    spec = SandboxSpec(image=image, role="bench")
     rows: list[tuple[str, float, float]] = []
 
     def docker_lifecycle() -> None:
         with DockerSandbox(spec, client=client) as box:
             box.exec(["true"])
 
-    rows.append(("docker create+exec+remove", median_ms(docker_lifecycle, args.runs),
-                 median_ms(lambda: run(["docker", "run", "--rm", "--network", "none",
-                                        args.image, "true"]), args.runs)))
+    rows.append(("docker create+exec+remove", *paired_ms(
+        docker_lifecycle, lambda: run(["docker", "run", "--rm", "--network", "none", image,
+                                       "true"]), args.runs)))
     with DockerSandbox(spec, client=client) as box:
         name = box.name
-        rows.append(("docker exec", median_ms(lambda: box.exec(["true"]), args.runs * 2),
-                     median_ms(lambda: run(["docker", "exec", name, "true"]), args.runs * 2)))
+        rows.append(("docker exec", *paired_ms(
+            lambda: box.exec(["true"]), lambda: run(["docker", "exec", name, "true"]),
+            args.runs * 2)))
 
     tmp = Path(tempfile.mkdtemp(prefix="cladist-bench-", dir=args.tmp_dir))
     tmp.chmod(0o711)
@@ -76,14 +102,13 @@ def main() -> None:
         with BubblewrapSandbox(spec) as box:
             box.exec(["true"])
 
-    rows.append(("bwrap create+exec+remove", median_ms(bwrap_lifecycle, args.runs * 2),
-                 median_ms(lambda: run(BARE_BWRAP), args.runs * 2)))
+    rows.append(("bwrap create+exec+remove", *paired_ms(
+        bwrap_lifecycle, lambda: run(BARE_BWRAP), args.runs * 4)))
     with BubblewrapSandbox(spec) as box:
-        ours = median_ms(lambda: box.exec(["true"]), args.runs * 2)
-        rows.append(("bwrap exec", ours, median_ms(lambda: run(BARE_BWRAP), args.runs * 2)))
-        # The same bwrap command line (no block fd), unprivileged uid and rlimits, started
-        # by subprocess from this process: what the Python layer itself costs (the rest is
-        # the hardening: uid drop, more mounts).
+        rows.append(("bwrap exec", *paired_ms(
+            lambda: box.exec(["true"]), lambda: run(BARE_BWRAP), args.runs * 4)))
+        # The same bwrap command line (no block fd), uid and rlimits, started by subprocess
+        # from this process (a fork running Python code for the rlimits).
         same = box._argv(["true"], None, {"PATH": "/usr/bin:/bin"})  # noqa: SLF001
         at = same.index("--block-fd")
         same = same[:at] + same[at + 2:]
@@ -95,14 +120,16 @@ def main() -> None:
             for which, value in limits:
                 resource.setrlimit(which, (value, value))
 
-        rows.append(("bwrap exec vs same argv", ours, median_ms(
+        rows.append(("bwrap exec vs same argv", *paired_ms(
+            lambda: box.exec(["true"]),
             lambda: subprocess.run(same, check=True, preexec_fn=set_limits, **drop),
-            args.runs * 2)))
+            args.runs * 4)))
     tmp.rmdir()
 
-    print(f"{'operation':28} {'cladist ms':>11} {'bare ms':>9} {'ratio':>7}")
+    print(f"image {image}")
+    print(f"{'operation':30} {'cladist ms':>11} {'bare ms':>9} {'ratio':>7}")
     for label, ours, bare in rows:
-        print(f"{label:28} {ours:11.1f} {bare:9.1f} {ours / bare:6.2f}x")
+        print(f"{label:30} {ours:11.1f} {bare:9.1f} {ours / bare:6.2f}x")
     client.close()
 
 

@@ -5,14 +5,16 @@ or the system temp dir) holding ``workspace/``, ``tmp/`` and ``home/``; each ``e
 one ``bwrap`` call with every namespace unshared (no network), an empty tmpfs root with
 only ``/usr`` and ``/etc`` (plus the ``/bin``-style links) bound read-only, the workspace
 bound read-write at ``spec.workdir``, a private ``/tmp``, a clean environment and new
-session. Run as root, cladist drops to a fresh unprivileged uid per sandbox before bwrap so
-host files stay protected and ``RLIMIT_NPROC`` counts this sandbox only. Limits are
+session. Run as root, cladist runs bwrap as an unprivileged uid no other open sandbox has,
+so host files stay protected and ``RLIMIT_NPROC`` counts this sandbox only. Limits are
 rlimits: address space (memory), processes (pids), no core dumps; CPU shares are not
 limited. On timeout the ``bwrap`` process group is killed; its PID namespace dies with
 it, taking every grandchild along. ``spec.image`` is ignored.
 
 Commands start through a small fork server (:mod:`cladist.sandbox.spawner`) that holds
-the rlimits and drops the uid, so the large cladist process is never forked. bwrap blocks
+the rlimits and the uid, so neither the large cladist process nor the server forks per
+command (a vfork+exec does); servers are pooled per process, and a uid is reused only once
+nothing of its previous sandbox runs and its dirs are gone. bwrap blocks
 on ``--block-fd`` once the sandbox is set up, before the command runs: the one byte put
 there beforehand is gone afterwards only if setup succeeded, which tells a bwrap failure
 (SandboxUnavailable) from a command that merely prints like one, with no wrapper process.
@@ -23,7 +25,6 @@ from __future__ import annotations
 import functools
 import json
 import os
-import random
 import resource
 import selectors
 import shutil
@@ -42,7 +43,7 @@ from cladist.sandbox.contract import (
     SandboxSpec,
     SandboxUnavailable,
 )
-from cladist.sandbox.spawner import Spawned, spawn
+from cladist.sandbox.spawner import ForkServer, Spawned, give_back, lease
 
 LABELS_FILE = ".cladist-labels.json"
 _OOM_SIGNS = (b"MemoryError", b"Cannot allocate memory", b"std::bad_alloc", b"out of memory")
@@ -97,23 +98,29 @@ class BubblewrapSandbox(BaseSandbox):
         self.spec = spec
         self._bwrap = bwrap_path()
         self._as_root = os.geteuid() == 0
-        self._uid = random.randint(1 << 20, 1 << 30) if self._as_root else os.getuid()
-        self._gid = self._uid if self._as_root else os.getgid()
         stem = "-".join(p for p in (spec.run_id, spec.role) if p)
         self._name = f"{NAME_PREFIX}{stem + '-' if stem else ''}{uuid.uuid4().hex[:10]}"
         self.root = sandbox_tmp_root() / self._name
         self._procs: set[Spawned] = set()
+        self._deadline = time.monotonic() + spec.limits.ttl_s
         root = str(self.root)
         self._mounts = ["--bind", f"{root}/tmp", "/tmp", "--bind", f"{root}/home",
                         "/home/sandbox", "--bind", f"{root}/workspace", spec.workdir]
         for mount in spec.all_mounts():
             flag = "--ro-bind" if mount.read_only else "--bind"
             self._mounts += [flag, str(Path(mount.source).resolve()), mount.target]
-        self._deadline = time.monotonic() + spec.limits.ttl_s
+            if self._as_root:
+                _check_traversable(Path(mount.source).resolve().parent)
         if self._as_root:
             _check_traversable(self.root.parent)
-            for mount in spec.all_mounts():
-                _check_traversable(Path(mount.source).resolve().parent)
+        try:  # as root, a server with a uid no other open sandbox has
+            self._server: ForkServer | None = lease(fresh_uid=self._as_root,
+                                                    limits=self._rlimits(), target=_READY_FD)
+        except OSError as exc:
+            raise SandboxUnavailable(f"cannot start the bubblewrap fork server: {exc}") from None
+        self._uid = self._server.uid if self._server.uid is not None else os.getuid()
+        self._gid = self._uid if self._as_root else os.getgid()
+        self._reusable = True  # nothing of this sandbox may outlive it (see _close)
         try:
             _make_dirs(root, json.dumps(spec.all_labels()).encode(),
                        (self._uid, self._gid) if self._as_root else None)
@@ -154,12 +161,10 @@ class BubblewrapSandbox(BaseSandbox):
         os.write(ready_w, b"x")
         os.close(ready_w)
         try:
-            proc = spawn(self._argv(argv, cwd, full_env),
-                         {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin"},
-                         uid=self._uid if self._as_root else None,
-                         gid=self._gid if self._as_root else None,
-                         limits=self._rlimits(), stdin=input is not None,
-                         extra_fd=(_READY_FD, ready_r))
+            assert self._server is not None
+            proc = self._server.spawn(self._argv(argv, cwd, full_env),
+                                      {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin"},
+                                      stdin=input is not None, extra_fd=ready_r)
         except OSError as exc:
             os.close(ready_r)
             raise SandboxUnavailable(f"cannot run bwrap: {exc}") from None
@@ -182,7 +187,7 @@ class BubblewrapSandbox(BaseSandbox):
             proc.wait()
             self._procs.discard(proc)
             if (timed_out or out.truncated) and self._as_root:
-                _wait_uid_gone(self._uid, 5.0)
+                self._reusable &= _wait_uid_gone(self._uid, 5.0, spare=self._server.pid)
             started_ok = _ready_taken(ready_r)
         if code < 0:
             code = 128 - code
@@ -197,9 +202,15 @@ class BubblewrapSandbox(BaseSandbox):
         return out.result(code, started, timed_out=timed_out, oom_killed=oom)
 
     def _close(self) -> None:
-        for proc in list(self._procs):
+        killed = list(self._procs)
+        for proc in killed:
             _kill_group(proc, signal.SIGKILL)
         _remove_dirs(str(self.root))
+        server, self._server = self._server, None
+        if server is not None:  # its uid is reused only once nothing of ours runs
+            if killed and self._as_root:
+                self._reusable &= _wait_uid_gone(self._uid, 5.0, spare=server.pid)
+            give_back(server, reusable=self._reusable)
 
 
 _SUBDIRS = ("workspace", "tmp", "home")
@@ -248,14 +259,16 @@ def _check_traversable(folder: Path) -> None:
                 "reach it: use folders like /tmp (for the workspace: CLADIST_SANDBOX_TMP)")
 
 
-def _wait_uid_gone(uid: int, limit: float) -> None:
-    """Wait (at most ``limit`` s) until the kernel has torn down every process of ``uid``."""
+def _wait_uid_gone(uid: int, limit: float, spare: int) -> bool:
+    """Wait (at most ``limit`` s) until the kernel has torn down every process of ``uid``
+    but ``spare`` (the sandbox's fork server); False if some still run."""
     deadline = time.monotonic() + limit
     while time.monotonic() < deadline:
         alive = False
         for entry in Path("/proc").iterdir():
             try:
                 if (entry.name.isdigit() and entry.stat().st_uid == uid
+                        and entry.name != str(spare)
                         and (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
                         not in "ZX"):  # a zombie waits for its reaper; it runs nothing
                     alive = True
@@ -263,8 +276,9 @@ def _wait_uid_gone(uid: int, limit: float) -> None:
             except OSError:
                 continue
         if not alive:
-            return
+            return True
         time.sleep(0.02)
+    return False
 
 
 def _ready_taken(fd: int) -> bool:

@@ -32,6 +32,8 @@ if TYPE_CHECKING:
     import docker
 
 _USERS: dict[str, tuple[int, int, str]] = {}  # image id -> (uid, gid, user) to run as
+_WORKDIRS: dict[str, str | None] = {}  # image id -> its cladist.workdir label
+LABEL_WORKDIR = "cladist.workdir"
 _KILL = ('for d in /proc/[0-9]*; do grep -qzx "CLADIST_EXEC=$1" "$d/environ" 2>/dev/null '
          '&& kill -9 "${d#/proc/}" 2>/dev/null; done; true')
 # Only those still holding the command's output pipe (they stall the engine's later execs).
@@ -100,7 +102,8 @@ class DockerSandbox(BaseSandbox):
                 security_opt=["no-new-privileges"], environment=dict(spec.env),
                 mounts=mounts, user="root", detach=True)
             uid, gid, self._user = self._resolve_user()
-            self._container.put_archive("/", dir_tar(spec.workdir, uid, gid))
+            if not self._workdir_ready():
+                self._container.put_archive("/", dir_tar(spec.workdir, uid, gid))
             self._container.start()
         except docker.errors.ImageNotFound:
             raise SandboxUnavailable(
@@ -108,9 +111,18 @@ class DockerSandbox(BaseSandbox):
         except docker.errors.DockerException as exc:
             raise SandboxUnavailable(f"cannot start sandbox {self._name}: {exc}") from None
 
+    def _workdir_ready(self) -> bool:
+        """True if the image says (label ``cladist.workdir``, as cladist's own images do)
+        that ``spec.workdir`` exists and belongs to its ``agent`` user, whom we run as."""
+        image_id = self._container.attrs["Image"]
+        if image_id not in _WORKDIRS:
+            config = self._api.inspect_image(image_id).get("Config") or {}
+            _WORKDIRS[image_id] = (config.get("Labels") or {}).get(LABEL_WORKDIR)
+        return self._user == "agent" and _WORKDIRS[image_id] == self.spec.workdir
+
     def _resolve_user(self) -> tuple[int, int, str]:
         """(uid, gid, user) to run commands as: spec.user, else ``agent``, else nobody."""
-        image_id = self._container.image.id
+        image_id = self._container.attrs["Image"]
         key = f"{image_id}:{self.spec.user}"
         if key not in _USERS:
             import tarfile

@@ -1,20 +1,20 @@
 """The bubblewrap fork server: a small separate process that starts sandbox commands.
 
-Run by :mod:`cladist.sandbox.spawner` as ``python -I -S spawn_helper.py FD LIMITS N``
-(standard library only; cladist never imports it). Python cannot vfork a child that drops
-its uid or sets rlimits: it forks, and runs Python code in the child for the rlimits.
-Forking the large cladist process that way costs milliseconds; this small process forks
-cheaply, and since it holds the rlimits itself (``LIMITS``: JSON ``[[resource, value],
-...]``, soft = hard, set once at start; one server per set of limits) its children inherit
-them, so the child runs no Python code at all (subprocess's C path).
+Run by :mod:`cladist.sandbox.spawner` as ``python -I -S spawn_helper.py FD LIMITS N UID
+GID`` (standard library only; cladist never imports it). Python cannot vfork a child that
+drops its uid or sets rlimits: it forks, which costs about a millisecond even for a small
+process (more for the large cladist one), and more again when the child runs Python code.
+This process sets the rlimits (``LIMITS``: JSON ``[[resource, value], ...]``, soft = hard)
+and drops to ``UID``/``GID`` with no supplementary groups (``-``: stays as it is) once, at
+start, after every import (the interpreter may live where that uid cannot read); each
+command is then a plain vfork+exec (subprocess's C path) inheriting both.
 
 Protocol on the SOCK_SEQPACKET socket ``FD``: a request is one JSON message ``{"argv",
-"env", "uid", "gid"}`` carrying file descriptors: a reply socket, stdin, stdout, stderr,
-and one more passed to the command as fd ``N`` (a number the server keeps reserved). The
-child starts a new session, drops to ``uid``/``gid`` with no supplementary groups (when
-given), closes every other fd and execs ``argv``. The server answers ``{"pid"}`` (or
+"env"}`` carrying file descriptors: a reply socket, stdin, stdout, stderr, and one more
+passed to the command as fd ``N`` (a number the server keeps reserved). The child starts a
+new session, closes every other fd and execs ``argv``. The server answers ``{"pid"}`` (or
 ``{"error"}``) on the reply socket at once, then ``{"code"}`` (as ``Popen.returncode``)
-when the child exits. It exits when the control socket closes (its parent is gone); every
+when the child exits. It exits when the control socket closes (its user is gone); every
 bwrap it started then dies with it (``--die-with-parent``).
 """
 
@@ -39,11 +39,9 @@ def _start(ctl: socket.socket, sel: selectors.BaseSelector, target: int, hold: i
         stdin, stdout, stderr, extra = fds[1:5]
         os.dup2(extra, target)
         try:
-            drop = ({"user": req["uid"], "group": req["gid"], "extra_groups": []}
-                    if req["uid"] is not None else {})
             proc = subprocess.Popen(req["argv"], env=req["env"], stdin=stdin, stdout=stdout,
                                     stderr=stderr, pass_fds=(target,),
-                                    start_new_session=True, **drop)
+                                    start_new_session=True)
         finally:
             os.dup2(hold, target, inheritable=False)
         pidfd = os.pidfd_open(proc.pid)
@@ -60,22 +58,25 @@ def _start(ctl: socket.socket, sel: selectors.BaseSelector, target: int, hold: i
 
 
 def main() -> None:
-    """Set the rlimits, then serve requests until the control socket closes. (Ctrl-C
-    never reaches it: it runs in a session of its own.)"""
-    for which, value in json.loads(sys.argv[2]):
+    """Set the rlimits, drop the uid, then serve requests until the control socket
+    closes. (Ctrl-C never reaches it: it runs in a session of its own.)"""
+    ctl_fd, limits, target, uid, gid = sys.argv[1:6]
+    for which, value in json.loads(limits):
         resource.setrlimit(which, (value, value))
-    ctl_fd, target = int(sys.argv[1]), int(sys.argv[3])
-    if ctl_fd == target:
-        ctl_fd = os.dup(ctl_fd)
-    ctl = socket.socket(fileno=ctl_fd)
+    if uid != "-":
+        os.setgroups([])
+        os.setgid(int(gid))
+        os.setuid(int(uid))
+    ctl = socket.socket(fileno=int(ctl_fd) if int(ctl_fd) != int(target)
+                        else os.dup(int(ctl_fd)))
     hold = os.open(os.devnull, os.O_RDONLY)
-    os.dup2(hold, target, inheritable=False)  # reserved: no pidfd or socket may take it
+    os.dup2(hold, int(target), inheritable=False)  # reserved: no pidfd or socket takes it
     sel = selectors.DefaultSelector()
     sel.register(ctl, selectors.EVENT_READ, None)
     while True:
         for key, _ in sel.select():
             if key.data is None:
-                if not _start(ctl, sel, target, hold):
+                if not _start(ctl, sel, int(target), hold):
                     return
                 continue
             proc, reply = key.data

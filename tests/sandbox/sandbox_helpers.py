@@ -41,15 +41,16 @@ def differs(backend: str, what: str) -> bool:
 def leftover_processes(sandbox: Sandbox, settle: bool = True) -> list[str]:
     """Commands still running in ``sandbox`` besides its own PID 1 / TTL process.
 
-    Docker: ``ps`` in the container. bubblewrap: host processes of the sandbox's uid (each
-    exec has its own PID namespace, so nothing may survive the exec). ``settle`` waits a
-    little for killed processes to go.
+    Docker: ``ps`` in the container. bubblewrap: host processes of the sandbox's uid but
+    its fork server (each exec has its own PID namespace, so nothing may survive the exec).
+    ``settle`` waits a little for killed processes to go.
     """
     from cladist.sandbox.bubblewrap import BubblewrapSandbox
 
     if isinstance(sandbox, BubblewrapSandbox):
         for _ in range(100):  # the kernel tears a PID namespace down asynchronously
-            found = _uid_processes(sandbox._uid)
+            server = sandbox._server
+            found = _uid_processes(sandbox._uid, spare=server.pid if server else None)
             if not found or not settle:
                 break
             time.sleep(0.02)
@@ -70,12 +71,14 @@ def _container_processes(sandbox: Sandbox) -> list[str]:
     return [line for line in listing if "docker-init" not in line and "ps -eo" not in line]
 
 
-def _uid_processes(uid: int) -> list[str]:
-    """Command lines of the host's live (non-zombie) processes owned by ``uid``."""
+def _uid_processes(uid: int, spare: int | None = None) -> list[str]:
+    """Command lines of the host's live (non-zombie) processes owned by ``uid``, but the
+    process ``spare``."""
     found = []
     for entry in Path("/proc").iterdir():
         try:
-            if not entry.name.isdigit() or entry.stat().st_uid != uid:
+            if (not entry.name.isdigit() or entry.stat().st_uid != uid
+                    or entry.name == str(spare)):
                 continue
             if (entry / "stat").read_text().rsplit(")", 1)[1].split()[0] in "ZX":
                 continue  # exited, waiting to be reaped: not running

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import os
+import signal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 
-from cladist.sandbox import SandboxSpec
+from cladist.sandbox import SandboxSpec, SandboxUnavailable
 from cladist.sandbox.bubblewrap import BubblewrapSandbox
 from cladist.sandbox.docker import DockerSandbox
 from cladist.sandbox.images import bundled_recipes, image_tag
+from tests.sandbox.sandbox_helpers import leftover_processes
 
 if TYPE_CHECKING:
     import docker
@@ -66,6 +68,47 @@ def test_bubblewrap_sees_no_host_files_beyond_the_toolchain(shared_tmp: Path) ->
     assert not box.root.exists()
 
 
+as_root = pytest.mark.skipif(os.geteuid() != 0, reason="a uid per sandbox only as root")
+
+
+@as_root
+def test_bubblewrap_sandboxes_open_together_never_share_a_uid(shared_tmp: Path) -> None:
+    spec = SandboxSpec(run_id="uids")
+    with BubblewrapSandbox(spec) as a, BubblewrapSandbox(spec) as b:
+        ua, ub = int(a.exec("id -u").out), int(b.exec("id -u").out)
+        assert ua != ub and ua >= 1 << 20 and ub >= 1 << 20
+        a.exec("echo from-a > /tmp/note && echo w > w && echo h > ~/h")
+    with BubblewrapSandbox(spec) as later:  # a uid comes back to the pool only when free
+        assert int(later.exec("id -u").out) in {ua, ub}
+        assert later.exec("find /tmp . ~ -mindepth 1").out == ""
+        assert leftover_processes(later) == []
+
+
+@as_root
+def test_a_bubblewrap_uid_is_reused_only_once_its_commands_are_gone(shared_tmp: Path) -> None:
+    spec = SandboxSpec(run_id="reuse")
+    with BubblewrapSandbox(spec) as first:
+        stuck = first.exec("sleep 60 & sleep 60 & sleep 60", timeout=0.5)
+        assert stuck.timed_out
+        uid = first._uid
+    with BubblewrapSandbox(spec) as second:
+        assert second._uid == uid  # the same server, given back once nothing ran
+        assert leftover_processes(second, settle=False) == []
+        assert second.exec("echo ok").out == "ok\n"
+
+
+def test_a_dead_bubblewrap_fork_server_is_unavailable_then_replaced(shared_tmp: Path) -> None:
+    spec = SandboxSpec(run_id="dead-server")
+    with BubblewrapSandbox(spec) as box:
+        assert box._server is not None
+        os.kill(box._server.pid, signal.SIGKILL)
+        box._server._proc.wait()
+        with pytest.raises(SandboxUnavailable, match="bwrap"):
+            box.exec("true")
+    with BubblewrapSandbox(spec) as fresh:
+        assert fresh.exec("echo ok").out == "ok\n"
+
+
 @pytest.mark.parametrize("name", sorted(VERSION_COMMANDS))
 def test_built_images_have_their_toolchain(name: str, docker_client: docker.DockerClient,
                                            base_image: str) -> None:
@@ -80,4 +123,6 @@ def test_built_images_have_their_toolchain(name: str, docker_client: docker.Dock
     with DockerSandbox(SandboxSpec(image=tag), client=docker_client) as box:
         result = box.exec(VERSION_COMMANDS[name], timeout=60)
         assert result.ok, result.err
+        # the image's label says the workspace is the agent's: no setup per sandbox
+        assert box.exec("touch made && stat -c %U . made").out == "agent\nagent\n"
         assert box.exec("id -un; pwd").out == "agent\n/workspace\n"

@@ -7,4 +7,6 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 RUN (id agent >/dev/null 2>&1 || useradd -m -u 1000 -s /bin/bash agent) \
  && mkdir -p /workspace && chown agent:agent /workspace
+# cladist.workdir: this dir exists and belongs to the agent user (no setup per sandbox)
+LABEL cladist.workdir=/workspace
 WORKDIR /workspace
