@@ -40,6 +40,7 @@ from cladist.sandbox.common import BaseSandbox, OutputCollector, new_exec_id
 from cladist.sandbox.contract import (
     NAME_PREFIX,
     ExecResult,
+    SandboxClosed,
     SandboxSpec,
     SandboxUnavailable,
 )
@@ -102,6 +103,7 @@ class BubblewrapSandbox(BaseSandbox):
         self._name = f"{NAME_PREFIX}{stem + '-' if stem else ''}{uuid.uuid4().hex[:10]}"
         self.root = sandbox_tmp_root() / self._name
         self._procs: set[Spawned] = set()
+        self._lock = threading.Lock()
         self._deadline = time.monotonic() + spec.limits.ttl_s
         root = str(self.root)
         self._mounts = ["--bind", f"{root}/tmp", "/tmp", "--bind", f"{root}/home",
@@ -160,15 +162,20 @@ class BubblewrapSandbox(BaseSandbox):
         ready_r, ready_w = os.pipe()
         os.write(ready_w, b"x")
         os.close(ready_w)
-        try:
-            assert self._server is not None
-            proc = self._server.spawn(self._argv(argv, cwd, full_env),
-                                      {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin"},
-                                      stdin=input is not None, extra_fd=ready_r)
-        except OSError as exc:
-            os.close(ready_r)
-            raise SandboxUnavailable(f"cannot run bwrap: {exc}") from None
-        self._procs.add(proc)
+        with self._lock:  # a close() running meanwhile kills whatever got started
+            server = self._server
+            try:
+                if server is None:
+                    raise SandboxClosed(f"sandbox {self._name} is closed")
+                proc = server.spawn(self._argv(argv, cwd, full_env),
+                                    {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin"},
+                                    stdin=input is not None, extra_fd=ready_r)
+            except (OSError, SandboxClosed) as exc:
+                os.close(ready_r)
+                if isinstance(exc, SandboxClosed):
+                    raise
+                raise SandboxUnavailable(f"cannot run bwrap: {exc}") from None
+            self._procs.add(proc)
         out = OutputCollector(cap)
         timed_out = False
         try:
@@ -187,7 +194,7 @@ class BubblewrapSandbox(BaseSandbox):
             proc.wait()
             self._procs.discard(proc)
             if (timed_out or out.truncated) and self._as_root:
-                self._reusable &= _wait_uid_gone(self._uid, 5.0, spare=self._server.pid)
+                self._reusable &= _wait_uid_gone(self._uid, 5.0, spare=server.pid)
             started_ok = _ready_taken(ready_r)
         if code < 0:
             code = 128 - code
@@ -202,14 +209,15 @@ class BubblewrapSandbox(BaseSandbox):
         return out.result(code, started, timed_out=timed_out, oom_killed=oom)
 
     def _close(self) -> None:
-        killed = list(self._procs)
+        with self._lock:
+            server, self._server = self._server, None
+            killed = list(self._procs)
         for proc in killed:
             _kill_group(proc, signal.SIGKILL)
+        if killed and self._as_root and server is not None:  # let them go before rmtree
+            self._reusable &= _wait_uid_gone(self._uid, 5.0, spare=server.pid)
         _remove_dirs(str(self.root))
-        server, self._server = self._server, None
         if server is not None:  # its uid is reused only once nothing of ours runs
-            if killed and self._as_root:
-                self._reusable &= _wait_uid_gone(self._uid, 5.0, spare=server.pid)
             give_back(server, reusable=self._reusable)
 
 

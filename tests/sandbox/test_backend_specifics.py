@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import signal
+import threading
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -95,6 +97,28 @@ def test_a_bubblewrap_uid_is_reused_only_once_its_commands_are_gone(shared_tmp: 
         assert second._uid == uid  # the same server, given back once nothing ran
         assert leftover_processes(second, settle=False) == []
         assert second.exec("echo ok").out == "ok\n"
+
+
+@as_root
+def test_closing_a_bubblewrap_sandbox_mid_command_kills_it_before_the_uid_is_reused(
+        shared_tmp: Path) -> None:
+    spec = SandboxSpec(run_id="mid-command")
+    box = BubblewrapSandbox(spec)
+    uid, results = box._uid, []
+    worker = threading.Thread(target=lambda: results.append(
+        box.exec("echo started; sleep 60 & sleep 60", timeout=120)))
+    worker.start()
+    deadline = time.monotonic() + 30
+    while not box._procs and time.monotonic() < deadline:
+        time.sleep(0.01)
+    time.sleep(0.2)
+    box.close()
+    worker.join(timeout=30)
+    assert results and results[0].returncode != 0 and results[0].duration < 60
+    assert not box.root.exists()
+    with BubblewrapSandbox(spec) as later:
+        assert later._uid == uid
+        assert leftover_processes(later, settle=False) == []
 
 
 def test_a_dead_bubblewrap_fork_server_is_unavailable_then_replaced(shared_tmp: Path) -> None:
