@@ -26,16 +26,21 @@ import functools
 import json
 import os
 import resource
-import selectors
 import shutil
 import signal
-import tempfile
 import threading
 import time
 import uuid
 from collections.abc import Mapping
 from pathlib import Path
 
+from cladist.sandbox.bwrap_dirs import (
+    check_traversable,
+    make_dirs,
+    remove_dirs,
+    sandbox_tmp_root,
+)
+from cladist.sandbox.bwrap_io import kill_group, pump, ready_taken, start_writer, wait_uid_gone
 from cladist.sandbox.common import BaseSandbox, OutputCollector, new_exec_id
 from cladist.sandbox.contract import (
     NAME_PREFIX,
@@ -46,16 +51,10 @@ from cladist.sandbox.contract import (
 )
 from cladist.sandbox.spawner import ForkServer, Spawned, give_back, lease
 
-LABELS_FILE = ".cladist-labels.json"
 _OOM_SIGNS = (b"MemoryError", b"Cannot allocate memory", b"std::bad_alloc", b"out of memory")
 _SYSTEM_DIRS = ("usr", "etc")
 _READY_FD = 9
 _LINK_DIRS = ("bin", "sbin", "lib", "lib32", "lib64", "libx32")
-
-
-def sandbox_tmp_root() -> Path:
-    """Where bubblewrap sandboxes keep their dirs: ``$CLADIST_SANDBOX_TMP`` or the temp dir."""
-    return Path(os.environ.get("CLADIST_SANDBOX_TMP") or tempfile.gettempdir())
 
 
 def bwrap_path() -> str:
@@ -112,9 +111,9 @@ class BubblewrapSandbox(BaseSandbox):
             flag = "--ro-bind" if mount.read_only else "--bind"
             self._mounts += [flag, str(Path(mount.source).resolve()), mount.target]
             if self._as_root:
-                _check_traversable(Path(mount.source).resolve().parent)
+                check_traversable(Path(mount.source).resolve().parent)
         if self._as_root:
-            _check_traversable(self.root.parent)
+            check_traversable(self.root.parent)
         try:  # as root, a server with a uid no other open sandbox has
             self._server: ForkServer | None = lease(fresh_uid=self._as_root,
                                                     limits=self._rlimits(), target=_READY_FD)
@@ -124,7 +123,7 @@ class BubblewrapSandbox(BaseSandbox):
         self._gid = self._uid if self._as_root else os.getgid()
         self._reusable = True  # nothing of this sandbox may outlive it (see _close)
         try:
-            _make_dirs(root, json.dumps(spec.all_labels()).encode(),
+            make_dirs(root, json.dumps(spec.all_labels()).encode(),
                        (self._uid, self._gid) if self._as_root else None)
         except OSError as exc:
             self.close()
@@ -179,23 +178,23 @@ class BubblewrapSandbox(BaseSandbox):
         out = OutputCollector(cap)
         timed_out = False
         try:
-            writer = _start_writer(proc, input)
-            timed_out = _pump(proc, out, started + timeout)
+            writer = start_writer(proc, input)
+            timed_out = pump(proc, out, started + timeout)
             if timed_out or out.truncated:
-                _kill_group(proc, signal.SIGKILL)
+                kill_group(proc, signal.SIGKILL)
             code = proc.wait()
             if writer is not None:
                 writer.join(timeout=5)
         finally:
-            _kill_group(proc, signal.SIGKILL)
+            kill_group(proc, signal.SIGKILL)
             for pipe in (proc.stdin, proc.stdout, proc.stderr):
                 if pipe is not None:
                     pipe.close()
             proc.wait()
             self._procs.discard(proc)
             if (timed_out or out.truncated) and self._as_root:
-                self._reusable &= _wait_uid_gone(self._uid, 5.0, spare=server.pid)
-            started_ok = _ready_taken(ready_r)
+                self._reusable &= wait_uid_gone(self._uid, 5.0, spare=server.pid)
+            started_ok = ready_taken(ready_r)
         if code < 0:
             code = 128 - code
         if timed_out:
@@ -213,140 +212,9 @@ class BubblewrapSandbox(BaseSandbox):
             server, self._server = self._server, None
             killed = list(self._procs)
         for proc in killed:
-            _kill_group(proc, signal.SIGKILL)
+            kill_group(proc, signal.SIGKILL)
         if killed and self._as_root and server is not None:  # let them go before rmtree
-            self._reusable &= _wait_uid_gone(self._uid, 5.0, spare=server.pid)
-        _remove_dirs(str(self.root))
+            self._reusable &= wait_uid_gone(self._uid, 5.0, spare=server.pid)
+        remove_dirs(str(self.root))
         if server is not None:  # its uid is reused only once nothing of ours runs
             give_back(server, reusable=self._reusable)
-
-
-_SUBDIRS = ("workspace", "tmp", "home")
-
-
-def _make_dirs(root: str, labels: bytes, owner: tuple[int, int] | None) -> None:
-    """Create the sandbox dir ``root`` (0711, parents as needed) with its labels file and
-    the sandbox's own ``workspace``, ``tmp`` and ``home`` (0755, owned by ``owner``)."""
-    try:
-        os.mkdir(root, 0o711)
-    except FileNotFoundError:
-        os.makedirs(root, 0o711)
-    fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        out = os.open(LABELS_FILE, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644, dir_fd=fd)
-        try:
-            os.write(out, labels)
-        finally:
-            os.close(out)
-        for sub in _SUBDIRS:
-            os.mkdir(sub, 0o755, dir_fd=fd)
-            if owner is not None:
-                os.chown(sub, *owner, dir_fd=fd, follow_symlinks=False)
-    finally:
-        os.close(fd)
-
-
-def _remove_dirs(root: str) -> None:
-    """Remove the sandbox dir ``root``: empty subdirs one by one (the common, cheap
-    case), anything else recursively. Never raises."""
-    try:
-        for sub in _SUBDIRS:
-            os.rmdir(f"{root}/{sub}")
-        os.unlink(f"{root}/{LABELS_FILE}")
-        os.rmdir(root)
-    except OSError:
-        shutil.rmtree(root, ignore_errors=True)
-
-
-def _check_traversable(folder: Path) -> None:
-    """Raise SandboxUnavailable unless an unprivileged uid can reach ``folder``."""
-    for parent in (folder, *folder.parents):
-        if parent.exists() and not parent.stat().st_mode & 0o001:
-            raise SandboxUnavailable(
-                f"{parent} is not traversable by other users, so the sandbox uid cannot "
-                "reach it: use folders like /tmp (for the workspace: CLADIST_SANDBOX_TMP)")
-
-
-def _wait_uid_gone(uid: int, limit: float, spare: int) -> bool:
-    """Wait (at most ``limit`` s) until the kernel has torn down every process of ``uid``
-    but ``spare`` (the sandbox's fork server); False if some still run."""
-    deadline = time.monotonic() + limit
-    while time.monotonic() < deadline:
-        alive = False
-        for entry in Path("/proc").iterdir():
-            try:
-                if (entry.name.isdigit() and entry.stat().st_uid == uid
-                        and entry.name != str(spare)
-                        and (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
-                        not in "ZX"):  # a zombie waits for its reaper; it runs nothing
-                    alive = True
-                    break
-            except OSError:
-                continue
-        if not alive:
-            return True
-        time.sleep(0.02)
-    return False
-
-
-def _ready_taken(fd: int) -> bool:
-    """True if bwrap took the byte from its block fd (the sandbox was set up: see the
-    module docstring); closes ``fd``. The write end is closed, so an empty pipe reads as
-    end of file."""
-    try:
-        os.set_blocking(fd, False)
-        return not os.read(fd, 1)
-    except BlockingIOError:
-        return True
-    finally:
-        os.close(fd)
-
-
-def _kill_group(proc: Spawned, sig: int) -> None:
-    try:
-        os.killpg(proc.pid, sig)
-    except (ProcessLookupError, PermissionError):
-        pass
-
-
-def _start_writer(proc: Spawned, data: bytes | None) -> threading.Thread | None:
-    """Feed ``data`` to the command's stdin from a thread, then close it."""
-    if data is None or proc.stdin is None:
-        return None
-    stdin = proc.stdin
-
-    def write() -> None:
-        try:
-            stdin.write(data)
-            stdin.close()
-        except (OSError, ValueError):
-            pass  # the command exited before reading everything
-
-    thread = threading.Thread(target=write, daemon=True, name="cladist-stdin")
-    thread.start()
-    return thread
-
-
-def _pump(proc: Spawned, out: OutputCollector, deadline: float) -> bool:
-    """Read stdout/stderr into ``out`` until both close, the cap or the deadline.
-
-    Returns True if the deadline passed.
-    """
-    assert proc.stdout is not None and proc.stderr is not None
-    sel = selectors.DefaultSelector()
-    sel.register(proc.stdout, selectors.EVENT_READ, 1)
-    sel.register(proc.stderr, selectors.EVENT_READ, 2)
-    try:
-        while sel.get_map():
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                return True
-            for key, _ in sel.select(timeout=min(remaining, 1.0)):
-                chunk = os.read(key.fd, 1 << 16)
-                if not chunk:
-                    sel.unregister(key.fileobj)
-                elif out.add(key.data, chunk):
-                    return False
-        return False
-    finally:
-        sel.close()

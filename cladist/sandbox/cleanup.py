@@ -12,7 +12,7 @@ import shutil
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-from cladist.sandbox.bubblewrap import LABELS_FILE, sandbox_tmp_root
+from cladist.sandbox.bwrap_dirs import LABELS_FILE, sandbox_tmp_root
 from cladist.sandbox.contract import LABEL_RUN, NAME_PREFIX
 
 if TYPE_CHECKING:

@@ -3,8 +3,10 @@ per session, FROM the base image, offline)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
-from swebench_demo import Demo, build_images, make_demo
+from swebench_demo import Demo, build_images, image_name, make_demo
 
 
 @pytest.fixture(scope="session")
@@ -16,8 +18,16 @@ def swebench_dataset(tmp_path_factory: pytest.TempPathFactory) -> Demo:
 
 @pytest.fixture(scope="session")
 def swebench_demo(swebench_dataset: Demo, docker_client, base_image: str,  # noqa: ANN001
-                  tmp_path_factory: pytest.TempPathFactory) -> Demo:
-    """The demo dataset with its instance images built in the local engine."""
+                  tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
+    """The demo dataset with its instance images built in the local engine (removed at
+    the end: the demo repository's commits differ each session, so each build is new)."""
+    import docker
+
     build_images(docker_client, base_image, swebench_dataset,
                  tmp_path_factory.mktemp("swebench-image"))
-    return swebench_dataset
+    yield swebench_dataset
+    for iid in swebench_dataset.rows:
+        try:
+            docker_client.images.remove(image_name(iid), force=True)
+        except docker.errors.APIError:
+            pass  # already gone, or still used by a container cleanup will remove
