@@ -20,6 +20,14 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from cladist.config_sources import (
+    apply_override,
+    describe,
+    looks_like_override,
+    merge,
+    parse_yaml,
+    read_yaml_file,
+)
 from cladist.errors import ConfigError
 
 
@@ -234,12 +242,12 @@ def load_config(sources: list[str] | tuple[str, ...] = (), preset: str | None = 
             raise ConfigError([f"preset {preset!r}: unknown (allowed: "
                                f"{', '.join(preset_names())})"])
         text = (resources.files("cladist") / "presets" / f"{preset}.yaml").read_text()
-        _merge(data, _parse_yaml(text, f"preset {preset}"))
+        merge(data, parse_yaml(text, f"preset {preset}", Config))
     for source in sources:
-        if _looks_like_override(source):
-            _apply_override(data, source)
+        if looks_like_override(source):
+            apply_override(data, source, Config)
         else:
-            _merge(data, _read_yaml_file(source))
+            merge(data, read_yaml_file(source, Config))
     return validate_config(data)
 
 
@@ -248,102 +256,4 @@ def validate_config(data: dict[str, Any]) -> Config:
     try:
         return Config.model_validate(data)
     except ValidationError as err:
-        raise ConfigError([_describe(e) for e in err.errors()]) from None
-
-
-def _looks_like_override(source: str) -> bool:
-    head = source.split("=", 1)[0]
-    return "=" in source and not Path(source).exists() and "/" not in head
-
-
-def _read_yaml_file(path: str) -> dict[str, Any]:
-    try:
-        text = Path(path).read_text()
-    except FileNotFoundError:
-        raise ConfigError([f"{path}: no such config file (give a YAML file or "
-                           "section.key=value)"]) from None
-    except (IsADirectoryError, PermissionError, UnicodeDecodeError) as err:
-        raise ConfigError([f"{path}: cannot read config file ({type(err).__name__})"]) from None
-    return _parse_yaml(text, path)
-
-
-def _parse_yaml(text: str, where: str) -> dict[str, Any]:
-    try:
-        loaded = yaml.safe_load(text)
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        problem = getattr(err, "problem", None) or "malformed YAML"
-        raise ConfigError([f"{where}: malformed YAML{at}: {problem}"]) from None
-    if loaded is None:
-        return {}
-    if not isinstance(loaded, dict):
-        raise ConfigError([f"{where}: top level must be a mapping of sections (allowed: "
-                           f"{', '.join(Config.model_fields)})"])
-    return loaded
-
-
-def _apply_override(data: dict[str, Any], source: str) -> None:
-    key, raw = source.split("=", 1)
-    parts = key.strip().split(".")
-    if len(parts) < 2 or not all(parts):
-        raise ConfigError([f"{source}: override must be section.key=value (sections: "
-                           f"{', '.join(Config.model_fields)})"])
-    try:
-        value = yaml.safe_load(raw) if raw.strip() else None
-    except yaml.YAMLError:
-        raise ConfigError([f"{source}: value is not a valid YAML scalar or list"]) from None
-    node = data
-    for part in parts[:-1]:
-        child = node.get(part)
-        if not isinstance(child, dict):
-            child = node[part] = {}
-        node = child
-    node[parts[-1]] = value
-
-
-def _merge(into: dict[str, Any], new: dict[str, Any]) -> None:
-    for key, value in new.items():
-        if isinstance(value, dict) and isinstance(into.get(key), dict):
-            _merge(into[key], value)
-        else:
-            into[key] = value
-
-
-def _describe(error: Any) -> str:
-    loc = ".".join(str(p) for p in error["loc"]) or "(top level)"
-    kind = error["type"]
-    if kind == "extra_forbidden":
-        allowed = _allowed_keys(error["loc"][:-1])
-        return f"{loc}: unknown key (allowed: {', '.join(allowed)})"
-    message = error["msg"]
-    if kind == "missing":
-        return f"{loc}: required"
-    field = _field_at(error["loc"])
-    hint = f" ({field.description.rstrip('.')})" if field and field.description else ""
-    given = error.get("input")
-    shown = "" if isinstance(given, dict) else f"; got {given!r}"
-    return f"{loc}: {message}{shown}{hint}"
-
-
-def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
-    model: Any = Config
-    for part in loc:
-        field = model.model_fields.get(part) if isinstance(part, str) else None
-        if field is None or not isinstance(field.annotation, type):
-            return []
-        model = field.annotation
-    return list(model.model_fields)
-
-
-def _field_at(loc: tuple[Any, ...]) -> Any:
-    model: Any = Config
-    field = None
-    for part in loc:
-        if not (isinstance(part, str) and hasattr(model, "model_fields")):
-            return field
-        field = model.model_fields.get(part)
-        if field is None:
-            return None
-        model = field.annotation
-    return field
+        raise ConfigError([describe(e, Config) for e in err.errors()]) from None
