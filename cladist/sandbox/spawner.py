@@ -25,7 +25,7 @@ import threading
 from pathlib import Path
 
 _HELPER = Path(__file__).with_name("spawn_helper.py")
-_MAX_IDLE = 16
+_MAX_IDLE = 8  # idle servers kept per set of limits (about 12 MB each)
 _lock = threading.Lock()
 _idle: dict[tuple[object, ...], list[ForkServer]] = {}
 _shared: dict[tuple[object, ...], ForkServer] = {}
