@@ -124,7 +124,7 @@ class BubblewrapSandbox(BaseSandbox):
         self._reusable = True  # nothing of this sandbox may outlive it (see _close)
         try:
             make_dirs(root, json.dumps(spec.all_labels()).encode(),
-                       (self._uid, self._gid) if self._as_root else None)
+                      (self._uid, self._gid) if self._as_root else None)
         except OSError as exc:
             self.close()
             raise SandboxUnavailable(f"cannot create sandbox dir {self.root}: {exc}") from None
@@ -163,16 +163,15 @@ class BubblewrapSandbox(BaseSandbox):
         os.close(ready_w)
         with self._lock:  # a close() running meanwhile kills whatever got started
             server = self._server
+            if server is None:
+                os.close(ready_r)
+                raise SandboxClosed(f"sandbox {self._name} is closed")
             try:
-                if server is None:
-                    raise SandboxClosed(f"sandbox {self._name} is closed")
                 proc = server.spawn(self._argv(argv, cwd, full_env),
                                     {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin"},
                                     stdin=input is not None, extra_fd=ready_r)
-            except (OSError, SandboxClosed) as exc:
+            except OSError as exc:
                 os.close(ready_r)
-                if isinstance(exc, SandboxClosed):
-                    raise
                 raise SandboxUnavailable(f"cannot run bwrap: {exc}") from None
             self._procs.add(proc)
         out = OutputCollector(cap)
