@@ -1,9 +1,11 @@
 """The evolution loop: N asynchronous workers, no generation barrier.
 
 The driver asks the policy for the next piece of work whenever a worker is free, hands it to
-the executor, and folds each finished piece back into the tree state and the archive. It
-stops at the first budget spent, when nothing is left to do, or when asked to (Ctrl-C):
-in-flight work is then finished or abandoned as configured, and the reason is recorded.
+the executor, and folds each finished piece back into the tree state and the archive. A
+decision to evaluate several tasks (a stage) is handed over one task per free worker, so
+the budget is checked before each starts. It stops at the first budget spent, when nothing
+is left to do, or when asked to (Ctrl-C): tasks decided but not started are dropped,
+in-flight work is finished or abandoned as configured, and the reason is recorded.
 The archive is reached only through a :class:`~cladist.evolve.seam.LoopArchive` (the real
 run, or the simulator's in-memory one) and work only through an
 :class:`~cladist.evolve.executors.Executor`, whose ``wait`` also lets a simulated executor
@@ -13,6 +15,7 @@ advance simulated time.
 from __future__ import annotations
 
 import threading
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -64,6 +67,7 @@ class Evolution:
         self.executor, self.budget = executor, budget
         self.on_event = on_event or (lambda kind, data: None)
         self.inflight: dict[Future[Any], Job] = {}
+        self.backlog: deque[tuple[int, str]] = deque()  # (node, task) decided, not started
         self.stop_requested = threading.Event()
         self.expansions_done = self.archive.expansions_done()
         self.infra_streak = 0
@@ -98,6 +102,8 @@ class Evolution:
                 self.stop_reason = "nothing left to do: no task to evaluate, no agent to expand"
                 break
             self._collect(timeout=0.5)
+            self._budget_spent()
+        self._drop_backlog()
         if self.ctx.config.budget.on_stop == "finish":
             while self.inflight:
                 self._collect(timeout=0.5)
@@ -114,13 +120,28 @@ class Evolution:
                 self.archive.abandon_expansion(job.expansion)
         self.inflight.clear()
 
+    def _budget_spent(self) -> bool:
+        """True (and the stop reason set) once finished work has spent a budget."""
+        spent = self.budget.spent(self.usage(in_flight=False))
+        if spent is not None and self.stop_reason is None:
+            self.stop_reason = f"budget spent: {spent}"
+        return spent is not None
+
+    def _drop_backlog(self) -> None:
+        """Forget tasks decided but never started (the run stopped first): the state frees
+        them (an infra_error result counts nothing) and the archive never sees them."""
+        while self.backlog:
+            node, task = self.backlog.popleft()
+            self.state.finish_evaluation(node, task, Verdict.INFRA_ERROR)
+
     def _dispatch_one(self) -> bool:
         # The run stops when finished work has spent a budget; work in flight only keeps
         # more of its kind from starting (so workers never overshoot a budget).
-        spent = self.budget.spent(self.usage(in_flight=False))
-        if spent is not None:
-            self.stop_reason = f"budget spent: {spent}"
+        if self._budget_spent():
             return False
+        if self.backlog:
+            self._start_evaluation(*self.backlog.popleft())
+            return True
         usage = self.usage()
         decision = self.policy.decide(self.state, Budget(1.0, min(
             self.budget.fraction(usage), 0.999)))
@@ -144,12 +165,14 @@ class Evolution:
             if not task_ids:
                 return False  # the last evaluations allowed are in flight
         self.state.start_evaluation(decision.agent_id, task_ids)
-        for task_id in task_ids:
-            future = self.executor.submit_evaluation(self.run, self.ctx, decision.agent_id,
-                                                     self.tasks[task_id])
-            self.inflight[future] = Job("evaluate", decision.agent_id, task_id)
+        self.backlog.extend((decision.agent_id, task_id) for task_id in task_ids)
+        self._start_evaluation(*self.backlog.popleft())
         self.on_event("evaluation_started", {"node": decision.agent_id, "tasks": task_ids})
         return True
+
+    def _start_evaluation(self, node: int, task_id: str) -> None:
+        future = self.executor.submit_evaluation(self.run, self.ctx, node, self.tasks[task_id])
+        self.inflight[future] = Job("evaluate", node, task_id)
 
     def _collect(self, timeout: float) -> None:
         done = self.executor.wait(list(self.inflight), timeout)

@@ -7,10 +7,10 @@ The budget is the real :class:`~cladist.evolve.budget.BudgetTracker` on a ``doll
 of ``budget`` (the simulated provider bills each piece of work when it starts: a task
 evaluation costs ``evaluation_cost``, an expansion ``expansion_cost``), so the policy sees
 the run's budget fraction exactly as in a real run, and the loop's in-flight accounting and
-stop rules apply unchanged (``on_stop: finish``). One difference from the reference event
-loop of :mod:`cladist.scheduler.simulator`: the real loop does not cut a stage of tasks to
-the dollars left (it cannot know a real evaluation's price), so a staged policy may
-overshoot the budget by the rest of its last stage.
+stop rules apply unchanged (``on_stop: finish``). Every policy gives the same figures as
+the reference event loop of :mod:`cladist.scheduler.simulator` on the same seed: the loop
+starts a stage of tasks one per free worker and checks the budget before each, which ends
+a stage where the reference loop cuts it.
 """
 
 from __future__ import annotations
