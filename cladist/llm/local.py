@@ -108,10 +108,10 @@ class LocalModelServer:
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if self._proc is None or self._proc.poll() is not None:
-                code = self._proc.returncode if self._proc else None
+                code, tail = self._proc.returncode if self._proc else None, self._log_tail()
                 self.stop()
                 raise LocalModelError(f"the local model server exited with code {code}: "
-                                      f"{self._log_tail()}")
+                                      f"{tail}")
             try:
                 with urllib.request.urlopen(self.base_url + "/models", timeout=2) as r:
                     if r.status == 200:
@@ -119,9 +119,10 @@ class LocalModelServer:
             except OSError:
                 pass
             time.sleep(0.2)
+        tail = self._log_tail()
         self.stop()
         raise LocalModelError(f"the local model server was not healthy after {timeout_s:.0f}s "
-                              f"(raise llm.local_ready_timeout_s): {self._log_tail()}")
+                              f"(raise llm.local_ready_timeout_s): {tail}")
 
     def _log_tail(self) -> str:
         try:
@@ -141,10 +142,12 @@ class LocalModelServer:
         return self._proc is not None and self._proc.poll() is None
 
     def stop(self) -> None:
-        """Stop the server (SIGTERM, then SIGKILL after 5 s); safe to call twice."""
+        """Stop the server (SIGTERM, then SIGKILL after 5 s) and remove its log; safe to
+        call twice."""
         proc, self._proc = self._proc, None
         if proc is None:
             return
+        self.log_path.unlink(missing_ok=True)  # the server keeps writing to its open file
         if proc.poll() is None:
             try:
                 os.killpg(proc.pid, signal.SIGTERM)

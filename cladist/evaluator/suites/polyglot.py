@@ -14,6 +14,7 @@ containers do not have: they are listed in :attr:`PolyglotSuite.unsupported`, no
 
 from __future__ import annotations
 
+import atexit
 import json
 import shutil
 import tempfile
@@ -46,7 +47,10 @@ class PolyglotSuite:
         if not self.root.is_dir():
             raise NotFoundError(f"{self.root}: no polyglot benchmark here (clone "
                                 "Aider-AI/polyglot-benchmark and pass its path)")
-        self.staging = Path(staging or tempfile.mkdtemp(prefix="cladist-polyglot-"))
+        if staging is None:  # tasks point into it: it goes when this process ends
+            staging = Path(tempfile.mkdtemp(prefix="cladist-polyglot-"))
+            atexit.register(shutil.rmtree, staging, ignore_errors=True)
+        self.staging = Path(staging)
         self.unsupported: dict[str, str] = {}
         self._tasks: dict[str, Task] | None = None
 
