@@ -5,10 +5,10 @@ worker thread or in a Ray task on any node alike; the driver stores what it retu
 
 from __future__ import annotations
 
-import tempfile
 from dataclasses import replace
 from pathlib import Path
 
+from cladist import scratch
 from cladist.archive.codebase import apply_patch, extract_tree
 from cladist.archive.records import NodeStatus
 from cladist.errors import ArchiveError
@@ -33,7 +33,7 @@ def perform_expansion(job: ExpansionJob, ctx: EvalContext) -> ExpansionWork:
     records the LLM calls); never raises for what the model, the child or the sandbox
     does: a fault of ours becomes an ``error`` outcome."""
     sessions: list[str] = []
-    with tempfile.TemporaryDirectory(prefix="cladist-expand-") as tmp:
+    with scratch.temporary("expand") as tmp:
         try:
             parent_dir = extract_tree(job.parent_tar, Path(tmp) / "parent")
             parent_dir.chmod(0o755)

@@ -1,9 +1,10 @@
 """Starting and resuming evolution runs: ``cladist run``.
 
 A session opens the run, repairs what a crash may have left (expansions still marked
-running, missing node refs, orphan sandboxes), rebuilds the tree state from the archive,
-and drives :class:`~cladist.evolve.loop.Evolution` until it stops. Every session ends with
-the run's status and stop reason recorded, whatever happened, so any run can be resumed.
+running, missing node refs, orphan sandboxes and scratch dirs), rebuilds the tree state
+from the archive, and drives :class:`~cladist.evolve.loop.Evolution` until it stops. Every
+session ends with the run's status and stop reason recorded, whatever happened, so any run
+can be resumed.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ EventHook = Callable[[str, dict[str, Any]], None]
 
 def repair(run: Run) -> dict[str, int]:
     """Make a crashed run consistent before resuming; returns what was repaired."""
-    fixed = {"expansions": 0, "refs": 0, "sandboxes": 0}
+    fixed = {"expansions": 0, "refs": 0, "leftovers": 0}
     with run.store.engine.begin() as conn:
         fixed["expansions"] = conn.execute(
             update(t.expansion).where(t.expansion.c.outcome == "running").values(
@@ -43,7 +44,7 @@ def repair(run: Run) -> dict[str, int]:
     try:
         from cladist.sandbox.cleanup import cleanup
 
-        fixed["sandboxes"] = len(cleanup(run.id))
+        fixed["leftovers"] = len(cleanup(run.id))  # sandboxes, scratch dirs
     except Exception:  # no engine here: nothing of ours can be running in it either
         pass
     shutil.rmtree(run.path / "tmp", ignore_errors=True)

@@ -20,6 +20,7 @@ from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from cladist import scratch
 from cladist.errors import ConfigError, UsageError
 from cladist.llm.budgets import Budgets, Ledger
 from cladist.llm.gateway_http import serve
@@ -145,7 +146,7 @@ class Gateway:
                                  default_max_tokens=self.default_max_tokens)
         own_dir = None
         if socket_path is None:
-            own_dir = Path(tempfile.mkdtemp(prefix="cladist-gw-"))
+            own_dir = scratch.make("gw")
             os.chmod(own_dir, 0o755)
             socket_path = own_dir / "llm.sock"
         socket_path = Path(socket_path)

@@ -2,7 +2,9 @@
 
 Docker leftovers are found by the ``cladist.run`` label (every cladist container carries
 it, so nothing else is touched); bubblewrap leftovers are ``cladist-*`` dirs holding a
-labels file in the sandbox temp root. A run calls :func:`cleanup` with its id on resume.
+labels file in the sandbox temp root; scratch dirs (:mod:`cladist.scratch`) are removed
+once the process named in them is gone, whatever the run. A run calls :func:`cleanup` with
+its id on resume.
 """
 
 from __future__ import annotations
@@ -14,11 +16,12 @@ from typing import TYPE_CHECKING, Literal
 
 from cladist.sandbox.bwrap_dirs import LABELS_FILE, sandbox_tmp_root
 from cladist.sandbox.contract import LABEL_RUN, NAME_PREFIX
+from cladist.scratch import orphans
 
 if TYPE_CHECKING:
     import docker
 
-LeftoverKind = Literal["container", "network", "tempdir"]
+LeftoverKind = Literal["container", "network", "tempdir", "scratch"]
 
 
 @dataclass(frozen=True)
@@ -39,7 +42,7 @@ def cleanup(run_id: str | None = None, *, dry_run: bool = False,
     ``client`` None connects to the engine; when no engine answers, Docker is skipped and
     only temp dirs are handled. Never raises for a leftover that vanishes meanwhile.
     """
-    found = _tempdirs(run_id, dry_run)
+    found = _tempdirs(run_id, dry_run) + _scratch(dry_run)
     if docker_too:
         if client is None:
             from cladist.sandbox.contract import SandboxUnavailable
@@ -99,5 +102,16 @@ def _tempdirs(run_id: str | None, dry_run: bool) -> list[Leftover]:
         if not dry_run:
             shutil.rmtree(folder, ignore_errors=True)
         found.append(Leftover("tempdir", str(folder), owner,
+                              removed=not dry_run and not folder.exists()))
+    return found
+
+
+def _scratch(dry_run: bool) -> list[Leftover]:
+    """Scratch dirs of processes that died before removing them."""
+    found: list[Leftover] = []
+    for folder in orphans():
+        if not dry_run:
+            shutil.rmtree(folder, ignore_errors=True)
+        found.append(Leftover("scratch", str(folder), "",
                               removed=not dry_run and not folder.exists()))
     return found

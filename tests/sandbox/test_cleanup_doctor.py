@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+import tempfile
 import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 
+from cladist import scratch
 from cladist.sandbox import SandboxSpec
 from cladist.sandbox.bubblewrap import BubblewrapSandbox
-from cladist.sandbox.cleanup import cleanup
+from cladist.sandbox.cleanup import Leftover, cleanup
 from cladist.sandbox.docker import DockerSandbox
 from cladist.sandbox.doctor import run_checks
 
@@ -38,7 +41,7 @@ def test_cleanup_removes_a_crashed_runs_containers_only(
             == [("container", lost.name, crashed, False)]
         assert lost.alive()
         removed = cleanup(crashed, client=docker_client)
-        assert [x.name for x in removed if x.removed] == [lost.name]
+        assert [x.name for x in removed if x.removed and x.kind == "container"] == [lost.name]
         assert not lost.alive() and other.alive()
         assert other.exec("echo still").out == "still\n"
     finally:
@@ -52,17 +55,46 @@ def test_cleanup_removes_tempdirs_by_label(shared_tmp: Path) -> None:
     stranger = shared_tmp / "cladist-not-a-sandbox"
     stranger.mkdir()
     try:
-        dry = cleanup("crashed-run", dry_run=True, docker_too=False)
+        dry = _dirs(cleanup("crashed-run", dry_run=True, docker_too=False))
         assert [(x.kind, x.name, x.removed) for x in dry] == [("tempdir", str(lost.root), False)]
         assert lost.root.exists()
-        done = cleanup("crashed-run", docker_too=False)
+        done = _dirs(cleanup("crashed-run", docker_too=False))
         assert [(x.name, x.removed) for x in done] == [(str(lost.root), True)]
         assert not lost.root.exists() and kept.root.exists() and stranger.exists()
-        everything = cleanup(None, docker_too=False)
+        everything = _dirs(cleanup(None, docker_too=False))
         assert [x.run_id for x in everything] == ["other-run"] and not kept.root.exists()
     finally:
         lost.close()
         kept.close()
+
+
+def _dirs(found: list[Leftover]) -> list[Leftover]:
+    """The sandbox dirs among leftovers (scratch dirs of other tests' killed processes may
+    be in the system temp dir too)."""
+    return [x for x in found if x.kind == "tempdir"]
+
+
+def test_cleanup_removes_scratch_dirs_of_dead_processes_only(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # where scratch dirs go
+    gone = subprocess.run([sys.executable, "-c", "from cladist import scratch; "
+                           "print(scratch.make('expand'))"],
+                          capture_output=True, text=True, check=True,
+                          env={**os.environ, "TMPDIR": str(tmp_path)})
+    dead = Path(gone.stdout.strip())
+    (dead / "parent").mkdir()
+    (dead / "parent" / "big.bin").write_bytes(b"x" * 1000)
+    mine = scratch.make("gw")
+    lookalike = tmp_path / "cladist-expand-pid1x-abc"  # no pid: not a scratch dir
+    lookalike.mkdir()
+    assert dead.parent == tmp_path and dead.name.startswith("cladist-expand-pid")
+    listed = cleanup(None, dry_run=True, docker_too=False)
+    assert [(x.kind, x.name, x.removed) for x in listed if x.kind == "scratch"] == [
+        ("scratch", str(dead), False)]
+    assert dead.exists()
+    removed = cleanup(None, docker_too=False)
+    assert [(x.name, x.removed) for x in removed if x.kind == "scratch"] == [(str(dead), True)]
+    assert not dead.exists() and mine.exists() and lookalike.exists()
 
 
 def test_doctor_reports_each_problem_with_a_fix(docker_client: docker.DockerClient,
@@ -77,7 +109,7 @@ def test_doctor_reports_each_problem_with_a_fix(docker_client: docker.DockerClie
 
 def test_cli_doctor_images_and_cleanup(docker_client: docker.DockerClient, base_image: str,
                                        shared_tmp: Path) -> None:
-    env = {"CLADIST_SANDBOX_TMP": str(shared_tmp)}
+    env = {"CLADIST_SANDBOX_TMP": str(shared_tmp), "TMPDIR": str(shared_tmp)}
     doctor = cli("doctor", "--base", "cladist-no-such-base:never", env=env)
     assert doctor.returncode == 1
     assert "FAIL base image: cladist-no-such-base:never is missing -> build it" in doctor.stdout

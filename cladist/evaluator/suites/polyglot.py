@@ -17,9 +17,9 @@ from __future__ import annotations
 import atexit
 import json
 import shutil
-import tempfile
 from pathlib import Path
 
+from cladist import scratch
 from cladist.errors import ConfigError, NotFoundError, UsageError
 from cladist.evaluator.contracts import Task
 from cladist.evaluator.patches import harness_patterns
@@ -48,7 +48,7 @@ class PolyglotSuite:
             raise NotFoundError(f"{self.root}: no polyglot benchmark here (clone "
                                 "Aider-AI/polyglot-benchmark and pass its path)")
         if staging is None:  # tasks point into it: it goes when this process ends
-            staging = Path(tempfile.mkdtemp(prefix="cladist-polyglot-"))
+            staging = scratch.make("polyglot")
             atexit.register(shutil.rmtree, staging, ignore_errors=True)
         self.staging = Path(staging)
         self.unsupported: dict[str, str] = {}
