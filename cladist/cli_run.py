@@ -9,13 +9,13 @@ import os
 import shutil
 import signal
 import sys
-import tempfile
 from collections import deque
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
+from cladist import scratch
 from cladist.cli import ConfigOpt, PresetOpt, RunsDirOpt, _console, app
 
 
@@ -207,7 +207,7 @@ def eval_cmd(agent: Annotated[str, typer.Option(
         "evaluator.tasks": f"[{', '.join(ids)}]" if ids else None})]
     cfg = load_config(sources, preset=preset)
     console = _console(stderr=as_json)  # with --json, stdout carries only the JSON
-    tmp = Path(tempfile.mkdtemp(prefix="cladist-eval-"))
+    tmp = scratch.make("eval")
     try:
         source = _agent_folder(agent, runs_dir, tmp)
         with Progress(console=console, transient=True) as progress:

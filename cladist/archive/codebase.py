@@ -11,9 +11,9 @@ from __future__ import annotations
 import io
 import os
 import tarfile
-import tempfile
 from pathlib import Path
 
+from cladist import scratch
 from cladist.errors import ArchiveError, NotFoundError
 
 _IDENTITY = {
@@ -75,7 +75,7 @@ class AgentRepo:
         are left out.
         """
         directory = Path(directory).resolve()
-        with tempfile.TemporaryDirectory(prefix="cladist-index-") as tmp:
+        with scratch.temporary("index") as tmp:
             index = Path(tmp) / "index"
             self._git("add", "-A", "--", ".", work_tree=directory, index=index)
             tree = str(self._git("write-tree", work_tree=directory, index=index)).strip()
@@ -89,7 +89,7 @@ class AgentRepo:
 
         Raises ArchiveError (with git's reason) when the patch does not apply.
         """
-        with tempfile.TemporaryDirectory(prefix="cladist-apply-") as tmp:
+        with scratch.temporary("apply") as tmp:
             work = Path(tmp) / "tree"
             self.materialize(parent_sha, work)
             apply_patch(work, patch)
@@ -187,7 +187,7 @@ def apply_patch(work: Path, patch: str) -> None:
     needed). Raises ArchiveError with git's reason when it does not apply."""
     import subprocess
 
-    with tempfile.TemporaryDirectory(prefix="cladist-patch-") as tmp:
+    with scratch.temporary("patch") as tmp:
         patch_file = Path(tmp) / "change.patch"
         patch_file.write_text(patch)
         done = subprocess.run(["git", "apply", "--whitespace=nowarn", str(patch_file)],

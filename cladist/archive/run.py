@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cladist import __version__
+from cladist import __version__, scratch
 from cladist.archive.blobs import BlobStore
 from cladist.archive.codebase import AgentRepo
 from cladist.archive.records import NodeStatus
@@ -59,11 +59,9 @@ class Run:
         (``seed_dir``, or else ``config.run.seed_agent`` prepared by
         :func:`cladist.agents.prepare_agent`) as the root node (id 0, valid)."""
         if seed_dir is None:
-            import tempfile
-
             from cladist.agents import prepare_agent
 
-            with tempfile.TemporaryDirectory(prefix="cladist-seed-") as tmp:
+            with scratch.temporary("seed") as tmp:
                 return cls.create(config, prepare_agent(config.run.seed_agent,
                                                         Path(tmp) / "agent"))
         runs_dir = Path(config.run.runs_dir).resolve()

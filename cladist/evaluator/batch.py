@@ -3,13 +3,13 @@ result in the run as soon as it is graded (so nothing finished is lost)."""
 
 from __future__ import annotations
 
-import tempfile
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
+from cladist import scratch
 from cladist.archive.records import Verdict
 from cladist.archive.run import Run
 from cladist.config import Config
@@ -63,7 +63,7 @@ def evaluate_node(run: Run, node_id: int, tasks: list[Task], ctx: EvalContext, w
     NotFoundError for an unknown node."""
     results: dict[str, list[TaskResult]] = {}
     lock = threading.Lock()
-    with tempfile.TemporaryDirectory(prefix="cladist-agent-") as tmp:
+    with scratch.temporary("agent") as tmp:
         agent_dir = run.agents.materialize(run.node_commit(node_id), Path(tmp) / "agent")
         agent_dir.chmod(0o755)
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="cladist-eval") as pool:

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import tempfile
 from pathlib import Path
 
+from cladist import scratch
 from cladist.errors import UsageError
 from cladist.evaluator.contracts import Task
 from cladist.evaluator.patches import BASELINE_SCRIPT, DIFF_SCRIPT
@@ -20,7 +20,7 @@ def solution_patch(task: Task) -> str:
     """
     if task.workspace is None or task.solution is None:
         raise UsageError(f"task {task.id}: no workspace or no reference solution")
-    with tempfile.TemporaryDirectory(prefix="cladist-oracle-") as tmp:
+    with scratch.temporary("oracle") as tmp:
         work = Path(tmp) / "work"
         shutil.copytree(task.workspace, work)
         _sh(BASELINE_SCRIPT, work)

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import json
 import shutil
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from cladist import scratch
 from cladist.archive.records import ResultRecord, Verdict
 from cladist.errors import NotFoundError, UsageError
 from cladist.evaluator.replay_diff import describe_difference
@@ -151,7 +151,7 @@ def replay(run: Run, node_id: int, task_id: str, *, mode: Mode = "recorded",
                                 ) from None
     problem, start_patch = _problem(run, node_id, task, attempt)
     started = time.monotonic()
-    work = Path(keep) if keep is not None else Path(tempfile.mkdtemp(prefix="cladist-replay-"))
+    work = Path(keep) if keep is not None else scratch.make("replay")
     work.mkdir(parents=True, exist_ok=keep is None)
     try:
         result, player, served = _run_once(run, node_id, task, attempt, problem, start_patch,

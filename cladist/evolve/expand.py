@@ -17,11 +17,11 @@ with its diagnosis, problem statement and cost.
 from __future__ import annotations
 
 import json
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from cladist import scratch
 from cladist.archive.codebase import extract_tree
 from cladist.archive.records import NodeStatus
 from cladist.archive.run import Run
@@ -94,7 +94,7 @@ def prepare_expansion(run: Run, parent_id: int, ctx: EvalContext, tasks: dict[st
     task = tasks.get(result.task_id) if result is not None else None
     hidden = (_hidden_tests(task) if task and cfg.evaluator.diagnosis_sees_hidden_tests
               else None)
-    with tempfile.TemporaryDirectory(prefix="cladist-digest-") as tmp:
+    with scratch.temporary("digest") as tmp:
         code = code_digest(extract_tree(parent_tar, Path(tmp) / "parent"),
                            cfg.evolve.diagnosis_max_chars)
     prompt = build_prompt(

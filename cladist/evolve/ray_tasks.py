@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import atexit
 import shutil
-import tempfile
 import threading
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from cladist import scratch
 from cladist.config import Config
 from cladist.evaluator.evaluate import EvalContext
 from cladist.evolve.expand import ExpansionJob
@@ -75,7 +75,7 @@ def _run(config_yaml: str, run_id: str, seeds: Seeds, work: Callable[[EvalContex
 
     config = _config(config_yaml)
     provider = _provider(config)
-    folder = Path(tempfile.mkdtemp(prefix="cladist-ray-llm-"))
+    folder = scratch.make("rayllm")
     try:
         gateway = Gateway(provider, folder=folder,
                           budgets=make_budgets(config.llm, config.budget),
@@ -110,7 +110,7 @@ def evaluate_remote(config_yaml: str, run_id: str, agent_tar: bytes, node_id: in
     if task_id not in tasks:
         return WorkDone(fault_results(task_id, f"task {task_id!r} is not in the configured "
                                       "suite on this worker"))
-    with tempfile.TemporaryDirectory(prefix="cladist-ray-agent-") as tmp:
+    with scratch.temporary("rayagent") as tmp:
         agent_dir = extract_tree(agent_tar, Path(tmp) / "agent")
         agent_dir.chmod(0o755)
         return _run(config_yaml, run_id, seeds,

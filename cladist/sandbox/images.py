@@ -16,7 +16,6 @@ registry is reachable, pass an official image instead, e.g.
 from __future__ import annotations
 
 import hashlib
-import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+from cladist import scratch
 from cladist.errors import CladistError, UsageError
 from cladist.sandbox.contract import DEFAULT_IMAGE
 
@@ -162,7 +162,7 @@ def _build_one(client: docker.DockerClient, recipe: Recipe, tag: str, base: str,
     import requests
 
     labels = {LABEL_RECIPE: recipe.name, LABEL_HASH: tag.rsplit(":", 1)[1]}
-    with tempfile.TemporaryDirectory(prefix="cladist-build-") as context:
+    with scratch.temporary("build") as context:
         (Path(context) / "Dockerfile").write_text(recipe.dockerfile)
         try:
             client.images.build(path=context, tag=tag, buildargs={"BASE": base},
