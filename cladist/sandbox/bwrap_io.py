@@ -12,23 +12,28 @@ from cladist.sandbox.common import OutputCollector
 from cladist.sandbox.spawner import Spawned
 
 
+def uid_processes(uid: int, spare: int | None = None) -> list[Path]:
+    """``/proc`` entries of the live processes of ``uid`` but ``spare`` (a zombie waits for
+    its reaper; it runs nothing)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if (entry.name.isdigit() and entry.stat().st_uid == uid
+                    and entry.name != str(spare)
+                    and (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
+                    not in "ZX"):
+                found.append(entry)
+        except OSError:
+            continue
+    return found
+
+
 def wait_uid_gone(uid: int, limit: float, spare: int) -> bool:
     """Wait (at most ``limit`` s) until the kernel has torn down every process of ``uid``
     but ``spare`` (the sandbox's fork server); False if some still run."""
     deadline = time.monotonic() + limit
     while time.monotonic() < deadline:
-        alive = False
-        for entry in Path("/proc").iterdir():
-            try:
-                if (entry.name.isdigit() and entry.stat().st_uid == uid
-                        and entry.name != str(spare)
-                        and (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
-                        not in "ZX"):  # a zombie waits for its reaper; it runs nothing
-                    alive = True
-                    break
-            except OSError:
-                continue
-        if not alive:
+        if not uid_processes(uid, spare):
             return True
         time.sleep(0.02)
     return False

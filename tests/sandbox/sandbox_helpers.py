@@ -74,17 +74,14 @@ def _container_processes(sandbox: Sandbox) -> list[str]:
 def _uid_processes(uid: int, spare: int | None = None) -> list[str]:
     """Command lines of the host's live (non-zombie) processes owned by ``uid``, but the
     process ``spare``."""
+    from cladist.sandbox.bwrap_io import uid_processes
+
     found = []
-    for entry in Path("/proc").iterdir():
+    for entry in uid_processes(uid, spare):
         try:
-            if (not entry.name.isdigit() or entry.stat().st_uid != uid
-                    or entry.name == str(spare)):
-                continue
-            if (entry / "stat").read_text().rsplit(")", 1)[1].split()[0] in "ZX":
-                continue  # exited, waiting to be reaped: not running
             found.append((entry / "cmdline").read_bytes().replace(b"\0", b" ").decode())
         except OSError:
-            continue
+            continue  # it ended meanwhile
     return found
 
 
