@@ -140,6 +140,16 @@ class EvaluatorConfig(_Section):
         "format, or auto (text for the local model, native otherwise).")
     diagnosis_sees_hidden_tests: bool = Field(
         False, description="Show hidden tests to the diagnosis step.")
+    copy_back_mb: int = Field(256, ge=1, le=65536, description="Most megabytes of file "
+                              "content an agent's work tree may hold when it is copied back "
+                              "to the host (more: the attempt fails).")
+    copy_back_files: int = Field(100_000, ge=10, description="Most entries (files, folders, "
+                                 "links) an agent's work tree may hold when copied back (more: "
+                                 "the attempt fails).")
+    max_patch_kb: int = Field(4096, ge=1, description="Largest patch an attempt may make, in "
+                              "KiB (larger: the attempt fails).")
+    max_trajectory_mb: int = Field(16, ge=1, description="Largest trajectory kept of an "
+                                   "attempt, in MiB (a larger one is replaced by a note).")
 
 
 class SchedulerConfig(_Section):

@@ -95,7 +95,7 @@ def eval_agent(config: Config, agent: str,
     from cladist.llm.factory import make_gateway
 
     tasks = select_tasks(config.evaluator, config.run.random_seed)
-    if any(t.grader == "swebench" for t in tasks) and config.sandbox.backend != "docker":
+    if any(t.runner == "swebench" for t in tasks) and config.sandbox.backend != "docker":
         from cladist.errors import UsageError
 
         raise UsageError("SWE-bench runs agents in its instance images: it needs "
@@ -130,7 +130,7 @@ def ready_images(config: Config, tasks: list[Task]) -> None:
     """Before a SWE-bench evaluation starts: make every instance image present (pulled when
     missing). Raises SandboxUnavailable (one line) when the engine does not answer, an
     image is missing and cannot be pulled, or the disk is too full for the missing ones."""
-    images = [t.image for t in tasks if t.grader == "swebench"]
+    images = [t.image for t in tasks if t.runner == "swebench"]
     if not images or config.sandbox.backend != "docker":
         return
     from cladist.evaluator.suites.swebench_suite import prepare_images

@@ -1,8 +1,10 @@
 """The evaluator's contracts: what a task is, what a suite provides, what grading returns.
 
 A task gives the agent a workspace and a problem statement; the agent's only output is a
-unified diff of that workspace. Grading applies the diff (minus changes to test files) in a
-fresh sandbox from the pristine image, restores the hidden tests and runs the test command.
+unified diff of that workspace, computed on the host from the tree it left. Grading applies
+the diff to the trusted workspace, makes every protected file (tests, harness files) the
+trusted one again, and runs the task's trusted test runner in a fresh sandbox from the
+pristine image; the task passes when the runner's report shows every expected test passed.
 """
 
 from __future__ import annotations
@@ -25,12 +27,19 @@ class Task:
     ``workspace`` is a host folder whose files are copied to ``workdir`` in the sandbox
     (None when the image already holds the repository, as for SWE-bench). ``hidden_tests``
     is a host folder whose files are copied over the workspace only at grading, at the same
-    relative paths; the agent never sees them. ``test_files`` are glob patterns (relative to
-    ``workdir``) of paths the agent's diff may not change: such hunks are dropped.
-    ``solution`` is a folder overlaid on the workspace by the reference solution (tests
-    only; never shown to agents or to the diagnosis). ``sandbox_user`` is the user the
+    relative paths; the agent never sees them. ``solution`` is a folder overlaid on the
+    workspace by the reference solution (tests only; never shown to agents or to the
+    diagnosis). ``sandbox_user`` is the user the
     agent runs as (None: the image's ``agent`` user, else nobody; SWE-bench images own their
     repository as root, so their tasks say ``root``).
+
+    ``runner`` names the trusted test runner (:mod:`cladist.evaluator.runners`: pytest,
+    go, cargo, node, cmake, catch2), or ``swebench`` for the SWE-bench harness's grading;
+    ``test_args`` are its arguments (test paths, the test binary); ``expected_tests`` are
+    the ids of the tests that must all pass (None: at least one test, all passing).
+    ``test_files`` are glob patterns (relative to ``workdir``) of protected paths: after
+    the agent's patch is applied they are made what the trusted copy says again, and new
+    files matching them are deleted.
     """
 
     id: str
@@ -38,7 +47,7 @@ class Task:
     language: Language
     problem: str
     image: str
-    test_command: str
+    runner: str
     workspace: Path | None = None
     hidden_tests: Path | None = None
     solution: Path | None = None
@@ -46,7 +55,8 @@ class Task:
     test_files: tuple[str, ...] = ()
     test_timeout_s: int = 120
     tier: Tier = "medium"
-    grader: Literal["exit_code", "swebench"] = "exit_code"
+    test_args: tuple[str, ...] = ()
+    expected_tests: frozenset[str] | None = None
     sandbox_user: str | None = None
     metadata: Mapping[str, Any] = field(default_factory=dict)
 
@@ -70,10 +80,13 @@ class Suite(Protocol):
 class TaskResult:
     """What evaluating one agent on one task produced.
 
-    ``verdict`` is pass or fail when grading ran to a verdict, ``infra_error`` when the
-    infrastructure failed (engine error, missing image, grader OOM, ...): that is never an
-    agent failure, and ``infra_reason`` says what happened. ``attempt`` is 1, or 2 for the
-    retry with test feedback (pass@2 is reported separately).
+    ``verdict`` is pass or fail when the agent's attempt was judged, ``infra_error`` only
+    when the fault is provably ours (the sandbox failed before the agent's code ran, the
+    engine errored and a fresh sandbox of the same image fails too, the toolchain probe
+    failed): never scored, and ``infra_reason`` says what happened. Whatever the agent's
+    patch or code causes (no usable tree, an unappliable patch, memory exhaustion under the
+    tests, a missing test report) is a fail, with ``detail["fail_reason"]``. ``attempt``
+    is 1, or 2 for the retry with test feedback (pass@2 is reported separately).
     """
 
     task_id: str

@@ -13,8 +13,8 @@ from cladist.archive.records import Verdict
 from cladist.config import Config
 from cladist.evaluator.contracts import Task, TaskResult
 from cladist.evaluator.grader import grade
-from cladist.evaluator.patches import drop_test_changes
-from cladist.evaluator.runner import run_agent
+from cladist.evaluator.runner import OutputCaps, run_agent
+from cladist.evaluator.worktree import TreeCaps
 from cladist.sandbox.contract import Limits, SandboxSpec
 
 FEEDBACK = ("\n\n## Your previous attempt failed\n\nThe changes you made so far are still in "
@@ -103,7 +103,7 @@ def run_attempt(ctx: EvalContext, agent_dir: Path, node_id: int | None, task: Ta
         ran = run_agent(task, problem, ctx.open_sandbox, spec,
                         timeout_s=cfg.evaluator.agent_timeout_s,
                         max_steps=cfg.evaluator.agent_max_steps, tools=ctx.tools_mode(),
-                        start_patch=start_patch)
+                        start_patch=start_patch, caps=output_caps(cfg))
     finally:
         session.close()
     tokens_in, tokens_out, cost = session_costs(ctx.gateway, [session.identity.session])
@@ -114,16 +114,29 @@ def run_attempt(ctx: EvalContext, agent_dir: Path, node_id: int | None, task: Ta
     if ran.infra_reason is not None:
         return TaskResult(task.id, Verdict.INFRA_ERROR, infra_reason=ran.infra_reason,
                           **common)
-    patch, dropped = drop_test_changes(ran.patch, task.test_files)
+    detail: dict[str, Any] = {
+        "session": session.identity.session, "agent_exit_reason": ran.exit_reason,
+        "agent_timed_out": ran.timed_out, "protected_changes": list(ran.protected_changes[:50]),
+        "agent_log_tail": ran.log[-4000:]}
+    if ran.dropped:
+        detail["dropped_from_tree"] = [list(d) for d in ran.dropped[:50]]
+    if ran.failure is not None:
+        return TaskResult(task.id, Verdict.FAIL, test_output=f"[cladist: fail: {ran.failure}]",
+                          detail={**detail, "fail_reason": ran.failure}, **common)
     grade_spec = replace(spec, agent_code=None, gateway_socket=None, role="grader")
-    graded = grade(task, patch, ctx.open_sandbox, grade_spec, ctx.log_root)
-    detail = {"session": session.identity.session, "agent_exit_reason": ran.exit_reason,
-              "agent_timed_out": ran.timed_out, "dropped_test_changes": dropped,
-              "test_returncode": graded.returncode, "agent_log_tail": ran.log[-4000:],
-              **graded.detail}
-    return TaskResult(task.id, graded.verdict, patch=patch, test_output=graded.test_output,
+    graded = grade(task, ran.patch, ctx.open_sandbox, grade_spec, ctx.log_root)
+    detail.update({"test_returncode": graded.returncode, **graded.detail})
+    return TaskResult(task.id, graded.verdict, patch=ran.patch, test_output=graded.test_output,
                       grade_seconds=graded.seconds, infra_reason=graded.infra_reason,
                       detail=detail, **common)
+
+
+def output_caps(cfg: Config) -> OutputCaps:
+    """What one attempt may bring back, from ``evaluator.copy_back_*``, ``max_patch_kb``
+    and ``max_trajectory_mb``."""
+    ev = cfg.evaluator
+    return OutputCaps(TreeCaps(ev.copy_back_mb << 20, ev.copy_back_files),
+                      ev.max_patch_kb << 10, ev.max_trajectory_mb << 20)
 
 
 def session_costs(gateway: Any, sessions: list[str]) -> tuple[int, int, float]:

@@ -1,32 +1,52 @@
-"""Grading: apply a patch in a fresh sandbox from the pristine image, restore the hidden
-tests, run the test command, and turn what happened into a verdict.
+"""Grading: the patch applied to the trusted workspace on the host, every protected file
+made the trusted one again, then the task's trusted test runner in a fresh sandbox from
+the pristine image, judged from the runner's report (never from an exit code).
 
-Verdicts: ``pass`` (tests exit 0), ``fail`` (tests fail, time out, or flood the output),
-``infra_error`` (the sandbox died, the grader ran out of memory, the patch we produced
-does not apply to the baseline it came from): never the agent's fault.
+Who is at fault:
+
+- ``fail``: the patch does not apply to the task's own workspace, the tests fail, time out,
+  run out of memory or flood the output, the report is missing, forged or short, or the
+  sandbox broke while the agent's code ran under the tests and a fresh sandbox of the same
+  image works (the code broke it);
+- ``infra_error``: the sandbox could not be made or failed before any code of the agent
+  ran, the toolchain probe failed there, or the sandbox broke and a fresh one fails too.
 """
 
 from __future__ import annotations
 
+import secrets
+import shutil
 import time
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from cladist import scratch
 from cladist.archive.records import Verdict
 from cladist.evaluator.contracts import Task
-from cladist.evaluator.patches import BASELINE_SCRIPT
-from cladist.sandbox.contract import Sandbox, SandboxError, SandboxSpec
+from cladist.evaluator.runners import HARNESS_DIR, HARNESS_HOST_DIR, REPORT, runner_for
+from cladist.evaluator.testreport import TestReport, judge
+from cladist.evaluator.treepatch import PatchFailed, apply
+from cladist.evaluator.worktree import protect, trusted_files
+from cladist.sandbox.contract import (
+    Sandbox,
+    SandboxError,
+    SandboxFileNotFound,
+    SandboxFileTooLarge,
+    SandboxPermissionError,
+    SandboxSpec,
+)
 
 OUTPUT_TAIL = 64_000  # characters of test output kept
+PROBE_TIMEOUT_S = 120
 
 
 @dataclass(frozen=True)
 class Grade:
     """The verdict of one grading with the test output and how long it took; ``detail``
-    holds what the grader adds (SWE-bench: FAIL_TO_PASS/PASS_TO_PASS outcomes, log folder).
-    """
+    holds the judgement (expected/passed/missing tests, ``fail_reason``) and what the
+    grader adds (SWE-bench: FAIL_TO_PASS/PASS_TO_PASS outcomes, log folder)."""
 
     verdict: Verdict
     test_output: str
@@ -36,64 +56,121 @@ class Grade:
     detail: Mapping[str, Any] = field(default_factory=dict)
 
 
-def prepare_workspace(sandbox: Sandbox, task: Task, patch: str = "") -> str | None:
-    """Copy the task's workspace into the sandbox, commit it as the baseline and apply
-    ``patch``. Returns None, or the reason the patch did not apply.
-
-    Raises SandboxError subclasses when the sandbox fails.
-    """
-    if task.workspace is not None:
-        sandbox.copy_in(task.workspace, task.workdir)
-    setup = sandbox.exec(BASELINE_SCRIPT, cwd=task.workdir, timeout=120)
-    if setup.returncode != 0:
-        raise SandboxError(f"cannot record the baseline: {setup.err.strip()[-300:]}")
-    if patch.strip():
-        sandbox.write_file("/tmp/cladist/patch.diff", patch)
-        applied = sandbox.exec("git apply --whitespace=nowarn /tmp/cladist/patch.diff",
-                               cwd=task.workdir, timeout=120)
-        if applied.returncode != 0:
-            return applied.err.strip()[-500:] or "git apply failed"
-    return None
+def graded_tree(task: Task, patch: str, dest: Path) -> list[str]:
+    """Write into ``dest`` the tree the tests run on: the task's workspace, ``patch``
+    applied, then every protected path made the trusted one (the workspace's protected
+    files and the hidden tests restored, new protected files deleted). Returns the
+    protected paths that had to change. Raises PatchFailed when the patch does not apply
+    to the workspace."""
+    if task.workspace is None:
+        dest.mkdir(parents=True)
+    else:
+        shutil.copytree(task.workspace, dest, symlinks=True)
+    apply(dest, patch)
+    trusted = {**trusted_files(task.workspace, task.test_files),
+               **trusted_files(task.hidden_tests)}
+    return protect(dest, task.test_files, trusted)
 
 
-def grade(task: Task, patch: str, open_sandbox, spec: SandboxSpec,  # noqa: ANN001
-          log_root: Path | None = None) -> Grade:
-    """Grade ``patch`` on ``task`` in a new sandbox made by ``open_sandbox(spec)``, or, for
-    a SWE-bench task, through the official harness with its logs under ``log_root`` (a
-    temporary folder when None).
+def image_works(open_sandbox: Callable[[SandboxSpec], Any], spec: SandboxSpec,
+                probe: str = "true") -> bool:
+    """Whether a fresh sandbox of ``spec`` starts and runs ``probe``: the evidence that
+    tells a fault of the infrastructure from one the agent's code caused."""
+    try:
+        with open_sandbox(replace(spec, role="probe", agent_code=None,
+                                  gateway_socket=None)) as sandbox:
+            return bool(sandbox.exec(probe, timeout=PROBE_TIMEOUT_S).ok)
+    except SandboxError:
+        return False
 
-    Never raises for what the patch or the tests do; sandbox failures become
-    ``infra_error`` grades.
-    """
-    if task.grader == "swebench":
+
+def grade(task: Task, patch: str, open_sandbox: Callable[[SandboxSpec], Any],
+          spec: SandboxSpec, log_root: Path | None = None) -> Grade:
+    """Grade ``patch`` on ``task`` in a new sandbox made by ``open_sandbox(spec)`` (a
+    SWE-bench task: by the harness's grading, logs under ``log_root``). Never raises for
+    what the patch or the tests do (see the module doc for the verdicts)."""
+    if task.runner == "swebench":
         import tempfile
 
         from cladist.evaluator.suites.swebench_grading import grade_swebench
 
         root = log_root or Path(tempfile.mkdtemp(prefix="cladist-swebench-"))
         return grade_swebench(task, patch, root, f"{spec.run_id}-n{spec.node_id}")
+    return grade_with_report(task, patch, open_sandbox, spec)[0]
+
+
+def grade_with_report(task: Task, patch: str, open_sandbox: Callable[[SandboxSpec], Any],
+                      spec: SandboxSpec) -> tuple[Grade, TestReport | None]:
+    """:func:`grade` for a task with a trusted runner, with the runner's report (None
+    when the tests never ran)."""
     started = time.monotonic()
+    with scratch.temporary("grade") as tmp:
+        tree = Path(tmp) / "tree"
+        try:
+            restored = graded_tree(task, patch, tree)
+        except PatchFailed as err:
+            return _fail(started, f"the patch does not apply to the task's workspace: {err}"), \
+                None
+        return _run_tests(task, tree, restored, open_sandbox, spec, started)
+
+
+def _run_tests(task: Task, tree: Path, restored: list[str], open_sandbox: Callable[..., Any],
+               spec: SandboxSpec, started: float) -> tuple[Grade, TestReport | None]:
+    runner = runner_for(task.runner)
+    key = secrets.token_hex(32)
+    agent_code_ran = False
     try:
         with open_sandbox(spec) as sandbox:
-            problem = prepare_workspace(sandbox, task, patch)
-            if problem is not None:
-                return Grade(Verdict.INFRA_ERROR, "", time.monotonic() - started,
-                             f"patch does not apply to its own baseline: {problem}")
-            if task.hidden_tests is not None:
-                sandbox.copy_in(task.hidden_tests, task.workdir)
-            result = sandbox.exec(task.test_command, cwd=task.workdir,
-                                  timeout=task.test_timeout_s)
+            probe = sandbox.exec(runner.probe, cwd=task.workdir, timeout=PROBE_TIMEOUT_S)
+            if not probe.ok:
+                return Grade(Verdict.INFRA_ERROR, (probe.out + probe.err)[-4000:],
+                             time.monotonic() - started,
+                             f"the {runner.name} toolchain does not work in the grading "
+                             f"sandbox: {(probe.err or probe.out).strip()[-300:]}"), None
+            sandbox.copy_in(HARNESS_HOST_DIR, HARNESS_DIR)
+            sandbox.copy_in(tree, task.workdir)
+            agent_code_ran = True
+            result = sandbox.exec(runner.command(task), cwd=task.workdir, env=runner.env(),
+                                  timeout=task.test_timeout_s, input=runner.stdin(key))
+            sandbox.exec("kill -9 -1 2>/dev/null; true", timeout=30)  # stragglers
+            report = _read_report(sandbox)
     except SandboxError as err:
-        return Grade(Verdict.INFRA_ERROR, "", time.monotonic() - started,
-                     f"{type(err).__name__}: {err}")
-    seconds = time.monotonic() - started
-    output = (result.out + result.err)[-OUTPUT_TAIL:]
-    if result.oom_killed:
-        return Grade(Verdict.INFRA_ERROR, output, seconds, "the grader ran out of memory",
-                     result.returncode)
+        why = f"{type(err).__name__}: {err}"
+        if not agent_code_ran or not image_works(open_sandbox, spec):
+            return Grade(Verdict.INFRA_ERROR, "", time.monotonic() - started, why), None
+        return _fail(started, "the grading sandbox broke while the agent's code ran under "
+                     f"the tests, and a fresh one works ({why})"), None
+    parsed = runner.parse(report, result, key)
+    verdict = judge(parsed, task.expected_tests)
+    output = parsed.log[-OUTPUT_TAIL:]
     if result.timed_out:
         output += f"\n[cladist: tests timed out after {task.test_timeout_s}s]"
+    elif result.oom_killed:
+        output += "\n[cladist: the tests ran out of memory]"
     elif result.truncated:
         output += "\n[cladist: test output exceeded the cap; the tests were stopped]"
-    verdict = Verdict.PASS if result.ok else Verdict.FAIL
-    return Grade(verdict, output, seconds, None, result.returncode)
+    if not verdict.passed:
+        output += f"\n[cladist: fail: {verdict.reason}]"
+    detail = {**verdict.detail(), "restored_protected": restored[:50],
+              "tests_timed_out": result.timed_out, "tests_oom": result.oom_killed}
+    return Grade(Verdict.PASS if verdict.passed else Verdict.FAIL, output,
+                 time.monotonic() - started, None, result.returncode, detail), parsed
+
+
+def _read_report(sandbox: Sandbox) -> bytes | None:
+    """The report file's bytes, or None when the tests left none that can be read (gone,
+    made a directory or unreadable, over the file cap); raises SandboxUnavailable."""
+    try:
+        data = sandbox.read_file(REPORT, text=False)
+    except (SandboxFileNotFound, SandboxPermissionError, SandboxFileTooLarge):
+        return None
+    except SandboxError as err:
+        if type(err) is SandboxError:  # a directory where the report should be
+            return None
+        raise
+    return data if isinstance(data, bytes) else data.encode()
+
+
+def _fail(started: float, reason: str) -> Grade:
+    return Grade(Verdict.FAIL, f"[cladist: fail: {reason}]", time.monotonic() - started,
+                 detail={"fail_reason": reason})

@@ -22,13 +22,17 @@ _HEADER = re.compile(r"^diff --git a/(.+?) b/(.+?)$", re.M)
 
 
 HARNESS_FILES: dict[str, tuple[str, ...]] = {
-    "python": ("conftest.py", "*/conftest.py", "pytest.ini", "tox.ini", "setup.cfg",
-               "pyproject.toml", "sitecustomize.py", "usercustomize.py", "*.pth"),
-    "go": ("go.mod", "go.sum"),
-    "rust": ("Cargo.toml", "Cargo.lock", "build.rs", ".cargo/*"),
+    "python": ("conftest.py", "*/conftest.py", "pytest.ini", ".pytest.ini", "tox.ini",
+               "setup.cfg", "pyproject.toml", "sitecustomize.py", "usercustomize.py", "*.pth",
+               "pytest.py", "pytest/*", "_pytest/*", "pluggy.py", "pluggy/*", "iniconfig.py",
+               "iniconfig/*", "py.py", "*.dist-info/*", "*.egg-info/*", "*.egg-link",
+               "*__pycache__*", "*.pyc"),
+    "go": ("go.mod", "go.sum", "go.work", "go.work.sum"),
+    "rust": ("Cargo.toml", "Cargo.lock", "build.rs", ".cargo/*", "rust-toolchain",
+             "rust-toolchain.toml"),
     "cpp": ("CMakeLists.txt", "*.cmake", "cmake/*"),
     "javascript": ("package.json", "package-lock.json", "jest.config.*", "babel.config.*",
-                   ".babelrc", ".npmrc"),
+                   ".babelrc", ".npmrc", "node_modules/*", ".node-version", ".nvmrc"),
     "java": ("build.gradle", "settings.gradle", "*.gradle.kts", "gradlew", "gradle/*"),
 }
 """Per language, files that decide how the tests run (a ``conftest.py`` that exits 0, a

@@ -37,7 +37,7 @@ def self_edit(parent_dir: Path, problem: str, open_sandbox: Any, image: str,
     """Run the parent (code at ``parent_dir``) on a copy of its own code with ``problem``;
     the returned run's patch is the proposed child."""
     task = Task(id="self-edit", suite="self", language="python", problem=PREAMBLE + problem,
-                image="agent", test_command="true", workspace=parent_dir)
+                image="agent", runner="none", workspace=parent_dir)
     spec = SandboxSpec(image=image, agent_code=parent_dir, gateway_socket=socket_path,
                        limits=limits, run_id=run_id, node_id=str(node_id), role="self-edit")
     return run_agent(task, task.problem, open_sandbox, spec, timeout_s=timeout_s,

@@ -40,6 +40,8 @@ _UNTAR = ('d="$1"; mkdir -p -- "$d" 2>/dev/null || exit 77; [ -w "$d" ] || exit 
           'exec tar -x --no-same-owner -f - -C "$d"')
 _TAR = ('d="$1"; [ -e "$d" ] || exit 66; [ -d "$d" ] || exit 67; [ -r "$d" ] || exit 77; '
         'exec tar -c -f - -C "$d" .')
+_TAR_TREE = ('d="$1"; [ -e "$d" ] || exit 66; [ -d "$d" ] || exit 67; [ -r "$d" ] || exit 77; '
+             'exec tar -c -f - --exclude=.git --ignore-failed-read -C "$d" .')
 FILE_OP_TIMEOUT_S = 300.0
 
 
@@ -138,14 +140,13 @@ class BaseSandbox:
     def _file_op(self, script: str, path: str, *, input: bytes | None = None,
                  cap: int | None = None) -> ExecResult:
         self._check_open()
+        cap = self.spec.limits.file_cap_bytes if cap is None else cap
         result = self._run(["/bin/sh", "-c", script, "cladist-file-op", path], cwd="/", env=None,
-                           timeout=FILE_OP_TIMEOUT_S, input=input,
-                           cap=self.spec.limits.file_cap_bytes if cap is None else cap)
+                           timeout=FILE_OP_TIMEOUT_S, input=input, cap=cap)
         if result.timed_out:
             raise SandboxTimeout(f"{path}: file operation timed out")
         if result.truncated:
-            raise SandboxFileTooLarge(
-                f"{path}: larger than the cap of {self.spec.limits.file_cap_bytes} bytes")
+            raise SandboxFileTooLarge(f"{path}: larger than the cap of {cap} bytes")
         code = result.returncode
         if code == _NOT_FOUND:
             raise SandboxFileNotFound(f"{path}: no such file or directory in the sandbox")
@@ -157,10 +158,15 @@ class BaseSandbox:
             raise SandboxError(f"{path}: file operation failed ({code}): {result.err.strip()}")
         return result
 
-    def read_file(self, path: str, text: bool = True) -> str | bytes:
+    def read_file(self, path: str, text: bool = True, limit: int | None = None
+                  ) -> str | bytes:
         """Content of ``path`` (see the protocol for what it raises)."""
-        data = self._file_op(_READ, path).stdout
+        data = self._file_op(_READ, path, cap=limit).stdout
         return data.decode("utf-8") if text else data
+
+    def read_tree(self, path: str, limit: int) -> bytes:
+        """A tar of directory ``path`` without any ``.git`` (see the protocol)."""
+        return self._file_op(_TAR_TREE, path, cap=limit).stdout
 
     def write_file(self, path: str, data: bytes | str) -> None:
         """Write ``data`` to ``path`` (see the protocol for what it raises)."""

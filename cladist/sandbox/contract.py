@@ -203,11 +203,25 @@ class Sandbox(Protocol):
         """
         ...
 
-    def read_file(self, path: str, text: bool = True) -> str | bytes:
-        """Content of ``path`` (str decoded as UTF-8, or bytes).
+    def read_file(self, path: str, text: bool = True, limit: int | None = None
+                  ) -> str | bytes:
+        """Content of ``path`` (str decoded as UTF-8, or bytes), at most ``limit`` bytes
+        (default ``Limits.file_cap_bytes``).
 
         Raises SandboxFileNotFound, SandboxPermissionError, SandboxFileTooLarge,
-        SandboxTimeout, SandboxUnavailable, SandboxClosed, SandboxError (a directory).
+        SandboxTimeout, SandboxUnavailable, SandboxClosed, SandboxError (a directory),
+        UnicodeDecodeError (``text`` and not UTF-8).
+        """
+        ...
+
+    def read_tree(self, path: str, limit: int) -> bytes:
+        """The directory ``path`` as a tar stream (every ``.git`` left out), made inside
+        the sandbox: whatever it holds is the sandbox's word, for the caller to treat as
+        hostile data (see :mod:`cladist.evaluator.worktree`).
+
+        Raises SandboxFileTooLarge past ``limit`` bytes, SandboxFileNotFound,
+        SandboxPermissionError, SandboxTimeout, SandboxUnavailable, SandboxClosed,
+        SandboxError (not a directory).
         """
         ...
 

@@ -1,40 +1,42 @@
 """The bundled suite: its loader, and that every task's grader is right on the host.
 
-The grader check copies each task's workspace to a temporary folder, overlays the hidden
-tests and runs the test command (it must fail: the empty patch fails), then overlays the
-reference solution and runs it again (it must pass). It uses the host toolchains; a
-language whose toolchain is missing is skipped with the reason. The same check inside the
-real task images lives with the evaluator's Docker tests.
+The grader check grades each task's empty patch (it must fail) and its reference solution
+(it must pass, with exactly the recorded expected tests) in the bubblewrap sandbox, which
+runs the host toolchains; a language whose toolchain is missing on the host is skipped
+with the reason. The same check inside the real task images (every language) lives with
+the evaluator's Docker tests.
 """
 
 from __future__ import annotations
 
 import collections
-import os
 import shutil
-import subprocess
-import sys
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
+from cladist.archive.records import Verdict
 from cladist.errors import ConfigError, NotFoundError, UsageError
 from cladist.evaluator.contracts import Suite, Task
-from cladist.evaluator.patches import (
-    HARNESS_FILES,
-    drop_test_changes,
-    harness_patterns,
-    is_test_path,
+from cladist.evaluator.expected import passed_ids
+from cladist.evaluator.grader import grade_with_report
+from cladist.evaluator.oracle import solution_patch
+from cladist.evaluator.patches import HARNESS_FILES, harness_patterns, is_test_path
+from cladist.evaluator.suites.bundled import (
+    BUNDLED_ROOT,
+    EXPECTED_FILE,
+    REQUIRED_PARTS,
+    BundledSuite,
 )
-from cladist.evaluator.suites.bundled import BUNDLED_ROOT, REQUIRED_PARTS, BundledSuite
+from cladist.sandbox.contract import SandboxSpec
+from cladist.sandbox.factory import open_sandbox
 
 SUITE = BundledSuite()
 ALL = SUITE.tasks()
-VENV_BIN = str(Path(sys.executable).parent)
-# The host commands each language's test command needs.
-TOOLCHAINS = {"python": ["python3"], "go": ["go"], "rust": ["cargo", "rustc"],
-              "cpp": ["g++", "cmake", "make"], "javascript": ["node"]}
+# The probe each language's runner needs on the host (bubblewrap runs /usr's toolchains).
+TOOLCHAINS = {"python": "/usr/bin/python3 -I -c 'import pytest'", "go": "/usr/bin/go version",
+              "rust": "/usr/bin/cargo --version", "cpp": "/usr/bin/cmake --version",
+              "javascript": "/usr/bin/node --version"}
 
 
 def test_suite_protocol_and_fields() -> None:
@@ -42,7 +44,8 @@ def test_suite_protocol_and_fields() -> None:
     assert SUITE.name == "bundled"
     for task in ALL:
         assert task.suite == "bundled" and task.workdir == "/workspace"
-        assert task.grader == "exit_code" and task.problem.strip()
+        assert task.runner in {"pytest", "go", "cargo", "cmake", "node"}
+        assert task.problem.strip() and task.expected_tests
         assert task.image in {"python", "go", "rust", "cpp", "node"}
         assert task.test_files and task.test_timeout_s > 0
 
@@ -71,7 +74,7 @@ def test_every_folder_is_complete_and_ids_unique() -> None:
     assert len({t.id for t in ALL}) == len(ALL)
     for task in ALL:
         folder = BUNDLED_ROOT / task.id
-        for part in REQUIRED_PARTS:
+        for part in (*REQUIRED_PARTS, EXPECTED_FILE):
             assert (folder / part).exists(), f"{task.id}: {part}"
         for part in ("hidden", "solution", "workspace"):
             files = [p for p in (folder / part).rglob("*") if p.is_file()]
@@ -131,62 +134,36 @@ def test_missing_part_is_an_error(tmp_path: Path) -> None:
         BundledSuite(root).tasks()
 
 
-def _run(task: Task, folder: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PATH": VENV_BIN + os.pathsep + os.environ.get("PATH", ""),
-           "PYTHONDONTWRITEBYTECODE": "1", "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
-    return subprocess.run(["bash", "-c", task.test_command], cwd=folder, env=env, text=True,
-                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                          timeout=task.test_timeout_s)
+def _host_has(task: Task) -> bool:
+    import subprocess
+
+    return shutil.which("bwrap") is not None and subprocess.run(
+        ["sh", "-c", TOOLCHAINS[task.language]], capture_output=True).returncode == 0
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("task", ALL, ids=[t.id for t in ALL])
-def test_grader_empty_patch_fails_and_solution_passes(task: Task, tmp_path: Path) -> None:
-    missing = [tool for tool in TOOLCHAINS[task.language] if shutil.which(tool) is None]
-    if missing:
-        pytest.skip(f"{task.language} toolchain not on this host (missing {', '.join(missing)})")
-    assert task.workspace and task.hidden_tests and task.solution
-    # Each run starts from a fresh copy, as grading does (a fresh sandbox per verdict).
-    empty_dir, solved_dir = tmp_path / "empty", tmp_path / "solved"
-    for folder, overlays in ((empty_dir, [task.hidden_tests]),
-                             (solved_dir, [task.solution, task.hidden_tests])):
-        shutil.copytree(task.workspace, folder)
-        for overlay in overlays:
-            shutil.copytree(overlay, folder, dirs_exist_ok=True)
-    with ThreadPoolExecutor(2) as pool:  # the two runs are independent: overlap them
-        empty, solved = pool.map(lambda folder: _run(task, folder), [empty_dir, solved_dir])
-    assert empty.returncode != 0, f"empty patch passes:\n{empty.stdout[-3000:]}"
-    assert solved.returncode == 0, f"solution fails:\n{solved.stdout[-3000:]}"
+def test_grader_empty_patch_fails_and_solution_passes(task: Task) -> None:
+    if not _host_has(task):
+        pytest.skip(f"bubblewrap or the {task.language} toolchain is not on this host "
+                    f"({TOOLCHAINS[task.language]} fails)")
+    spec = SandboxSpec(role="grader", run_id="test-bundled-host")
+    opener = lambda s: open_sandbox(s, "bubblewrap")  # noqa: E731
+    empty, _ = grade_with_report(task, "", opener, spec)
+    solved, report = grade_with_report(task, solution_patch(task), opener, spec)
+    assert empty.verdict == Verdict.FAIL, empty
+    assert solved.verdict == Verdict.PASS, (solved.infra_reason, solved.test_output[-3000:])
+    assert set(passed_ids(report)) == task.expected_tests
 
 
-CONFTEST_CHEAT = """diff --git a/conftest.py b/conftest.py
-new file mode 100644
---- /dev/null
-+++ b/conftest.py
-@@ -0,0 +1,2 @@
-+import os
-+os._exit(0)
-diff --git a/sub/conftest.py b/sub/conftest.py
-new file mode 100644
---- /dev/null
-+++ b/sub/conftest.py
-@@ -0,0 +1 @@
-+import os; os._exit(0)
-"""
-REAL_CHANGE = """diff --git a/solution.py b/solution.py
---- a/solution.py
-+++ b/solution.py
-@@ -1 +1 @@
--x = 1
-+x = 2
-"""
-
-
-def test_changes_to_the_test_harness_are_dropped_like_test_changes() -> None:
+def test_harness_files_are_protected_and_no_solution_touches_one() -> None:
     task = BundledSuite().tasks(["py-easy-is-even"])[0]
-    assert {"conftest.py", "pytest.ini", "pyproject.toml"} <= set(task.test_files)
-    kept, dropped = drop_test_changes(CONFTEST_CHEAT + REAL_CHANGE, task.test_files)
-    assert kept == REAL_CHANGE and dropped == ["conftest.py", "sub/conftest.py"]
+    assert {"conftest.py", "pytest.ini", ".pytest.ini", "pyproject.toml", "pytest/*",
+            "*__pycache__*"} <= set(task.test_files)
+    for path in ("conftest.py", "sub/conftest.py", "pytest/__init__.py", "x.dist-info/RECORD",
+                 "tests/__pycache__/test_hidden.cpython-311.pyc", "pluggy.py"):
+        assert is_test_path(path, task.test_files), path
+    assert not is_test_path("parity.py", task.test_files)
     js = next(t for t in BundledSuite().tasks() if t.language == "javascript")
     assert "package.json" in js.test_files
     assert harness_patterns("python", ("a", "conftest.py")) == (

@@ -2,12 +2,16 @@
 
 Each task is a folder ``bundled/<task-id>/`` beside this module holding:
 
-- ``task.yaml``: id, language, tier, image, test_command, test_timeout_s, test_files and
-  an optional summary (validated by :class:`TaskSpec`; unknown keys are errors);
+- ``task.yaml``: id, language, tier, image, runner (and its test_args), test_timeout_s,
+  test_files and an optional summary (validated by :class:`TaskSpec`; unknown keys are
+  errors);
 - ``problem.md``: the problem statement the agent sees;
 - ``workspace/``: the files given to the agent;
 - ``hidden/``: hidden tests, copied over the workspace at grading (same relative paths);
-- ``solution/``: the reference solution, overlaid on the workspace (tests only).
+- ``solution/``: the reference solution, overlaid on the workspace (tests only);
+- ``expected_tests.txt``: the ids of the tests the reference solution passes, one per line
+  (recorded by ``python -m cladist.evaluator.expected``): grading passes the task only
+  when the runner reports every one of them passed.
 
 Image names are logical (``python``, ``go``, ``rust``, ``cpp``, ``node``); the evaluator
 resolves them to built image tags.
@@ -30,8 +34,11 @@ BUNDLED_ROOT = Path(__file__).resolve().parent / "bundled"
 
 TIERS = ("easy", "medium", "hard")
 REQUIRED_PARTS = ("task.yaml", "problem.md", "workspace", "hidden", "solution")
+EXPECTED_FILE = "expected_tests.txt"
 _IMAGE_OF = {"python": "python", "go": "go", "rust": "rust", "cpp": "cpp",
              "javascript": "node"}
+_RUNNER_OF = {"python": "pytest", "go": "go", "rust": "cargo", "cpp": "cmake",
+              "javascript": "node"}
 
 
 class TaskSpec(BaseModel):
@@ -43,7 +50,8 @@ class TaskSpec(BaseModel):
     language: Literal["python", "go", "rust", "cpp", "javascript"]
     tier: Literal["easy", "medium", "hard"]
     image: Literal["python", "go", "rust", "cpp", "node"]
-    test_command: str = Field(min_length=1)
+    runner: Literal["pytest", "go", "cargo", "cmake", "node"]
+    test_args: list[str] = Field(default_factory=list)
     test_timeout_s: int = Field(default=120, gt=0, le=3600)
     test_files: list[str] = Field(min_length=1)
     summary: str = ""
@@ -66,9 +74,12 @@ def _one_line(error: ValidationError) -> str:
     return "; ".join(parts)
 
 
-def load_task(folder: Path) -> Task:
-    """The task in ``folder``. Raises ConfigError (one line naming the file) if malformed."""
-    missing = [part for part in REQUIRED_PARTS if not (folder / part).exists()]
+def load_task(folder: Path, require_expected: bool = True) -> Task:
+    """The task in ``folder``. Raises ConfigError (one line naming the file) if malformed,
+    or if its expected tests are not recorded (unless ``require_expected`` is False: the
+    task then has no expected set, for recording it)."""
+    parts = (*REQUIRED_PARTS, EXPECTED_FILE) if require_expected else REQUIRED_PARTS
+    missing = [part for part in parts if not (folder / part).exists()]
     if missing:
         raise ConfigError([f"bundled task {folder}: missing {', '.join(missing)}"])
     path = folder / "task.yaml"
@@ -88,17 +99,34 @@ def load_task(folder: Path) -> Task:
     if _IMAGE_OF[spec.language] != spec.image:
         raise ConfigError([f"{path}: language {spec.language} runs in image "
                            f"{_IMAGE_OF[spec.language]!r}, not {spec.image!r}"])
+    if _RUNNER_OF[spec.language] != spec.runner:
+        raise ConfigError([f"{path}: language {spec.language} is graded by runner "
+                           f"{_RUNNER_OF[spec.language]!r}, not {spec.runner!r}"])
+    expected = (read_expected(folder / EXPECTED_FILE) if (folder / EXPECTED_FILE).exists()
+                else None)
     return Task(
         id=spec.id, suite="bundled", language=spec.language,
         problem=(folder / "problem.md").read_text(encoding="utf-8"),
-        image=spec.image, test_command=spec.test_command,
+        image=spec.image, runner=spec.runner, test_args=tuple(spec.test_args),
+        expected_tests=expected,
         workspace=folder / "workspace", hidden_tests=folder / "hidden",
         solution=folder / "solution", workdir="/workspace",
         test_files=harness_patterns(spec.language, spec.test_files),
         test_timeout_s=spec.test_timeout_s,
-        tier=spec.tier, grader="exit_code",
+        tier=spec.tier,
         metadata={"summary": spec.summary} if spec.summary else {},
     )
+
+
+def read_expected(path: Path) -> frozenset[str]:
+    """The test ids listed in ``path`` (one per line, blank lines ignored). Raises
+    ConfigError when the file lists none."""
+    ids = frozenset(line.strip() for line in path.read_text(encoding="utf-8").splitlines()
+                    if line.strip())
+    if not ids:
+        raise ConfigError([f"{path}: lists no expected test (record them with "
+                           "python -m cladist.evaluator.expected)"])
+    return ids
 
 
 class BundledSuite:

@@ -5,8 +5,10 @@ optional ``introduction.md`` and ``instructions.append.md``) and ``.meta/config.
 listing ``files.solution``, ``files.test`` and ``files.example`` (the reference solution).
 Task ids are ``<lang>/<name>``. The agent gets the exercise without ``.meta``, ``.docs`` and
 the test files; the test files are the hidden tests; the example files, moved to the
-solution paths, are the reference solution. Grading runs the exercise's test command (pass
-= exit code 0), as Aider and DGM do.
+solution paths, are the reference solution. Grading runs the exercise's tests with the
+trusted runner of its language (pytest, ``go test -json``, cargo, Catch2's JUnit report)
+and passes only when every test named in the test files is reported passed
+(:mod:`cladist.evaluator.suites.polyglot_tests`).
 
 Java (Gradle downloads) and JavaScript (jest from npm) need network access the task
 containers do not have: they are listed in :attr:`PolyglotSuite.unsupported`, not run.
@@ -23,14 +25,14 @@ from cladist import scratch
 from cladist.errors import ConfigError, NotFoundError, UsageError
 from cladist.evaluator.contracts import Task
 from cladist.evaluator.patches import harness_patterns
+from cladist.evaluator.suites.polyglot_tests import expected_tests
 
 LANGUAGES = {
-    # language: (image, test command, extra test files the agent may not change)
-    "python": ("python", "python3 -m pytest -q -p no:cacheprovider", ()),
-    "go": ("go", "go test ./...", ("go.mod",)),
-    "rust": ("rust", "cargo test --offline -- --include-ignored", ("Cargo.toml",)),
-    "cpp": ("cpp", "mkdir -p build && cd build && cmake -DEXERCISM_RUN_ALL_TESTS=1 .. "
-            "&& make", ("CMakeLists.txt",)),
+    # language: (image, runner, extra test files the agent may not change)
+    "python": ("python", "pytest", ()),
+    "go": ("go", "go", ("go.mod",)),
+    "rust": ("rust", "cargo", ("Cargo.toml",)),
+    "cpp": ("cpp", "catch2", ("CMakeLists.txt", "test/*")),
 }
 UNSUPPORTED = {"java": "Gradle needs network access", "javascript": "jest needs npm packages"}
 DOC_FILES = ("introduction.md", "instructions.md", "instructions.append.md")
@@ -91,14 +93,17 @@ class PolyglotSuite:
             _copy(exercise / rel, stage / "hidden" / rel)
         for src, dest in _pair_examples(example, solution):
             _copy(exercise / src, stage / "solution" / dest)
-        image, command, extra = LANGUAGES[language]
+        image, runner, extra = LANGUAGES[language]
+        args = {"python": tuple(tests), "rust": ("--include-ignored",),
+                "cpp": (exercise.name,)}.get(language, ())
         docs = [exercise / ".docs" / name for name in DOC_FILES]
         problem = "\n\n".join(p.read_text() for p in docs if p.is_file())
         problem += ("\n\n## Files\n\nUse the above instructions to modify the supplied files: "
                     f"{', '.join(solution)}. Keep the existing function and class names; "
                     "only use standard libraries.")
         return Task(id=task_id, suite=self.name, language=language,  # type: ignore[arg-type]
-                    problem=problem, image=image, test_command=command,
+                    problem=problem, image=image, runner=runner, test_args=args,
+                    expected_tests=expected_tests(language, exercise, tests),
                     workspace=stage / "workspace", hidden_tests=stage / "hidden",
                     solution=stage / "solution" if example else None,
                     test_files=harness_patterns(language, (*tests, *extra)),

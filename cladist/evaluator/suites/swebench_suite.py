@@ -85,9 +85,9 @@ def instance_task(row: dict[str, Any], test_timeout_s: int = 1800) -> Task:
                 language=language if language in known else "python",  # type: ignore[arg-type]
                 problem=str(row["problem_statement"]) + PROBLEM_NOTE.format(workdir=WORKDIR),
                 image=str(row.get("image") or default_image(str(row["instance_id"]))),
-                test_command="(graded by the SWE-bench harness)", workdir=WORKDIR,
+                runner="swebench", workdir=WORKDIR,
                 test_files=tuple(patch_paths(str(row.get("test_patch") or ""))),
-                test_timeout_s=test_timeout_s, tier="medium", grader="swebench",
+                test_timeout_s=test_timeout_s, tier="medium",
                 sandbox_user="root",
                 metadata={"instance": row, "repo": row["repo"],
                           "base_commit": row["base_commit"]})

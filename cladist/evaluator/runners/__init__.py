@@ -1,0 +1,76 @@
+"""Trusted test runners, one per language: how a task's tests run in the grading sandbox
+and how the runner's structured report becomes a :class:`~cladist.evaluator.testreport.TestReport`.
+
+A runner never trusts what the code under test can say about itself: the exit status is
+ignored, the verdict comes from a report file the runner writes (pytest's results signed
+with a key the tests never see, ``go test -json``, cargo's per-test lines, the node test
+runner's events, a JUnit file), and each runner keeps the workspace from configuring it
+(no conftest, config file, plugin autoload, ``go.work``, ``.cargo/config``, build dir of
+the agent's). Runner files (``harness/``) are copied to :data:`HARNESS_DIR` in the
+sandbox before any code of the agent runs there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+from cladist.evaluator.testreport import TestReport
+
+if TYPE_CHECKING:
+    from cladist.evaluator.contracts import Task
+    from cladist.sandbox.contract import ExecResult
+
+HARNESS_DIR = "/tmp/cladist-harness"
+"""Where the runner files sit in the grading sandbox."""
+REPORT = f"{HARNESS_DIR}/report"
+"""The report file every runner writes."""
+HARNESS_HOST_DIR = Path(__file__).resolve().parent / "harness"
+"""The runner files on the host (package data)."""
+
+
+class TestRunner(Protocol):
+    """How one kind of test suite is run and read.
+
+    ``probe`` is a shell command proving the toolchain works, run in the fresh grading
+    sandbox before any code of the agent is there (a failure is an infrastructure fault).
+    ``command`` is the shell command running the task's tests in its workdir and writing
+    :data:`REPORT`; ``env`` its environment; ``stdin`` what it reads on standard input
+    (the signing key, for runners that sign); ``parse`` turns the report file (None when
+    missing) into a TestReport and never raises.
+    """
+
+    __test__ = False
+    name: str
+    probe: str
+
+    def command(self, task: Task) -> str: ...
+
+    def env(self) -> Mapping[str, str]: ...
+
+    def stdin(self, key: str) -> bytes | None: ...
+
+    def parse(self, report: bytes | None, result: ExecResult, key: str) -> TestReport: ...
+
+
+def runner_for(name: str) -> TestRunner:
+    """The runner called ``name``. Raises KeyError for an unknown one."""
+    from cladist.evaluator.runners.cpp import Catch2Runner, CMakeRunner
+    from cladist.evaluator.runners.go import GoRunner
+    from cladist.evaluator.runners.node import NodeRunner
+    from cladist.evaluator.runners.python import PytestRunner
+    from cladist.evaluator.runners.rust import CargoRunner
+
+    runners: dict[str, TestRunner] = {r.name: r for r in (
+        PytestRunner(), GoRunner(), CargoRunner(), NodeRunner(), CMakeRunner(), Catch2Runner())}
+    return runners[name]
+
+
+def missing_report(result: ExecResult) -> TestReport:
+    """The report of a run that left no report file."""
+    how = ("it timed out" if result.timed_out else "it ran out of memory" if result.oom_killed
+           else "its output went past the cap" if result.truncated
+           else f"it exited with status {result.returncode}")
+    return TestReport(problem=f"the test runner wrote no report ({how})",
+                      log=(result.out + result.err)[-64_000:])

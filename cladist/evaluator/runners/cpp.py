@@ -1,0 +1,107 @@
+"""C++ test binaries built with CMake outside the workspace: cladist's bundled CHECK
+harness (a line per check, then ``END``) and Catch2's JUnit reporter (Polyglot)."""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+from xml.etree import ElementTree
+
+from cladist.evaluator.runners import HARNESS_DIR, REPORT, missing_report
+from cladist.evaluator.testreport import Outcome, TestReport
+
+if TYPE_CHECKING:
+    from cladist.evaluator.contracts import Task
+    from cladist.sandbox.contract import ExecResult
+
+BUILD = f"{HARNESS_DIR}/build"
+_ENV = {"CXXFLAGS": "", "CFLAGS": "", "LDFLAGS": "", "CPATH": "", "LIBRARY_PATH": "",
+        "CPLUS_INCLUDE_PATH": "", "LD_PRELOAD": "", "CMAKE_BUILD_PARALLEL_LEVEL": "2"}
+
+
+def _build(task: Task, *defines: str) -> str:
+    flags = " ".join(shlex.quote(f"-D{d}") for d in defines)
+    return (f"cmake -S . -B {BUILD} -DCMAKE_BUILD_TYPE=Release {flags} >/dev/null && "
+            f"cmake --build {BUILD}")
+
+
+class CMakeRunner:
+    """The bundled C++ tasks: build with CMake in cladist's build dir, run the test binary
+    (``test_args[0]``, default ``run_tests``) with the report path. Each check is a test;
+    the report is complete once the binary wrote ``END`` after its checks."""
+
+    name = "cmake"
+    probe = "cmake --version && c++ --version"
+
+    def command(self, task: Task) -> str:
+        """Build, then run the test binary with the report path."""
+        binary = shlex.quote(f"{BUILD}/{(task.test_args or ('run_tests',))[0]}")
+        return f"{_build(task)} && {binary} {REPORT}"
+
+    def env(self) -> Mapping[str, str]:
+        """No compiler or linker settings from the environment."""
+        return dict(_ENV)
+
+    def stdin(self, key: str) -> None:
+        """The test binary reads nothing."""
+        return None
+
+    def parse(self, report: bytes | None, result: ExecResult, key: str) -> TestReport:
+        """``PASS id`` / ``FAIL id`` lines, complete at ``END``."""
+        if report is None:
+            return missing_report(result)
+        pairs: list[tuple[str, Outcome]] = []
+        complete = False
+        for line in report.decode("utf-8", "replace").splitlines():
+            word, _, name = line.partition(" ")
+            if word in ("PASS", "FAIL") and name and not complete:
+                pairs.append((name, "passed" if word == "PASS" else "failed"))
+            elif line == "END":
+                complete = True
+        return TestReport(TestReport.merge(pairs), complete, None,
+                          (result.out + result.err)[-64_000:])
+
+
+class Catch2Runner:
+    """Exercism C++ exercises (Catch2 v2): build with ``EXERCISM_RUN_ALL_TESTS`` in
+    cladist's build dir, then run the exercise binary (``test_args[0]``) with Catch2's
+    JUnit reporter writing the report. Test ids are test case names."""
+
+    name = "catch2"
+    probe = "cmake --version && c++ --version"
+
+    def command(self, task: Task) -> str:
+        """Build, then run the binary with ``-r junit -o REPORT``."""
+        binary = shlex.quote(f"{BUILD}/{task.test_args[0]}")
+        return (f"{_build(task, 'EXERCISM_RUN_ALL_TESTS=1')} ; "
+                f"{binary} --reporter junit --out {REPORT}")
+
+    def env(self) -> Mapping[str, str]:
+        """No compiler or linker settings from the environment."""
+        return dict(_ENV)
+
+    def stdin(self, key: str) -> None:
+        """The test binary reads nothing."""
+        return None
+
+    def parse(self, report: bytes | None, result: ExecResult, key: str) -> TestReport:
+        """JUnit test cases; complete when the XML is whole (Catch2 writes it at the end)."""
+        if report is None:
+            return missing_report(result)
+        log = (result.out + result.err)[-64_000:]
+        try:
+            root = ElementTree.fromstring(report)
+        except ElementTree.ParseError:
+            return TestReport(problem="the JUnit report is not well-formed XML", log=log)
+        pairs: list[tuple[str, Outcome]] = []
+        for case in root.iter("testcase"):
+            name = case.get("name") or ""
+            if case.find("failure") is not None or case.find("error") is not None:
+                pairs.append((name, "failed"))
+            elif case.find("skipped") is not None:
+                pairs.append((name, "skipped"))
+            else:
+                pairs.append((name, "passed"))
+        return TestReport(TestReport.merge(pairs), root.tag in ("testsuites", "testsuite"),
+                          None, log)

@@ -1,0 +1,69 @@
+"""The tests an Exercism exercise expects to pass, read from its test files: the ids the
+trusted runner of its language reports (pytest node ids, Go test names, libtest names,
+Catch2 test case names). Parsing is static and conservative; an exercise whose tests
+cannot be read gets no expected set (then every reported test must pass, and one must run).
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+_GO_TEST = re.compile(r"^func (Test\w+)\(\s*\w+\s+\*testing\.T\s*\)", re.M)
+_RUST_FN = re.compile(r"^\s*(?:pub\s+)?(?:async\s+)?fn\s+(\w+)")
+_CATCH = re.compile(r'\bTEST_CASE\s*\(\s*"((?:[^"\\]|\\.)*)"')
+
+
+def expected_tests(language: str, exercise: Path, test_files: list[str]) -> frozenset[str] | None:
+    """The expected test ids of ``exercise`` in ``language``, or None when none are found."""
+    found: set[str] = set()
+    for rel in test_files:
+        path = exercise / rel
+        if not path.is_file():
+            continue
+        text = path.read_text(encoding="utf-8", errors="replace")
+        if language == "python":
+            found |= _python(rel, text)
+        elif language == "go":
+            found |= set(_GO_TEST.findall(text))
+        elif language == "rust":
+            found |= _rust(text)
+        elif language == "cpp":
+            found |= {bytes(n, "utf-8").decode("unicode_escape") for n in _CATCH.findall(text)}
+    return frozenset(found) or None
+
+
+def _python(rel: str, text: str) -> set[str]:
+    """pytest node ids of the test functions and TestCase methods of one module."""
+    try:
+        tree = ast.parse(text)
+    except SyntaxError:
+        return set()
+    ids = set()
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and \
+                node.name.startswith("test"):
+            ids.add(f"{rel}::{node.name}")
+        elif isinstance(node, ast.ClassDef):
+            ids |= {f"{rel}::{node.name}::{item.name}" for item in node.body
+                    if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef)
+                    and item.name.startswith("test")}
+    return ids
+
+
+def _rust(text: str) -> set[str]:
+    """Names of the ``#[test]`` functions of one integration test file (top level)."""
+    names, pending = set(), False
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped.startswith("#[test]"):
+            pending = True
+        elif pending and stripped.startswith("#["):
+            continue
+        elif pending and (match := _RUST_FN.match(line)):
+            names.add(match.group(1))
+            pending = False
+        elif stripped and not stripped.startswith("//"):
+            pending = False
+    return names
