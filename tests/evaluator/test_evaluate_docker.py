@@ -1,5 +1,6 @@
-"""The evaluator in Docker: grading is right, test edits are dropped, infrastructure faults
-are infra_error, and the seed agent fixes a task end to end through the gateway."""
+"""The evaluator in Docker: grading is right, test edits are undone, who is at fault is
+decided from evidence (the agent's memory hog fails, a missing image is ours), and the
+seed agent fixes a task end to end through the gateway."""
 
 from __future__ import annotations
 
@@ -17,7 +18,6 @@ from cladist.config import load_config
 from cladist.evaluator.contracts import Task
 from cladist.evaluator.evaluate import evaluate, make_context
 from cladist.evaluator.grader import grade
-from cladist.evaluator.patches import drop_test_changes
 from cladist.evaluator.record import record_results
 from cladist.llm.gateway import Gateway
 from cladist.llm.openai_provider import OpenAIProvider
@@ -43,7 +43,8 @@ def task(tmp_path: Path) -> Task:
         "from calc import add\n\n\ndef test_add():\n    assert add(2, 3) == 5\n")
     return Task(id="calc-add", suite="test", language="python", image="python",
                 problem="`add` in calc.py returns the wrong result: add(2, 3) must be 5.",
-                test_command="python3 -m pytest -q -p no:cacheprovider tests/test_calc.py",
+                runner="pytest", test_args=("tests/test_calc.py",),
+                expected_tests=frozenset({"tests/test_calc.py::test_add"}),
                 workspace=root / "workspace", hidden_tests=root / "hidden",
                 test_files=("tests/*",), test_timeout_s=60, tier="easy")
 
@@ -60,26 +61,32 @@ def ctx_parts(docker_client, base_image):  # noqa: ANN001, ANN201
 
 def test_grader_passes_the_fix_fails_empty_and_cheating_patches(task: Task, ctx_parts) -> None:  # noqa: ANN001
     context, spec = ctx_parts
-    assert grade(task, FIX, context.open_sandbox, spec).verdict == Verdict.PASS
+    fixed = grade(task, FIX, context.open_sandbox, spec)
+    assert fixed.verdict == Verdict.PASS and fixed.detail["passed_tests"] == 1
     empty = grade(task, "", context.open_sandbox, spec)
     assert empty.verdict == Verdict.FAIL and "1 failed" in empty.test_output
-    kept, dropped = drop_test_changes(CHEAT + FIX, task.test_files)
-    assert dropped == ["tests/test_calc.py"] and kept == FIX
-    cheat_only, _ = drop_test_changes(CHEAT, task.test_files)
-    assert grade(task, cheat_only, context.open_sandbox, spec).verdict == Verdict.FAIL
-    # Even if a test edit reached the grader, the hidden tests are restored over it.
-    assert grade(task, CHEAT, context.open_sandbox, spec).verdict == Verdict.FAIL
+    assert "expected tests did not pass" in empty.detail["fail_reason"]
+    # A test edit that reached the grader is undone: the hidden tests are restored over it.
+    cheat = grade(task, CHEAT, context.open_sandbox, spec)
+    assert cheat.verdict == Verdict.FAIL
+    assert cheat.detail["restored_protected"] == ["tests/test_calc.py"]
+    both = grade(task, CHEAT + FIX, context.open_sandbox, spec)
+    assert both.verdict == Verdict.PASS
 
 
-def test_grader_faults_are_infra_errors_not_failures(task: Task, ctx_parts) -> None:  # noqa: ANN001
+def test_who_is_at_fault_is_decided_from_evidence(task: Task, ctx_parts) -> None:  # noqa: ANN001
     context, spec = ctx_parts
-    hog = replace(task, test_command="python3 -c \"x = bytearray(400 << 20); "
-                  "y = bytearray(400 << 20)\"")
-    small = replace(spec, limits=Limits(memory="128m"))
-    oom = grade(hog, FIX, context.open_sandbox, small)
-    assert oom.verdict == Verdict.INFRA_ERROR and "out of memory" in (oom.infra_reason or "")
+    hog = FIX.replace("+    return a + b\n", "+    return a + b\n+x = bytearray(400 << 20)\n"
+                      "+y = bytearray(400 << 20)\n")
+    hog = hog.replace("@@ -1,2 +1,2 @@", "@@ -1,2 +1,4 @@")
+    small = replace(spec, limits=Limits(memory="256m"))
+    oom = grade(task, hog, context.open_sandbox, small)
+    assert oom.verdict == Verdict.FAIL, (oom.infra_reason, oom.test_output[-500:])
     missing = grade(task, FIX, context.open_sandbox, replace(spec, image="cladist-none:0"))
     assert missing.verdict == Verdict.INFRA_ERROR and missing.infra_reason
+    broken = grade(task, "diff --git a/nope.py b/nope.py\n--- a/nope.py\n+++ b/nope.py\n"
+                   "@@ -1 +1 @@\n-x\n+y\n", context.open_sandbox, spec)
+    assert broken.verdict == Verdict.FAIL and "does not apply" in broken.detail["fail_reason"]
 
 
 @pytest.fixture

@@ -1,8 +1,11 @@
 """The Polyglot loader on a small fixture in the benchmark's layout (one exercise per
-language that runs offline), graded in Docker with the oracle and the empty patch."""
+language), and real exercises of Aider's benchmark (``../shared/benchmarks/
+polyglot-benchmark`` beside the repository, or ``$CLADIST_POLYGLOT_PATH``; skipped with the
+reason when absent) graded in Docker with the reference solution and the empty patch."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -21,6 +24,17 @@ from cladist.sandbox.contract import Limits, SandboxSpec
 
 FIXTURE = Path(__file__).with_name("polyglot_fixture")
 RUNNABLE = ["cpp/leap", "go/leap", "python/leap", "rust/leap"]
+BENCHMARK = Path(os.environ.get("CLADIST_POLYGLOT_PATH") or
+                 Path(__file__).resolve().parents[3] / "shared/benchmarks/polyglot-benchmark")
+SAMPLE = ["cpp/allergies", "go/bowling", "python/bowling", "rust/acronym"]
+
+
+def benchmark() -> Path:
+    """The real benchmark's folder, or a skip saying where it was looked for."""
+    if not (BENCHMARK / "python" / "exercises").is_dir():
+        pytest.skip(f"Aider's polyglot benchmark is not at {BENCHMARK} (set "
+                    "CLADIST_POLYGLOT_PATH to a clone)")
+    return BENCHMARK
 
 
 def test_loader_builds_tasks_from_the_layout(tmp_path: Path) -> None:
@@ -38,10 +52,16 @@ def test_loader_builds_tasks_from_the_layout(tmp_path: Path) -> None:
     cpp = suite.tasks(["cpp/leap"])[0]
     assert cpp.solution is not None
     assert sorted(p.name for p in cpp.solution.iterdir()) == ["leap.cpp", "leap.h"]
-    assert "CMakeLists.txt" in cpp.test_files and "-DEXERCISM_RUN_ALL_TESTS=1" in \
-        cpp.test_command
+    assert "CMakeLists.txt" in cpp.test_files and cpp.runner == "catch2"
+    assert cpp.test_args == ("leap",)
     rust = suite.tasks(["rust/leap"])[0]
-    assert "--include-ignored" in rust.test_command
+    assert rust.runner == "cargo" and "--include-ignored" in rust.test_args
+    # the expected tests are read from the exercises' test files
+    assert py.expected_tests == {"leap_test.py::LeapTest::test_years"}
+    assert rust.expected_tests == {"common_years", "leap_years"}  # #[ignore] ones too
+    assert suite.tasks(["go/leap"])[0].expected_tests == {"TestLeap"}
+    assert cpp.expected_tests == {"year not divisible by 4 in common year",
+                                  "year divisible by 4, not divisible by 100 in leap year"}
 
 
 def test_selection_errors_are_clear(tmp_path: Path) -> None:
@@ -66,12 +86,24 @@ def test_selection_errors_are_clear(tmp_path: Path) -> None:
         select_tasks(load_config(["evaluator.suite=polyglot"]).evaluator)
 
 
+def test_every_runnable_exercise_of_the_benchmark_knows_its_tests(tmp_path: Path) -> None:
+    suite = PolyglotSuite(benchmark(), staging=tmp_path / "stage")
+    tasks = suite.tasks()
+    by_language = {lang: [t for t in tasks if t.language == lang]
+                   for lang in ("cpp", "go", "python", "rust")}
+    assert {lang: len(found) for lang, found in by_language.items()} == {
+        "cpp": 26, "go": 39, "python": 34, "rust": 30}
+    unknown = [t.id for t in tasks if not t.expected_tests]
+    # go/counter asks the agent to write the test suite: its test file has no test
+    assert unknown == ["go/counter"], unknown
+
+
 @pytest.mark.docker
 @pytest.mark.slow
 def test_oracle_passes_and_empty_fails_in_docker(tmp_path: Path, docker_client,  # noqa: ANN001
                                                  base_image) -> None:  # noqa: ANN001
     context = make_context(load_config(["sandbox.backend=docker"]), gateway=None)
-    tasks = PolyglotSuite(FIXTURE, staging=tmp_path / "stage").tasks()
+    tasks = PolyglotSuite(benchmark(), staging=tmp_path / "stage").tasks(SAMPLE)
 
     def check(task):  # noqa: ANN001, ANN202
         spec = SandboxSpec(image=context.image_for(task.image), limits=Limits(memory="1g"),
@@ -84,4 +116,6 @@ def test_oracle_passes_and_empty_fails_in_docker(tmp_path: Path, docker_client, 
     wrong = [(i, str(o.verdict), str(e.verdict), o.infra_reason or o.test_output[-300:])
              for i, o, e in outcomes if o.verdict != Verdict.PASS or e.verdict != Verdict.FAIL]
     assert not wrong, wrong
+    for _, oracle, _ in outcomes:  # every expected test ran and passed
+        assert oracle.detail["passed_tests"] == oracle.detail["expected_tests"] > 0
     assert len(outcomes) == 4

@@ -20,9 +20,9 @@ _ENV = {"CXXFLAGS": "", "CFLAGS": "", "LDFLAGS": "", "CPATH": "", "LIBRARY_PATH"
         "CPLUS_INCLUDE_PATH": "", "LD_PRELOAD": "", "CMAKE_BUILD_PARALLEL_LEVEL": "2"}
 
 
-def _build(task: Task, *defines: str) -> str:
+def _build(source: str, *defines: str) -> str:
     flags = " ".join(shlex.quote(f"-D{d}") for d in defines)
-    return (f"cmake -S . -B {BUILD} -DCMAKE_BUILD_TYPE=Release {flags} >/dev/null && "
+    return (f"cmake -S {source} -B {BUILD} -DCMAKE_BUILD_TYPE=Release {flags} >/dev/null && "
             f"cmake --build {BUILD}")
 
 
@@ -37,7 +37,7 @@ class CMakeRunner:
     def command(self, task: Task) -> str:
         """Build, then run the test binary with the report path."""
         binary = shlex.quote(f"{BUILD}/{(task.test_args or ('run_tests',))[0]}")
-        return f"{_build(task)} && {binary} {REPORT}"
+        return f"{_build('.')} && {binary} {REPORT}"
 
     def env(self) -> Mapping[str, str]:
         """No compiler or linker settings from the environment."""
@@ -65,16 +65,21 @@ class CMakeRunner:
 
 class Catch2Runner:
     """Exercism C++ exercises (Catch2 v2): build with ``EXERCISM_RUN_ALL_TESTS`` in
-    cladist's build dir, then run the exercise binary (``test_args[0]``) with Catch2's
-    JUnit reporter writing the report. Test ids are test case names."""
+    cladist's build dir, then run the exercise binary with Catch2's JUnit reporter writing
+    the report. Test ids are test case names. The exercises' CMakeLists take the exercise
+    name from their folder's name, so the build reads the workspace through a link named
+    after the exercise (``test_args[0]``), which is also the binary's name."""
 
     name = "catch2"
     probe = "cmake --version && c++ --version"
 
     def command(self, task: Task) -> str:
         """Build, then run the binary with ``-r junit -o REPORT``."""
-        binary = shlex.quote(f"{BUILD}/{task.test_args[0]}")
-        return (f"{_build(task, 'EXERCISM_RUN_ALL_TESTS=1')} ; "
+        name = task.test_args[0]
+        source = shlex.quote(f"{HARNESS_DIR}/src/{name}")
+        binary = shlex.quote(f"{BUILD}/{name}")
+        return (f"mkdir -p {HARNESS_DIR}/src && ln -sfn \"$PWD\" {source} && "
+                f"{{ {_build(source, 'EXERCISM_RUN_ALL_TESTS=1')} ; }} ; "
                 f"{binary} --reporter junit --out {REPORT}")
 
     def env(self) -> Mapping[str, str]:

@@ -68,4 +68,6 @@ class GoRunner:
                 ended.add(package)
         log = "\n".join(output)[-64_000:] + "\n" + (result.out + result.err)[-8_000:]
         complete = bool(ended) and started <= ended
+        if not started and ("[build failed]" in log or "[setup failed]" in log):
+            return TestReport(problem="the package and its tests do not build", log=log)
         return TestReport(TestReport.merge(pairs), complete, None, log)

@@ -1,12 +1,14 @@
 #include "leap.h"
-#include <cstdio>
+#ifdef EXERCISM_TEST_SUITE
+#include <catch2/catch.hpp>
+#else
+#include "test/catch.hpp"
+#endif
 
-int main() {
-    int failures = 0;
-    failures += leap::is_leap_year(2015) != false;
-    failures += leap::is_leap_year(1996) != true;
-    failures += leap::is_leap_year(2100) != false;
-    failures += leap::is_leap_year(2000) != true;
-    std::printf("%d failures\n", failures);
-    return failures == 0 ? 0 : 1;
+TEST_CASE("year not divisible by 4 in common year", "[6466b30d]") {
+    REQUIRE(!leap::is_leap_year(2015));
+}
+
+TEST_CASE("year divisible by 4, not divisible by 100 in leap year", "[ac227e82]") {
+    REQUIRE(leap::is_leap_year(1996));
 }
