@@ -196,8 +196,10 @@ def protect(tree: Path, patterns: tuple[str, ...], trusted: dict[str, Path]) -> 
     deleted. Returns the relative paths that changed, sorted. Never follows a symlink."""
     tree = Path(tree)
     changed: set[str] = set()
+    folders = _protected_folders(patterns, trusted)
     for rel, entry in list(walk(tree)):
-        if rel in trusted or not is_test_path(rel, patterns):
+        in_the_way = rel in folders and not entry.is_dir(follow_symlinks=False)
+        if not in_the_way and (rel in trusted or not is_test_path(rel, patterns)):
             continue
         if os.path.lexists(entry.path):
             _remove(Path(entry.path))
@@ -208,6 +210,20 @@ def protect(tree: Path, patterns: tuple[str, ...], trusted: dict[str, Path]) -> 
         if _place(tree, rel, content, executable):
             changed.add(rel)
     return sorted(changed)
+
+
+def _protected_folders(patterns: tuple[str, ...], trusted: dict[str, Path]) -> set[str]:
+    """Folders that hold protected paths (``tests`` of ``tests/*``, the folders of trusted
+    files): anything but a real folder there (a symlink, a file) is removed."""
+    folders = set()
+    for path in (*patterns, *trusted):
+        parts = path.split("/")[:-1]
+        for depth in range(1, len(parts) + 1):
+            prefix = "/".join(parts[:depth])
+            if any(c in prefix for c in "*?["):
+                break
+            folders.add(prefix)
+    return folders
 
 
 def _remove(path: Path) -> None:
