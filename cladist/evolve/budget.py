@@ -74,3 +74,37 @@ class BudgetTracker:
         """Whether ``tasks`` more evaluations fit the evaluation budget."""
         limit = self.config.task_evaluations
         return limit is None or usage.evaluations + tasks <= limit
+
+
+class InfraStreak:
+    """Consecutive pieces of work lost to infrastructure faults, and the agents they hit.
+
+    The run stops as "infrastructure failing" only on faults no single agent can be
+    blamed for: ``limit`` in a row across at least two agents, or ``limit * 3`` in a row
+    when only one agent is being worked on (a run of one agent whose sandboxes all fail).
+    Any scored result or finished expansion ends the streak.
+    """
+
+    def __init__(self, limit: int = 10):
+        self.limit = limit
+        self.count = 0
+        self.agents: set[int] = set()
+        self.last: str | None = None
+
+    def fault(self, agent: int, reason: str | None) -> None:
+        """One more piece of work on ``agent`` lost to an infrastructure fault."""
+        self.count += 1
+        self.agents.add(agent)
+        self.last = reason
+
+    def success(self) -> None:
+        """A piece of work came back with a result: the streak ends."""
+        self.count, self.agents, self.last = 0, set(), None
+
+    def stop_reason(self) -> str | None:
+        """Why the run should stop, or None."""
+        if self.count >= self.limit and (len(self.agents) >= 2 or
+                                         self.count >= 3 * self.limit):
+            return (f"infrastructure failing: {self.count} pieces of work in a row on "
+                    f"{len(self.agents)} agent(s) failed (last: {self.last})")
+        return None

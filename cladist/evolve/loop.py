@@ -27,7 +27,7 @@ from cladist.archive.records import Verdict
 from cladist.archive.run import Run
 from cladist.evaluator.contracts import Task, TaskResult
 from cladist.evaluator.evaluate import EvalContext
-from cladist.evolve.budget import BudgetTracker, Usage
+from cladist.evolve.budget import BudgetTracker, InfraStreak, Usage
 from cladist.evolve.executors import Executor
 from cladist.evolve.expand import ExpansionJob, ExpansionResult
 from cladist.evolve.seam import LoopArchive, RunArchive
@@ -35,6 +35,7 @@ from cladist.scheduler.contracts import Budget, Evaluate, Expand, Policy, Wait
 from cladist.scheduler.state import TreeState
 
 INFRA_STREAK_LIMIT = 10
+"""Infrastructure faults in a row (across agents) that stop a run (see InfraStreak)."""
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,7 @@ class Evolution:
         self.backlog: deque[tuple[int, str]] = deque()  # (node, task) decided, not started
         self.stop_requested = threading.Event()
         self.expansions_done = self.archive.expansions_done()
-        self.infra_streak = 0
+        self.infra = InfraStreak(INFRA_STREAK_LIMIT)
         self.stop_reason: str | None = None
         self._seeds = np.random.SeedSequence([ctx.config.run.random_seed,
                                               state.n, self.expansions_done])
@@ -194,12 +195,10 @@ class Evolution:
         if result.outcome != "abandoned":
             self.expansions_done += 1
         if result.outcome == "error" and result.infra:
-            self.infra_streak += 1
+            self.infra.fault(job.node, f"expansion: {result.reason}")
         elif result.outcome != "error":  # a model-side failure proves nothing either way
-            self.infra_streak = 0
-        if self.infra_streak >= INFRA_STREAK_LIMIT:
-            self.stop_reason = (f"infrastructure failing: {INFRA_STREAK_LIMIT} pieces of work in "
-                                f"a row failed (last: expansion: {result.reason})")
+            self.infra.success()
+        self.stop_reason = self.stop_reason or self.infra.stop_reason()
         self.on_event("expansion_finished", {"parent": job.node, "child": result.child_id,
                                              "outcome": result.outcome,
                                              "reason": result.reason})
@@ -212,10 +211,11 @@ class Evolution:
                                      first.verdict if first else Verdict.INFRA_ERROR)
         for later in (r for r in scored if r.attempt > 1):
             self.state.finish_evaluation(job.node, job.task, later.verdict, later.attempt)
-        self.infra_streak = 0 if scored else self.infra_streak + 1
-        if self.infra_streak >= INFRA_STREAK_LIMIT:
-            self.stop_reason = (f"infrastructure failing: {INFRA_STREAK_LIMIT} pieces of work in "
-                                f"a row failed (last: {results[-1].infra_reason})")
+        if scored:
+            self.infra.success()
+        else:
+            self.infra.fault(job.node, results[-1].infra_reason)
+        self.stop_reason = self.stop_reason or self.infra.stop_reason()
         self.on_event("task_result", {"node": job.node, "task": job.task,
                                       "verdict": str(results[-1].verdict),
                                       "reason": results[-1].infra_reason})
