@@ -18,7 +18,14 @@ from cladist.errors import ConfigError
 def looks_like_override(source: str) -> bool:
     """True if a ``-c`` source is ``section.key=value`` rather than a file."""
     head = source.split("=", 1)[0]
-    return "=" in source and not Path(source).exists() and "/" not in head
+    return "=" in source and "/" not in head and not _is_file(source)
+
+
+def _is_file(source: str) -> bool:
+    try:
+        return Path(source).exists()
+    except OSError:  # e.g. a long list of task ids is too long for a file name
+        return False
 
 
 def read_yaml_file(path: str, root: type[BaseModel]) -> dict[str, Any]:

@@ -25,6 +25,23 @@ def temporary(kind: str) -> tempfile.TemporaryDirectory[str]:
     return tempfile.TemporaryDirectory(prefix=f"cladist-{kind}-pid{os.getpid()}-")
 
 
+class shared:  # noqa: N801 - used like tempfile.TemporaryDirectory
+    """A scratch dir other uids can pass through (0711), removed on leaving: for what a
+    sandbox mounts (an agent's code), since bubblewrap run as root drops each sandbox to
+    a uid of its own, which cannot enter the 0700 dirs :func:`temporary` makes."""
+
+    def __init__(self, kind: str):
+        self._dir = temporary(kind)
+
+    def __enter__(self) -> str:
+        name = self._dir.__enter__()
+        os.chmod(name, 0o711)
+        return name
+
+    def __exit__(self, *exc: object) -> None:
+        self._dir.__exit__(*exc)  # type: ignore[arg-type]
+
+
 def orphans() -> list[Path]:
     """Scratch dirs whose process no longer runs."""
     found = []

@@ -89,3 +89,9 @@ def test_config_show_prints_resolved_yaml(tmp_path: Path) -> None:
 
     shown = yaml.safe_load(done.stdout)
     assert shown["budget"]["dollars"] == 2.5 and shown["run"]["name"] == "quickstart"
+
+
+def test_an_override_longer_than_a_file_name_is_still_an_override() -> None:
+    ids = [f"py-task-number-{i}" for i in range(40)]
+    config = load_config([f"evaluator.tasks=[{', '.join(ids)}]"])
+    assert config.evaluator.tasks == ids

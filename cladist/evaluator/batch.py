@@ -63,7 +63,7 @@ def evaluate_node(run: Run, node_id: int, tasks: list[Task], ctx: EvalContext, w
     NotFoundError for an unknown node."""
     results: dict[str, list[TaskResult]] = {}
     lock = threading.Lock()
-    with scratch.temporary("agent") as tmp:
+    with scratch.shared("agent") as tmp:
         agent_dir = run.agents.materialize(run.node_commit(node_id), Path(tmp) / "agent")
         agent_dir.chmod(0o755)
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="cladist-eval") as pool:

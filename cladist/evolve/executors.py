@@ -11,6 +11,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import Protocol
 
+from cladist import scratch
 from cladist.archive.run import Run
 from cladist.errors import UsageError
 from cladist.evaluator.contracts import Task
@@ -55,6 +56,7 @@ class LocalExecutor:
     def __init__(self, workers: int):
         self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="cladist-worker")
         self._dirs: dict[tuple[str, int], Path] = {}
+        self._root: Path | None = None
         self._lock = threading.Lock()
 
     def submit_evaluation(self, run: Run, ctx: EvalContext, node_id: int, task: Task
@@ -76,17 +78,22 @@ class LocalExecutor:
         return wait_first(futures, timeout)
 
     def shutdown(self, wait: bool) -> None:
-        """Stop the pool; without ``wait`` queued work is cancelled."""
+        """Stop the pool (without ``wait`` queued work is cancelled) and remove the agents'
+        code (work abandoned meanwhile is not recorded anyway)."""
         self.pool.shutdown(wait=wait, cancel_futures=not wait)
+        if self._root is not None:
+            shutil.rmtree(self._root, ignore_errors=True)
 
     def _agent_dir(self, run: Run, node_id: int) -> Path:
-        """The node's codebase materialized once per session (read-only mount source)."""
+        """The node's codebase materialized once per session (read-only mount source), in
+        a scratch dir every sandbox uid can reach (removed at shutdown)."""
         with self._lock:
             key = (run.id, node_id)
             if key not in self._dirs:
-                folder = run.path / "tmp" / "agents" / str(node_id)
-                if folder.exists():
-                    shutil.rmtree(folder)
+                if self._root is None:
+                    self._root = scratch.make("agents")
+                    self._root.chmod(0o711)
+                folder = self._root / f"{len(self._dirs)}-n{node_id}"
                 run.agents.materialize(run.node_commit(node_id), folder)
                 folder.chmod(0o755)
                 self._dirs[key] = folder

@@ -110,7 +110,7 @@ def evaluate_remote(config_yaml: str, run_id: str, agent_tar: bytes, node_id: in
     if task_id not in tasks:
         return WorkDone(fault_results(task_id, f"task {task_id!r} is not in the configured "
                                       "suite on this worker"))
-    with scratch.temporary("rayagent") as tmp:
+    with scratch.shared("rayagent") as tmp:
         agent_dir = extract_tree(agent_tar, Path(tmp) / "agent")
         agent_dir.chmod(0o755)
         return _run(config_yaml, run_id, seeds,
