@@ -115,7 +115,7 @@ def run_agent(task: Task, problem: str, open_sandbox: Any, spec: SandboxSpec, *,
                                       timed_out=done.timed_out,
                                       log=(done.out + done.err)[-20_000:])
         try:
-            patch, protected, dropped = _make_patch(task, pristine, tree_tar, Path(tmp), caps)
+            patch, protected, dropped = make_patch(task, pristine, tree_tar, Path(tmp), caps)
         except (TreeTooLarge, PatchFailed) as err:
             return AgentRun("", seconds=time.monotonic() - started, failure=str(err), **common)
     return AgentRun(patch, seconds=time.monotonic() - started,
@@ -196,10 +196,11 @@ def _read_trajectory(sandbox: Any, limit: int) -> str:
     return data.decode("utf-8", "replace") if isinstance(data, bytes) else data
 
 
-def _make_patch(task: Task, pristine: Path, tree_tar: bytes, tmp: Path, caps: OutputCaps
-                ) -> tuple[str, list[str], tuple[tuple[str, str], ...]]:
-    """(patch, protected paths undone, entries dropped) from the agent's tree. Raises
-    TreeTooLarge or PatchFailed (the agent's failures)."""
+def make_patch(task: Task, pristine: Path, tree_tar: bytes, tmp: Path, caps: OutputCaps
+               ) -> tuple[str, list[str], tuple[tuple[str, str], ...]]:
+    """(patch, protected paths undone, entries dropped) from the agent's tree as a tar,
+    against the trusted ``pristine`` folder, working in ``tmp``. Raises TreeTooLarge or
+    PatchFailed (the agent's failures)."""
     tree = tmp / "agent-tree"
     stats = extract_untrusted(tree_tar, tree, caps.tree)
     protected = protect(tree, task.test_files, trusted_files(pristine, task.test_files))
