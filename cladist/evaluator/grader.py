@@ -30,6 +30,7 @@ from cladist.evaluator.testreport import TestReport, judge
 from cladist.evaluator.treepatch import PatchFailed, apply
 from cladist.evaluator.worktree import protect, trusted_files
 from cladist.sandbox.contract import (
+    ExecResult,
     Sandbox,
     SandboxError,
     SandboxFileNotFound,
@@ -40,6 +41,9 @@ from cladist.sandbox.contract import (
 
 OUTPUT_TAIL = 64_000  # characters of test output kept
 PROBE_TIMEOUT_S = 120
+_WORKING: set[tuple[str, str]] = set()
+"""(image, runner) pairs whose toolchain probe passed in this process: probed once, and
+again whenever a run of the tests finds a command missing."""
 
 
 @dataclass(frozen=True)
@@ -121,12 +125,11 @@ def _run_tests(task: Task, tree: Path, restored: list[str], open_sandbox: Callab
     agent_code_ran = False
     try:
         with open_sandbox(spec) as sandbox:
-            probe = sandbox.exec(runner.probe, cwd=task.workdir, timeout=PROBE_TIMEOUT_S)
-            if not probe.ok:
-                return Grade(Verdict.INFRA_ERROR, (probe.out + probe.err)[-4000:],
-                             time.monotonic() - started,
-                             f"the {runner.name} toolchain does not work in the grading "
-                             f"sandbox: {(probe.err or probe.out).strip()[-300:]}"), None
+            if (spec.image, runner.name) not in _WORKING:
+                probe = sandbox.exec(runner.probe, cwd=task.workdir, timeout=PROBE_TIMEOUT_S)
+                if not probe.ok:
+                    return _broken_toolchain(runner.name, probe, started), None
+                _WORKING.add((spec.image, runner.name))
             sandbox.copy_in(HARNESS_HOST_DIR, HARNESS_DIR)
             sandbox.copy_in(tree, task.workdir)
             agent_code_ran = True
@@ -140,6 +143,12 @@ def _run_tests(task: Task, tree: Path, restored: list[str], open_sandbox: Callab
             return Grade(Verdict.INFRA_ERROR, "", time.monotonic() - started, why), None
         return _fail(started, "the grading sandbox broke while the agent's code ran under "
                      f"the tests, and a fresh one works ({why})"), None
+    if report is None and result.returncode in (126, 127):  # a command missing: ours?
+        _WORKING.discard((spec.image, runner.name))
+        if not image_works(open_sandbox, spec, runner.probe):
+            return Grade(Verdict.INFRA_ERROR, (result.out + result.err)[-4000:],
+                         time.monotonic() - started, f"the {runner.name} toolchain stopped "
+                         "working in the grading sandbox"), None
     parsed = runner.parse(report, result, key)
     verdict = judge(parsed, task.expected_tests)
     output = parsed.log[-OUTPUT_TAIL:]
@@ -155,6 +164,12 @@ def _run_tests(task: Task, tree: Path, restored: list[str], open_sandbox: Callab
               "tests_timed_out": result.timed_out, "tests_oom": result.oom_killed}
     return Grade(Verdict.PASS if verdict.passed else Verdict.FAIL, output,
                  time.monotonic() - started, None, result.returncode, detail), parsed
+
+
+def _broken_toolchain(runner: str, probe: ExecResult, started: float) -> Grade:
+    return Grade(Verdict.INFRA_ERROR, (probe.out + probe.err)[-4000:],
+                 time.monotonic() - started, f"the {runner} toolchain does not work in the "
+                 f"grading sandbox: {(probe.err or probe.out).strip()[-300:]}")
 
 
 def _read_report(sandbox: Sandbox) -> bytes | None:
