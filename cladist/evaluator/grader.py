@@ -26,6 +26,7 @@ from cladist import scratch
 from cladist.archive.records import Verdict
 from cladist.evaluator.contracts import Task
 from cladist.evaluator.runners import HARNESS_DIR, HARNESS_HOST_DIR, REPORT, runner_for
+from cladist.evaluator.runners.canary import add_canaries
 from cladist.evaluator.testreport import TestReport, judge
 from cladist.evaluator.treepatch import PatchFailed, apply
 from cladist.evaluator.worktree import protect, trusted_files
@@ -60,20 +61,22 @@ class Grade:
     detail: Mapping[str, Any] = field(default_factory=dict)
 
 
-def graded_tree(task: Task, patch: str, dest: Path) -> list[str]:
+def graded_tree(task: Task, patch: str, dest: Path) -> tuple[list[str], frozenset[str]]:
     """Write into ``dest`` the tree the tests run on: the task's workspace, ``patch``
     applied, then every protected path made the trusted one (the workspace's protected
-    files and the hidden tests restored, new protected files deleted). Returns the
-    protected paths that had to change. Raises PatchFailed when the patch does not apply
-    to the workspace."""
+    files and the hidden tests restored, new protected files deleted), then the canaries
+    added to the hidden tests. Returns the protected paths that had to change and the
+    canaries' test ids. Raises PatchFailed when the patch does not apply to the
+    workspace."""
     if task.workspace is None:
         dest.mkdir(parents=True)
     else:
         shutil.copytree(task.workspace, dest, symlinks=True)
     apply(dest, patch)
-    trusted = {**trusted_files(task.workspace, task.test_files),
-               **trusted_files(task.hidden_tests)}
-    return protect(dest, task.test_files, trusted)
+    hidden = trusted_files(task.hidden_tests)
+    trusted = {**trusted_files(task.workspace, task.test_files), **hidden}
+    restored = protect(dest, task.test_files, trusted)
+    return restored, add_canaries(task.runner, dest, hidden)
 
 
 def image_works(open_sandbox: Callable[[SandboxSpec], Any], spec: SandboxSpec,
@@ -111,15 +114,16 @@ def grade_with_report(task: Task, patch: str, open_sandbox: Callable[[SandboxSpe
     with scratch.temporary("grade") as tmp:
         tree = Path(tmp) / "tree"
         try:
-            restored = graded_tree(task, patch, tree)
+            restored, canaries = graded_tree(task, patch, tree)
         except PatchFailed as err:
             return _fail(started, f"the patch does not apply to the task's workspace: {err}"), \
                 None
-        return _run_tests(task, tree, restored, open_sandbox, spec, started)
+        return _run_tests(task, tree, restored, canaries, open_sandbox, spec, started)
 
 
-def _run_tests(task: Task, tree: Path, restored: list[str], open_sandbox: Callable[..., Any],
-               spec: SandboxSpec, started: float) -> tuple[Grade, TestReport | None]:
+def _run_tests(task: Task, tree: Path, restored: list[str], canaries: frozenset[str],
+               open_sandbox: Callable[..., Any], spec: SandboxSpec, started: float
+               ) -> tuple[Grade, TestReport | None]:
     runner = runner_for(task.runner)
     key = secrets.token_hex(32)
     agent_code_ran = False
@@ -150,7 +154,7 @@ def _run_tests(task: Task, tree: Path, restored: list[str], open_sandbox: Callab
                          time.monotonic() - started, f"the {runner.name} toolchain stopped "
                          "working in the grading sandbox"), None
     parsed = runner.parse(report, result, key)
-    verdict = judge(parsed, task.expected_tests)
+    verdict = judge(parsed, task.expected_tests, canaries)
     output = parsed.log[-OUTPUT_TAIL:]
     if result.timed_out:
         output += f"\n[cladist: tests timed out after {task.test_timeout_s}s]"
@@ -161,6 +165,7 @@ def _run_tests(task: Task, tree: Path, restored: list[str], open_sandbox: Callab
     if not verdict.passed:
         output += f"\n[cladist: fail: {verdict.reason}]"
     detail = {**verdict.detail(), "restored_protected": restored[:50],
+              "canaries": sorted(canaries),
               "tests_timed_out": result.timed_out, "tests_oom": result.oom_killed}
     return Grade(Verdict.PASS if verdict.passed else Verdict.FAIL, output,
                  time.monotonic() - started, None, result.returncode, detail), parsed
