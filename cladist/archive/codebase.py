@@ -16,6 +16,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from cladist import safegit, scratch
+from cladist.archive.safetext import to_bytes
 from cladist.archive.safetree import UnsafeTreeError, check_patch, check_tree, safe_extract
 from cladist.errors import ArchiveError, NotFoundError
 
@@ -200,7 +201,7 @@ def apply_patch(work: Path, patch: str) -> None:
     check_patch(patch)
     with scratch.temporary("patch") as tmp:
         patch_file = Path(tmp) / "change.patch"
-        patch_file.write_bytes(patch.encode("utf-8", errors="surrogateescape"))
+        patch_file.write_bytes(to_bytes(patch))
         try:
             safegit.run(["apply", "--whitespace=nowarn", str(patch_file)], git_dir=None,
                         cwd=work)

@@ -19,7 +19,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from cladist.archive.safetext import printable
+from cladist.archive.safetext import clean, printable
 from cladist.evolve.targets import Target
 
 SOURCE_SUFFIXES = frozenset({".md", ".py", ".txt", ".toml", ".json", ".yaml", ".sh"})
@@ -82,7 +82,7 @@ def code_digest(agent_dir: Path, max_chars: int) -> str:
             continue
         parts.append(block)
         used += len(block)
-    return "".join(parts)
+    return clean("".join(parts))  # a file name that is not UTF-8 is shown with U+FFFD
 
 
 def _source_entries(root: Path) -> list[tuple[str, str, str]]:

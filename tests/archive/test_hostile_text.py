@@ -118,3 +118,22 @@ def test_exports_keep_the_bytes(run: Run, tmp_path: Path) -> None:
             assert any(b"+# " + RAW in p.read_bytes() for p in out.glob("*.patch"))
         else:
             assert out.stat().st_size > 0
+
+
+def test_names_and_patches_that_are_not_utf8(run: Run, tmp_path: Path) -> None:
+    import os
+
+    from cladist.archive.codebase import apply_patch
+    from cladist.evolve.diagnosis import code_digest
+
+    work = run.agents.materialize(run.node_commit(0), tmp_path / "work")
+    (work / os.fsdecode(b"agent/bad\xff.py")).write_bytes(b"X = '\xff'\n")
+    sha = run.agents.commit_dir(work, run.node_commit(0), "odd name")
+    assert "agent/bad\ufffd.py" in run.agents.files(sha)
+    back = run.agents.materialize(sha, tmp_path / "back")
+    assert (back / os.fsdecode(b"agent/bad\xff.py")).read_bytes() == b"X = '\xff'\n"
+    digest = code_digest(back, 100_000)
+    assert "--- agent/bad\ufffd.py\nX = '\ufffd'\n" in digest
+    digest.encode("utf-8")  # no lone surrogate left for the gateway to choke on
+    apply_patch(back, "--- /dev/null\n+++ b/agent/new.py\n@@ -0,0 +1 @@\n+Y = '\ud800'\n")
+    assert (back / "agent" / "new.py").read_text() == "Y = '\ufffd'\n"
