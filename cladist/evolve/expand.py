@@ -134,7 +134,8 @@ def finish_expansion(run: Run, job: ExpansionJob, work: ExpansionWork) -> Expans
                       work.trajectory)
     outcome, reason, child, infra = work.outcome, work.reason, None, work.infra
     if work.status is not None:
-        sha, status = job.parent_sha, work.status
+        sha = job.parent_sha
+        status: NodeStatus | None = work.status
         if work.patch.strip():
             try:
                 sha = run.agents.commit_patch(
