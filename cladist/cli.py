@@ -118,7 +118,7 @@ def show(run: RunArg, node: Annotated[str, typer.Argument(help="Node id or 'best
                   f"{' → '.join(map(str, [*report['lineage'], n.id]))}")
     console.print(f"children: {', '.join(map(str, report['children'])) or 'none'}")
     if n.reason:
-        console.print(f"reason: {n.reason}")
+        console.print(f"reason: {n.reason}", markup=False, highlight=False)
     table = Table("task", "attempt", "verdict", "agent s", "tokens", "$")
     for r in report["results"]:
         table.add_row(r.task_id, str(r.attempt), str(r.verdict), f"{r.agent_seconds or 0:.1f}",

@@ -64,25 +64,29 @@ def replay_cmd(run: RunArg,
 
 
 def _print(console: Any, outcome: Any) -> None:
+    from rich.markup import escape
     from rich.table import Table
+
+    from cladist.archive.safetext import printable, to_bytes
 
     table = Table("", "stored", "replay" if outcome.mode == "recorded" else "live")
     table.add_row("verdict", str(outcome.stored_verdict), str(outcome.verdict))
     same = "identical" if outcome.patch_identical else "differs"
-    table.add_row("patch", f"{len(outcome.stored_patch.encode())} bytes",
-                  f"{len(outcome.patch.encode())} bytes, {same}")
+    table.add_row("patch", f"{len(to_bytes(outcome.stored_patch))} bytes",
+                  f"{len(to_bytes(outcome.patch))} bytes, {same}")
     table.add_row("model calls", str(outcome.steps_recorded), str(outcome.steps_served))
     console.print(table)
-    if outcome.infra_reason:
-        console.print(f"infrastructure error: {outcome.infra_reason}", soft_wrap=True)
+    if outcome.infra_reason:  # may quote what the agent printed: no markup, no escapes
+        console.print(f"infrastructure error: {printable(outcome.infra_reason)}",
+                      soft_wrap=True, markup=False)
     if outcome.note:
         console.print(f"note: {outcome.note}", soft_wrap=True, highlight=False)
     div = outcome.divergence
     if div is not None:
-        console.print(f"[bold red]diverged[/] (step {div.step}): {div.message}",
-                      soft_wrap=True, highlight=False)
-        console.print(f"  what differed: {div.differs}", soft_wrap=True, markup=False,
-                      highlight=False)
+        console.print(f"[bold red]diverged[/] (step {div.step}): "
+                      f"{escape(printable(div.message))}", soft_wrap=True, highlight=False)
+        console.print(f"  what differed: {printable(div.differs)}", soft_wrap=True,
+                      markup=False, highlight=False)
     elif outcome.mode == "recorded":
         verdict = "reproduced: the same patch and verdict" if outcome.reproduced else \
             "not reproduced: the recording was followed but the result differs"

@@ -9,15 +9,19 @@ from pathlib import Path
 
 import pytest
 
+import cladist
 from cladist.archive.codebase import directory_listing
 from cladist.archive.records import NewResult, NodeStatus, Verdict
 from cladist.archive.run import Run, resolve_run
 
+SOURCE = str(Path(cladist.__file__).resolve().parents[1])
+"""The cladist under test (a worktree's, not whichever the venv installed)."""
+
 
 def cli(cwd: Path, *args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
     done = subprocess.run([sys.executable, "-m", "cladist", *args], cwd=cwd,
-                          capture_output=True, text=True, env={"COLUMNS": "200",
-                                                               "PATH": "/usr/bin:/bin"})
+                          capture_output=True, text=True, env={
+                              "COLUMNS": "200", "PATH": "/usr/bin:/bin", "PYTHONPATH": SOURCE})
     if ok:
         assert done.returncode == 0, done.stderr
     return done

@@ -11,14 +11,17 @@ import os
 import tempfile
 from pathlib import Path, PurePosixPath
 
+from cladist.archive.safetext import decode, to_bytes
 from cladist.errors import ArchiveError, NotFoundError
 
 
 def write_atomic(path: Path, data: bytes | str) -> None:
     """Write ``data`` to ``path`` atomically (temp file + fsync + rename), readable by all
-    (mode 0644, like a file written the ordinary way; mkstemp alone would give 0600)."""
+    (mode 0644, like a file written the ordinary way; mkstemp alone would give 0600).
+    Text is written as UTF-8 (see :func:`cladist.archive.safetext.to_bytes`: never raises
+    for text an agent produced)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    payload = data.encode() if isinstance(data, str) else data
+    payload = to_bytes(data) if isinstance(data, str) else data
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         os.fchmod(fd, 0o644)
@@ -54,15 +57,20 @@ class BlobStore:
         return ref
 
     def get(self, ref: str) -> bytes:
-        """The bytes stored at ``ref``."""
+        """The bytes stored at ``ref``; a symbolic link there is refused, never followed
+        (ArchiveError)."""
         try:
-            return self._path(ref).read_bytes()
+            fd = os.open(self._path(ref), os.O_RDONLY | os.O_NOFOLLOW)
         except FileNotFoundError:
             raise NotFoundError(f"{ref}: no such blob in {self.root}") from None
+        except OSError as err:
+            raise ArchiveError(f"{ref}: cannot read this blob ({err.strerror})") from None
+        with os.fdopen(fd, "rb") as f:
+            return f.read()
 
     def get_text(self, ref: str) -> str:
-        """The text stored at ``ref`` (UTF-8, undecodable bytes replaced)."""
-        return self.get(ref).decode("utf-8", errors="replace")
+        """The text stored at ``ref`` (UTF-8, undecodable bytes replaced by U+FFFD)."""
+        return decode(self.get(ref))
 
     def exists(self, ref: str) -> bool:
         """Whether a blob is stored at ``ref``."""

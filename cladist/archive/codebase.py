@@ -1,94 +1,108 @@
-"""Agent codebases as commits in one bare git repository per run (GitPython).
+"""Agent codebases as commits in one bare git repository per run.
 
 The root commit is the seed agent; a child's commit has its parent's commit as its only
 parent, so ``git log`` of a node is its lineage. Each node has a ref ``refs/nodes/<id>``
 that keeps its commit alive. Nothing here needs a work tree: trees are written through a
 temporary index, and read back with ``git archive``.
+
+Every git command runs through :mod:`cladist.safegit` (no system, global or agent config,
+no hooks, no external diff or textconv), and a codebase holds only regular files and
+folders (:mod:`cladist.archive.safetree`): a tree with a symbolic link or a special file is
+never committed, and an archived tree is unpacked only after every member was checked.
 """
 
 from __future__ import annotations
 
-import io
-import os
-import tarfile
 from pathlib import Path
 
-from cladist import scratch
+from cladist import safegit, scratch
+from cladist.archive.safetext import to_bytes
+from cladist.archive.safetree import UnsafeTreeError, check_patch, check_tree, safe_extract
 from cladist.errors import ArchiveError, NotFoundError
 
-_IDENTITY = {
-    "GIT_AUTHOR_NAME": "cladist", "GIT_AUTHOR_EMAIL": "cladist@localhost",
-    "GIT_COMMITTER_NAME": "cladist", "GIT_COMMITTER_EMAIL": "cladist@localhost",
-}
 _EXCLUDES = "__pycache__/\n*.pyc\n.pytest_cache/\n"
+_STORED_MODES = frozenset({"100644", "100755"})
+DIFF_OPTIONS = ("--no-ext-diff", "--no-textconv", "--no-color", "--full-index")
+"""Options of every diff read from agents.git: git's own engine, full blob ids."""
+
+
+class PatchRejected(ArchiveError):
+    """A patch does not apply to the tree it was meant for (git's reason in the message)."""
 
 
 class AgentRepo:
     """The run's ``agents.git``: commit, diff, materialize and export agent codebases.
 
     Raises NotFoundError for an unknown commit or node ref, ArchiveError for a directory
-    that is not a git repository.
+    that is not a git repository or a git command that fails, UnsafeTreeError for a tree
+    holding anything but regular files and folders.
     """
 
     def __init__(self, path: Path):
-        import git
-
         self.path = Path(path)
-        try:
-            self.repo = git.Repo(self.path)
-        except (git.NoSuchPathError, git.InvalidGitRepositoryError):
-            raise ArchiveError(f"{self.path}: not a git repository of agents") from None
+        if not ((self.path / "HEAD").is_file() and (self.path / "objects").is_dir()):
+            raise ArchiveError(f"{self.path}: not a git repository of agents")
 
     @classmethod
     def init(cls, path: Path) -> AgentRepo:
         """Create an empty bare repository at ``path``."""
-        import git
-
-        git.Repo.init(path, bare=True)
-        (Path(path) / "info").mkdir(exist_ok=True)
-        (Path(path) / "info" / "exclude").write_text(_EXCLUDES)
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        try:
+            safegit.run(["init", "--quiet", "--bare"], git_dir=path, cwd=path)
+        except safegit.GitFailed as err:
+            raise ArchiveError(f"{path}: {err}") from None
+        (path / "info").mkdir(exist_ok=True)
+        (path / "info" / "exclude").write_text(_EXCLUDES)
         return cls(path)
 
-    def _git(self, *args: str, work_tree: Path | None = None, index: Path | None = None,
-             env: dict[str, str] | None = None, stdout_as_string: bool = True) -> str | bytes:
-        import git
-
-        full_env = dict(_IDENTITY)
-        full_env["GIT_DIR"] = str(self.path)
-        if work_tree is not None:
-            full_env["GIT_WORK_TREE"] = str(work_tree)
-        if index is not None:
-            full_env["GIT_INDEX_FILE"] = str(index)
-        full_env.update(env or {})
-        runner = git.Git(str(work_tree) if work_tree else str(self.path))
+    def _git_bytes(self, *args: str, work_tree: Path | None = None,
+                   index: Path | None = None) -> bytes:
         try:
-            out = runner.execute(["git", *args], env=full_env,
-                                 stdout_as_string=stdout_as_string, strip_newline_in_stdout=False)
-        except git.GitCommandError as err:
-            raise ArchiveError(f"git {args[0]} failed: {str(err.stderr).strip()}") from None
-        return out if out is not None else ""
+            return safegit.run(args, git_dir=self.path, cwd=work_tree or self.path,
+                               work_tree=work_tree, index=index)
+        except safegit.GitFailed as err:
+            raise ArchiveError(str(err)) from None
+
+    def _git(self, *args: str, work_tree: Path | None = None, index: Path | None = None
+             ) -> str:
+        """Run a hardened git command on agents.git; its stdout as text (bytes that are
+        not UTF-8, as an agent's file may hold, become U+FFFD)."""
+        out = self._git_bytes(*args, work_tree=work_tree, index=index)
+        return out.decode("utf-8", errors="replace")
 
     def commit_dir(self, directory: Path, parent_sha: str | None, message: str) -> str:
         """Commit the contents of ``directory`` as a child of ``parent_sha``; returns the sha.
 
         Files matched by the codebase's own .gitignore and by cladist's excludes (caches)
-        are left out.
+        are left out; a ``.git`` directly in ``directory`` is never stored. Raises
+        UnsafeTreeError (nothing committed) when the directory holds a symbolic link, a
+        special file or a nested repository.
         """
         directory = Path(directory).resolve()
+        check_tree(directory)
         with scratch.temporary("index") as tmp:
             index = Path(tmp) / "index"
             self._git("add", "-A", "--", ".", work_tree=directory, index=index)
-            tree = str(self._git("write-tree", work_tree=directory, index=index)).strip()
+            staged = self._git("ls-files", "--stage", "-z", work_tree=directory, index=index)
+            for entry in filter(None, staged.split("\0")):
+                meta, path = entry.split("\t", 1)
+                if meta.split()[0] not in _STORED_MODES:
+                    raise UnsafeTreeError(f"{path}: git would store it with mode "
+                                          f"{meta.split()[0]} (only regular files allowed)")
+            tree = self._git("write-tree", work_tree=directory, index=index).strip()
         args = ["commit-tree", tree, "-m", message]
         if parent_sha:
             args += ["-p", self.resolve(parent_sha)]
-        return str(self._git(*args)).strip()
+        return self._git(*args).strip()
 
     def commit_patch(self, parent_sha: str, patch: str, message: str) -> str:
         """Apply a unified diff to the parent's tree and commit the result as its child.
 
-        Raises ArchiveError (with git's reason) when the patch does not apply.
+        Raises PatchRejected (with git's reason) when the patch does not apply,
+        UnsafeTreeError when it would add a symbolic link, a submodule or a special file.
         """
+        check_patch(patch)
         with scratch.temporary("apply") as tmp:
             work = Path(tmp) / "tree"
             self.materialize(parent_sha, work)
@@ -102,14 +116,15 @@ class AgentRepo:
     def resolve(self, rev: str) -> str:
         """Full sha of a commit; raises NotFoundError if it is not in the repository."""
         try:
-            return str(self._git("rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}")).strip()
+            return self._git("rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}").strip()
         except ArchiveError:
             raise NotFoundError(f"{rev}: no such agent commit") from None
 
     def diff(self, old: str, new: str, *, binary: bool = True) -> str:
-        """Unified diff from ``old`` to ``new`` (applyable with ``git apply``)."""
-        args = ["diff", "--no-color", "--full-index"] + (["--binary"] if binary else [])
-        return str(self._git(*args, self.resolve(old), self.resolve(new)))
+        """Unified diff from ``old`` to ``new`` (applyable with ``git apply`` when
+        ``binary`` and every changed text file is UTF-8; other bytes read as U+FFFD)."""
+        args = ["diff", *DIFF_OPTIONS] + (["--binary"] if binary else [])
+        return self._git(*args, self.resolve(old), self.resolve(new))
 
     def parent_diffs(self, shas: list[str]) -> dict[str, tuple[str | None, str]]:
         """{commit: (its first parent or None, text diff against it)} of many commits, read
@@ -120,8 +135,8 @@ class AgentRepo:
         found: dict[str, tuple[str | None, str]] = {}
         wanted = list(dict.fromkeys(shas))
         for i in range(0, len(wanted), 1000):
-            out = str(self._git("log", "--no-walk=unsorted", "-p", "--no-color", "--full-index",
-                                "--format=%x00%H %P", *wanted[i:i + 1000]))
+            out = self._git("log", "--no-walk=unsorted", "-p", *DIFF_OPTIONS,
+                            "--format=%x00%H %P", *wanted[i:i + 1000])
             for block in out.split("\0")[1:]:
                 head, _, patch = block.partition("\n")
                 sha, *parents = head.split()
@@ -131,7 +146,7 @@ class AgentRepo:
 
     def files(self, sha: str) -> dict[str, tuple[str, str]]:
         """{path: (mode, blob sha)} of every file in the commit's tree."""
-        out = str(self._git("ls-tree", "-r", "-z", "--full-tree", self.resolve(sha)))
+        out = self._git("ls-tree", "-r", "-z", "--full-tree", self.resolve(sha))
         listing: dict[str, tuple[str, str]] = {}
         for entry in filter(None, out.split("\0")):
             meta, path = entry.split("\t", 1)
@@ -142,23 +157,19 @@ class AgentRepo:
     def archive_bytes(self, sha: str, fmt: str = "tar", prefix: str = "") -> bytes:
         """The commit's tree as a tar (``tar``) or gzipped tar (``tar.gz``) archive."""
         args = ["archive", f"--format={fmt}"] + ([f"--prefix={prefix}"] if prefix else [])
-        data = self._git(*args, self.resolve(sha), stdout_as_string=False)
-        assert isinstance(data, bytes)
-        return data
+        return self._git_bytes(*args, self.resolve(sha))
 
     def materialize(self, sha: str, dest: Path) -> Path:
-        """Write the commit's tree into ``dest`` (created; must be empty if it exists)."""
-        dest = Path(dest)
-        dest.mkdir(parents=True, exist_ok=True)
-        if any(dest.iterdir()):
-            raise ArchiveError(f"{dest}: destination is not empty")
+        """Write the commit's tree into ``dest`` (created; must be empty if it exists).
+        Raises UnsafeTreeError (nothing written) for a tree holding a link (an archive
+        made before links were refused)."""
         return extract_tree(self.archive_bytes(sha), dest)
 
     def format_patches(self, sha: str, out_dir: Path) -> list[Path]:
         """Write the lineage of ``sha`` from the root as a numbered patch series."""
         out_dir.mkdir(parents=True, exist_ok=True)
-        listing = str(self._git("format-patch", "--root", "--binary", "--full-index",
-                                "-o", str(out_dir.resolve()), self.resolve(sha)))
+        listing = self._git("format-patch", "--root", "--binary", *DIFF_OPTIONS,
+                            "-o", str(out_dir.resolve()), self.resolve(sha))
         return [Path(line) for line in listing.splitlines() if line.strip()]
 
     def bundle(self, node_id: int, out: Path) -> Path:
@@ -172,29 +183,31 @@ class AgentRepo:
 
 def extract_tree(data: bytes, dest: Path) -> Path:
     """Write a tree packed by :meth:`AgentRepo.archive_bytes` (plain tar) into ``dest``
-    (created; must be empty if it exists). Raises ArchiveError for a non-empty ``dest``."""
+    (created; must be empty if it exists), refusing links, devices, FIFOs and paths outside
+    ``dest`` before anything is written. Raises ArchiveError for a non-empty ``dest``,
+    UnsafeTreeError for a refused member."""
     dest = Path(dest)
     dest.mkdir(parents=True, exist_ok=True)
     if any(dest.iterdir()):
         raise ArchiveError(f"{dest}: destination is not empty")
-    with tarfile.open(fileobj=io.BytesIO(data), mode="r:") as tar:
-        tar.extractall(dest, filter="tar")
-    return dest
+    return safe_extract(data, dest)
 
 
 def apply_patch(work: Path, patch: str) -> None:
-    """Apply a unified diff to the files under ``work`` with ``git apply`` (no repository
-    needed). Raises ArchiveError with git's reason when it does not apply."""
-    import subprocess
-
+    """Apply a unified diff to the files under ``work`` with a hardened ``git apply`` (no
+    repository needed). Raises UnsafeTreeError when the patch would create a symbolic link
+    or a submodule (nothing is applied), PatchRejected with git's reason when it does not
+    apply."""
+    check_patch(patch)
     with scratch.temporary("patch") as tmp:
         patch_file = Path(tmp) / "change.patch"
-        patch_file.write_text(patch)
-        done = subprocess.run(["git", "apply", "--whitespace=nowarn", str(patch_file)],
-                              cwd=work, capture_output=True, text=True,
-                              env={**os.environ, "GIT_DIR": str(Path(tmp) / "none")})
-    if done.returncode != 0:
-        raise ArchiveError(f"patch does not apply: {done.stderr.strip()[:500]}")
+        patch_file.write_bytes(to_bytes(patch))
+        try:
+            safegit.run(["apply", "--whitespace=nowarn", str(patch_file)], git_dir=None,
+                        cwd=work)
+        except safegit.GitFailed as err:
+            why = str(err).removeprefix("git apply failed: ")
+            raise PatchRejected(f"patch does not apply: {why[:500]}") from None
 
 
 def blob_sha(data: bytes) -> str:
@@ -205,14 +218,22 @@ def blob_sha(data: bytes) -> str:
 
 
 def directory_listing(directory: Path) -> dict[str, tuple[str, str]]:
-    """{path: (git mode, blob sha)} of every file under ``directory``, as git would store it."""
+    """{path: (git mode, blob sha)} of every file under ``directory``, as git would store it:
+    a symbolic link is listed by its target (mode 120000), never followed; special files
+    are left out."""
+    import os
+    import stat
+
     listing: dict[str, tuple[str, str]] = {}
     root = Path(directory)
-    for path in sorted(root.rglob("*")):
-        rel = path.relative_to(root).as_posix()
-        if path.is_symlink():
-            listing[rel] = ("120000", blob_sha(os.readlink(path).encode()))
-        elif path.is_file():
-            mode = "100755" if os.access(path, os.X_OK) else "100644"
-            listing[rel] = (mode, blob_sha(path.read_bytes()))
-    return listing
+    for folder, dirs, files in os.walk(root):  # symbolic links to folders are not entered
+        for name in dirs + files:
+            path = Path(folder) / name
+            rel = path.relative_to(root).as_posix()
+            st = os.lstat(path)
+            if stat.S_ISLNK(st.st_mode):
+                listing[rel] = ("120000", blob_sha(os.fsencode(os.readlink(path))))
+            elif stat.S_ISREG(st.st_mode):
+                mode = "100755" if st.st_mode & 0o100 else "100644"
+                listing[rel] = (mode, blob_sha(path.read_bytes()))
+    return dict(sorted(listing.items()))

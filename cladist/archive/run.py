@@ -17,6 +17,7 @@ from cladist import __version__, scratch
 from cladist.archive.blobs import BlobStore
 from cladist.archive.codebase import AgentRepo
 from cladist.archive.records import NodeStatus
+from cladist.archive.safetree import UnsafeTreeError, check_tree
 from cladist.archive.store import ArchiveStore
 from cladist.config import Config, load_config
 from cladist.errors import ArchiveError, NotFoundError
@@ -57,13 +58,18 @@ class Run:
     def create(cls, config: Config, seed_dir: Path | None = None) -> Run:
         """Make a new run folder under ``config.run.runs_dir`` and commit the seed agent
         (``seed_dir``, or else ``config.run.seed_agent`` prepared by
-        :func:`cladist.agents.prepare_agent`) as the root node (id 0, valid)."""
-        if seed_dir is None:
-            from cladist.agents import prepare_agent
+        :func:`cladist.agents.prepare_agent`) as the root node (id 0, valid).
 
+        Raises UnsafeTreeError (no run folder is made) when the seed's folder holds a
+        symbolic link, a special file or a nested git repository."""
+        if seed_dir is None:
+            from cladist.agents import prepare_agent, seed_path
+
+            _check_seed(seed_path(config.run.seed_agent))  # before anything is copied
             with scratch.temporary("seed") as tmp:
                 return cls.create(config, prepare_agent(config.run.seed_agent,
                                                         Path(tmp) / "agent"))
+        _check_seed(seed_dir)
         runs_dir = Path(config.run.runs_dir).resolve()
         runs_dir.mkdir(parents=True, exist_ok=True)
         stamp = time.strftime("%Y%m%d-%H%M%S")
@@ -134,6 +140,14 @@ class Run:
     def node_commit(self, node_id: int) -> str:
         """The commit sha of a node; raises NotFoundError for an unknown node."""
         return self.store.node(node_id).commit_sha
+
+
+def _check_seed(folder: Path) -> None:
+    try:
+        check_tree(folder)
+    except UnsafeTreeError as err:
+        raise UnsafeTreeError(f"agent folder {folder}: {err}; remove it and try again"
+                              ) from None
 
 
 def resolve_run(ref: str, runs_dir: Path = Path("runs")) -> Path:

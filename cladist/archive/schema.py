@@ -17,8 +17,11 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    TypeDecorator,
     text,
 )
+
+from cladist.archive.safetext import clean
 
 SCHEMA_REVISION = "0001"
 """Alembic revision of the newest schema this code knows."""
@@ -26,6 +29,20 @@ SCHEMA_REVISION = "0001"
 NODE_STATUSES = ("pending", "valid", "invalid", "evaluating")
 VERDICTS = ("pass", "fail", "infra_error")
 EXPANSION_OUTCOMES = ("running", "valid", "invalid", "error", "abandoned")
+
+
+
+class SafeText(TypeDecorator[str]):
+    """TEXT whose bound values are made encodable first: a lone surrogate in an agent's
+    output (a test output in a reason, an escaped surrogate in JSON) becomes U+FFFD
+    instead of failing the write. Same column type as TEXT in the database."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: object) -> str | None:
+        return clean(value) if isinstance(value, str) else value
+
 
 metadata = MetaData()
 
@@ -35,8 +52,8 @@ run = Table(
     Column("name", String, nullable=False),
     Column("created_at", Float, nullable=False),
     Column("status", String, nullable=False),
-    Column("stop_reason", Text),
-    Column("config_yaml", Text, nullable=False),
+    Column("stop_reason", SafeText),
+    Column("config_yaml", SafeText, nullable=False),
     Column("cladist_version", String, nullable=False),
 )
 
@@ -47,8 +64,8 @@ node = Table(
     Column("commit_sha", String(40), nullable=False),
     Column("status", String, nullable=False),
     Column("created_at", Float, nullable=False),
-    Column("reason", Text),
-    Column("summary", Text),
+    Column("reason", SafeText),
+    Column("summary", SafeText),
     Column("depth", Integer, nullable=False),
     Column("path", String, nullable=False),
     Column("n_pass", Integer, nullable=False, server_default=text("0")),
@@ -68,11 +85,11 @@ expansion = Table(
     Column("child_id", Integer, ForeignKey("node.id")),
     Column("started_at", Float, nullable=False),
     Column("finished_at", Float),
-    Column("target", Text),
-    Column("problem_statement", Text),
+    Column("target", SafeText),
+    Column("problem_statement", SafeText),
     Column("diagnosis_ref", String),
     Column("outcome", String, nullable=False),
-    Column("reason", Text),
+    Column("reason", SafeText),
     Column("tokens_in", Integer, nullable=False, server_default=text("0")),
     Column("tokens_out", Integer, nullable=False, server_default=text("0")),
     Column("cost_usd", Float, nullable=False, server_default=text("0")),
@@ -98,7 +115,7 @@ task_result = Table(
     Column("tokens_in", Integer, nullable=False, server_default=text("0")),
     Column("tokens_out", Integer, nullable=False, server_default=text("0")),
     Column("cost_usd", Float, nullable=False, server_default=text("0")),
-    Column("detail", Text),
+    Column("detail", SafeText),
     CheckConstraint("verdict IN ('pass','fail','infra_error')", name="result_verdict"),
     CheckConstraint("attempt >= 1", name="result_attempt"),
     Index("ix_result_node", "node_id"),
@@ -121,7 +138,7 @@ llm_call = Table(
     Column("tokens_cached", Integer, nullable=False, server_default=text("0")),
     Column("cost_usd", Float, nullable=False, server_default=text("0")),
     Column("latency_s", Float),
-    Column("error", Text),
+    Column("error", SafeText),
     Column("recording_ref", String),
     Index("ix_llm_call_session", "session"),
     Index("ix_llm_call_node", "node_id"),
@@ -133,6 +150,6 @@ event = Table(
     Column("ts", Float, nullable=False),
     Column("kind", String, nullable=False),
     Column("node_id", Integer),
-    Column("data", Text),
+    Column("data", SafeText),
     Index("ix_event_kind", "kind"),
 )

@@ -119,7 +119,8 @@ def replay(run: Run, node_id: int, task_id: str, *, mode: Mode = "recorded",
     """Re-run node ``node_id``'s agent on ``task_id`` in a fresh sandbox and grade it.
 
     ``config`` defaults to the run's own (``config.yaml``). ``keep`` is a folder (created;
-    must not exist) that receives the agent's final work directory (``workdir/``), the
+    must not exist) that receives the agent's final work directory (``workdir/``: its
+    regular files and folders, never its ``.git``, links or special files), the
     new ``patch.diff``, ``test_output.txt``, ``trajectory.json``, the stored patch and
     test output (``stored/``), ``replay.json`` and the gateway's records.
 
@@ -260,20 +261,24 @@ def _divergence(player: Any, recording: list[dict[str, Any]]) -> Divergence | No
 
 def _write_workspace(work: Path, outcome: ReplayOutcome, result: TaskResult, run: Run,
                      stored: ResultRecord) -> None:
-    (work / "patch.diff").write_text(result.patch)
-    (work / "test_output.txt").write_text(result.test_output)
-    (work / "trajectory.json").write_text(result.trajectory)
-    (work / "stored").mkdir(exist_ok=True)
-    (work / "stored" / "patch.diff").write_text(outcome.stored_patch)
-    (work / "stored" / "test_output.txt").write_text(_blob(run, stored.test_output_ref))
-    (work / "replay.json").write_text(json.dumps(outcome.to_json(), indent=1) + "\n")
+    from cladist.archive.blobs import write_atomic  # text an agent made: never raises
+
+    write_atomic(work / "patch.diff", result.patch)
+    write_atomic(work / "test_output.txt", result.test_output)
+    write_atomic(work / "trajectory.json", result.trajectory)
+    write_atomic(work / "stored" / "patch.diff", outcome.stored_patch)
+    write_atomic(work / "stored" / "test_output.txt", _blob(run, stored.test_output_ref))
+    write_atomic(work / "replay.json", json.dumps(outcome.to_json(), indent=1) + "\n")
     gateway = work / "gateway"
     if gateway.is_dir() and not any(gateway.iterdir()):
         gateway.rmdir()  # a recorded replay that followed its recording writes nothing
 
 
 class _KeepWorkdir:
-    """An agent's sandbox that copies its work directory to ``dest`` before it closes."""
+    """An agent's sandbox that copies its work directory to ``dest`` before it closes:
+    regular files and folders only, without the ``.git`` the agent could configure (see
+    :meth:`cladist.sandbox.common.BaseSandbox.copy_out`); a refusal is written beside it
+    as ``workdir.error.txt``."""
 
     def __init__(self, sandbox: Any, dest: Path):
         self._inner = sandbox
@@ -289,9 +294,11 @@ class _KeepWorkdir:
             if exc[0] is None:
                 self._inner.copy_out(self.spec.workdir, self._dest)
         except Exception as err:  # the workspace is a courtesy: never fail the replay
+            from cladist.archive.blobs import write_atomic
+
             self._dest.mkdir(parents=True, exist_ok=True)
-            (self._dest.parent / "workdir.error.txt").write_text(f"{type(err).__name__}: "
-                                                                f"{err}\n")
+            write_atomic(self._dest.parent / "workdir.error.txt",
+                         f"{type(err).__name__}: {err}\n")
         finally:
             self._inner.__exit__(*exc)
 

@@ -10,14 +10,20 @@ never answers the JSON asked for, a plain problem statement built from the targe
 from __future__ import annotations
 
 import json
+import os
 import re
+import stat
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from cladist.archive.safetext import clean, printable
 from cladist.evolve.targets import Target
+
+SOURCE_SUFFIXES = frozenset({".md", ".py", ".txt", ".toml", ".json", ".yaml", ".sh"})
+"""Files of the agent's code shown to the diagnosis."""
 
 SYSTEM = """You improve a coding agent by reading its code and a record of it failing.
 Answer with one JSON object and nothing else:
@@ -55,20 +61,68 @@ class Diagnosis:
 
 
 def code_digest(agent_dir: Path, max_chars: int) -> str:
-    """The agent's README and source files, each with its path, cut at ``max_chars``."""
+    """The agent's README and source files, each with its path, cut at ``max_chars``.
+
+    Nothing is followed: a symbolic link is listed as ``path -> target (symlink, not
+    followed)`` and never read through, a special file (FIFO, device) as skipped, and only
+    regular files are opened (at most ``max_chars`` bytes each; undecodable bytes become
+    U+FFFD). Never raises for what the folder holds."""
     parts, used = [], 0
-    files = sorted(p for p in agent_dir.rglob("*") if p.is_file() and p.suffix in
-                   {".md", ".py", ".txt", ".toml", ".json", ".yaml", ".sh"})
-    files.sort(key=lambda p: (p.name != "README.md", "tests" in p.parts, str(p)))
-    for path in files:
-        text = path.read_text(errors="replace")
-        block = f"--- {path.relative_to(agent_dir)}\n{text}\n"
+    for rel, kind, extra in sorted(_source_entries(Path(agent_dir)), key=_reading_order):
+        if kind == "link":
+            parts.append(f"--- {rel} -> {extra} (symlink, not followed)\n")
+            continue
+        if kind == "special":
+            parts.append(f"--- {rel} (a {extra}, skipped)\n")
+            continue
+        text = _read_prefix(Path(agent_dir) / rel, max_chars - used + 1)
+        block = f"--- {rel}\n{text}\n"
         if used + len(block) > max_chars:
-            parts.append(f"--- {path.relative_to(agent_dir)} (omitted: over the size limit)\n")
+            parts.append(f"--- {rel} (omitted: over the size limit)\n")
             continue
         parts.append(block)
         used += len(block)
-    return "".join(parts)
+    return clean("".join(parts))  # a file name that is not UTF-8 is shown with U+FFFD
+
+
+def _source_entries(root: Path) -> list[tuple[str, str, str]]:
+    """(relative path, ``file``/``link``/``special``, link target or kind) of every source
+    file, symbolic link and special file under ``root``, found with lstat (folders behind
+    links are not entered)."""
+    entries = []
+    for folder, dirs, files in os.walk(root):
+        for name in dirs + files:
+            path = Path(folder) / name
+            rel = path.relative_to(root).as_posix()
+            try:
+                mode = os.lstat(path).st_mode
+                if stat.S_ISLNK(mode):
+                    entries.append((rel, "link", printable(os.readlink(path))))
+                elif stat.S_ISREG(mode) and path.suffix in SOURCE_SUFFIXES:
+                    entries.append((rel, "file", ""))
+                elif not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+                    entries.append((rel, "special", "special file"))
+            except OSError:
+                continue  # gone or unreadable: not part of the digest
+    return entries
+
+
+def _reading_order(entry: tuple[str, str, str]) -> tuple[bool, bool, str]:
+    rel = PurePosixPath(entry[0])
+    return rel.name != "README.md", "tests" in rel.parts, entry[0]
+
+
+def _read_prefix(path: Path, limit: int) -> str:
+    """At most ``limit`` characters of a regular file's text, opened without following a
+    link (a file swapped for a link after the listing is read as empty)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return ""
+    with os.fdopen(fd, "rb") as f:
+        if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+            return ""
+        return f.read(max(limit, 0) * 4).decode("utf-8", errors="replace")[:max(limit, 0)]
 
 
 def build_prompt(target: Target, code: str, problem: str | None, trajectory: str,

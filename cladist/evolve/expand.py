@@ -22,14 +22,18 @@ from pathlib import Path
 from typing import Any
 
 from cladist import scratch
-from cladist.archive.codebase import extract_tree
+from cladist.archive.codebase import PatchRejected, extract_tree
 from cladist.archive.records import NodeStatus
 from cladist.archive.run import Run
+from cladist.archive.safetree import UnsafeTreeError
 from cladist.errors import ArchiveError
 from cladist.evaluator.contracts import Task
 from cladist.evaluator.evaluate import EvalContext
 from cladist.evolve.diagnosis import build_prompt, code_digest
 from cladist.evolve.targets import Target, choose_target
+
+REJECTED_PATCH = "rejected.patch"
+"""Blob name (under ``expansions/<id>/``) of a child's patch that could not be committed."""
 
 
 @dataclass(frozen=True)
@@ -95,8 +99,11 @@ def prepare_expansion(run: Run, parent_id: int, ctx: EvalContext, tasks: dict[st
     hidden = (_hidden_tests(task) if task and cfg.evaluator.diagnosis_sees_hidden_tests
               else None)
     with scratch.temporary("digest") as tmp:
-        code = code_digest(extract_tree(parent_tar, Path(tmp) / "parent"),
-                           cfg.evolve.diagnosis_max_chars)
+        try:
+            code = code_digest(extract_tree(parent_tar, Path(tmp) / "parent"),
+                               cfg.evolve.diagnosis_max_chars)
+        except UnsafeTreeError as err:  # archived before links were refused: never unpacked
+            code = f"(the agent's code cannot be shown: {err})\n"
     prompt = build_prompt(
         target, code, task.problem if task else None,
         run.blobs.get_text(result.trajectory_ref) if result and result.trajectory_ref else "",
@@ -111,9 +118,11 @@ def prepare_expansion(run: Run, parent_id: int, ctx: EvalContext, tasks: dict[st
 
 def finish_expansion(run: Run, job: ExpansionJob, work: ExpansionWork) -> ExpansionResult:
     """Driver side: store the diagnosis and self-edit trajectory, commit the child into
-    agents.git (an unappliable patch makes an invalid child), close the expansion row with
-    the child in the same transaction, and point the child's node ref at its commit.
-    Raises ArchiveError when the archive cannot be written."""
+    agents.git, close the expansion row with the child in the same transaction, and point
+    the child's node ref at its commit. A patch that does not apply, or that adds a
+    symbolic link, a submodule or a special file, makes an invalid child (its commit is the
+    parent's; the patch is kept as ``expansions/<id>/rejected.patch``). Raises ArchiveError
+    when the archive cannot be written."""
     extra: dict[str, Any] = {}
     if work.diagnosis is not None:
         extra["diagnosis_ref"] = run.blobs.put(
@@ -123,18 +132,27 @@ def finish_expansion(run: Run, job: ExpansionJob, work: ExpansionWork) -> Expans
     if work.trajectory is not None:
         run.blobs.put(f"expansions/{job.expansion_id}/self_edit_trajectory.json",
                       work.trajectory)
-    outcome, reason, child = work.outcome, work.reason, None
+    outcome, reason, child, infra = work.outcome, work.reason, None, work.infra
     if work.status is not None:
-        sha, status = job.parent_sha, work.status
+        sha = job.parent_sha
+        status: NodeStatus | None = work.status
         if work.patch.strip():
             try:
                 sha = run.agents.commit_patch(
                     job.parent_sha, work.patch,
                     f"child of node {job.parent_id} (expansion {job.expansion_id})")
-            except ArchiveError as err:
-                status, reason = NodeStatus.INVALID, str(err)
-        outcome = str(status)
-        child = (sha, status, reason, work.summary)
+            except (PatchRejected, UnsafeTreeError) as err:  # the child's fault: kept
+                if status is NodeStatus.VALID or not reason:
+                    reason = str(err)
+                status = NodeStatus.INVALID
+                run.blobs.put(f"expansions/{job.expansion_id}/{REJECTED_PATCH}", work.patch)
+            except ArchiveError as err:  # ours: no child, never counted against the parent
+                status, reason, infra = None, f"cannot commit the child: {err}", True
+        if status is None:
+            outcome = "error"
+        else:
+            outcome = str(status)
+            child = (sha, status, reason, work.summary)
     child_id = run.store.finish_expansion(job.expansion_id, outcome, reason=reason,
                                           tokens_in=work.tokens_in,
                                           tokens_out=work.tokens_out,
@@ -144,7 +162,7 @@ def finish_expansion(run: Run, job: ExpansionJob, work: ExpansionWork) -> Expans
     run.event("expansion_finished", node_id=job.parent_id, expansion=job.expansion_id,
               outcome=outcome, child=child_id, reason=reason)
     return ExpansionResult(job.expansion_id, job.parent_id, child_id, outcome, reason,
-                           work.cost_usd, infra=work.infra)
+                           work.cost_usd, infra=infra)
 
 
 def expand(run: Run, parent_id: int, ctx: EvalContext, tasks: dict[str, Task], rng: Any

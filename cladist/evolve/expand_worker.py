@@ -9,9 +9,9 @@ from dataclasses import replace
 from pathlib import Path
 
 from cladist import scratch
-from cladist.archive.codebase import apply_patch, extract_tree
+from cladist.archive.codebase import PatchRejected, apply_patch, extract_tree
 from cladist.archive.records import NodeStatus
-from cladist.errors import ArchiveError
+from cladist.archive.safetree import UnsafeTreeError, check_tree
 from cladist.evaluator.evaluate import EvalContext, session_costs
 from cladist.evolve.diagnosis import diagnose
 from cladist.evolve.expand import ExpansionJob, ExpansionWork
@@ -38,6 +38,8 @@ def perform_expansion(job: ExpansionJob, ctx: EvalContext) -> ExpansionWork:
             parent_dir = extract_tree(job.parent_tar, Path(tmp) / "parent")
             parent_dir.chmod(0o755)
             work = _steps(job, ctx, parent_dir, Path(tmp), sessions)
+        except UnsafeTreeError as err:  # a parent archived before links were refused
+            work = ExpansionWork("error", f"the parent's code is unsafe: {err}", infra=False)
         except Exception as err:  # a bug or fault of ours: recorded, the run goes on
             work = ExpansionWork("error", f"{type(err).__name__}: {err}")
     tokens_in, tokens_out, cost = session_costs(ctx.gateway, sessions)
@@ -96,9 +98,10 @@ def _steps(job: ExpansionJob, ctx: EvalContext, parent_dir: Path, tmp: Path,
     if not edit.patch.strip():
         return _child(done, NodeStatus.INVALID, "the self-edit changed nothing")
     child_dir = extract_tree(job.parent_tar, tmp / "child")
-    try:
+    try:  # a link or special file never reaches validation, nor the host's next prompt
         apply_patch(child_dir, edit.patch)
-    except ArchiveError as err:
+        check_tree(child_dir)
+    except (PatchRejected, UnsafeTreeError) as err:
         return _child(done, NodeStatus.INVALID, str(err))
     for _ in range(cfg.evolve.infra_retries + 1):
         checked = validate(child_dir, ctx.open_sandbox, image, limits, run_id=job.run_id,

@@ -45,6 +45,11 @@ _TAR_TREE = ('d="$1"; [ -e "$d" ] || exit 66; [ -d "$d" ] || exit 67; [ -r "$d" 
 FILE_OP_TIMEOUT_S = 300.0
 
 
+class UnsafeSandboxContent(SandboxError):
+    """``copy_out`` found something other than regular files and folders (a link, a
+    device, a FIFO) or a path outside the target; nothing was copied."""
+
+
 class OutputCollector:
     """Accumulates stdout and stderr, each up to ``cap`` bytes; remembers overflow."""
 
@@ -184,15 +189,18 @@ class BaseSandbox:
         self._file_op(_UNTAR, path, input=buf.getvalue(), cap=1 << 20)
 
     def copy_out(self, path: str, host_dir: Path) -> None:
-        """Copy ``path``'s contents into ``host_dir`` (see the protocol for what it raises)."""
+        """Copy ``path``'s contents into ``host_dir`` (see the protocol for what it raises).
+
+        Only regular files and folders come out, and never a ``.git`` (its config and
+        hooks would run on the host): a symbolic or hard link, a device, a FIFO or a path
+        outside ``host_dir`` raises UnsafeSandboxContent before anything is written."""
+        from cladist.archive.safetree import UnsafeTreeError, safe_extract
+
         data = self._file_op(_TAR, path).stdout
-        host_dir = Path(host_dir)
-        host_dir.mkdir(parents=True, exist_ok=True)
-        with tarfile.open(fileobj=io.BytesIO(data), mode="r:") as tar:
-            try:
-                tar.extractall(host_dir, filter="data")
-            except tarfile.FilterError as exc:
-                raise SandboxError(f"{path}: refused to copy out: {exc}") from None
+        try:
+            safe_extract(data, Path(host_dir), skip_git=True)
+        except UnsafeTreeError as exc:
+            raise UnsafeSandboxContent(f"{path}: refused to copy out: {exc}") from None
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {shlex.quote(self.name)}>"

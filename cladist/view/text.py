@@ -10,6 +10,7 @@ from typing import Any
 from cladist.archive.lineage import best_belief
 from cladist.archive.records import NodeRecord
 from cladist.archive.run import Run, RunSummary
+from cladist.archive.safetext import printable
 
 STATUS_STYLE = {"valid": "green", "invalid": "red", "pending": "yellow", "evaluating": "cyan"}
 
@@ -85,24 +86,32 @@ def runs_table(summaries: list[RunSummary]) -> Any:
 
 def node_report(run: Run, node_id: int) -> dict[str, Any]:
     """Everything ``cladist show`` prints about a node: metadata, lineage, results,
-    expansions and the diff against its parent."""
+    expansions and the diff against its parent. Text an agent controls (the reason, the
+    summary, the diff) comes back safe for a terminal (:func:`printable`); print it
+    without markup."""
+    from dataclasses import replace
+
     from cladist.archive.lineage import ancestors, children
 
     n = run.store.node(node_id)
     diff = ""
     if n.parent_id is not None:
         diff = run.agents.diff(run.node_commit(n.parent_id), n.commit_sha, binary=False)
-    return {
-        "node": n,
+    return {  # for a terminal: what the agent wrote can hold escape sequences
+        "node": replace(n, reason=_terminal(n.reason), summary=_terminal(n.summary)),
         "lineage": ancestors(run.store, node_id),
         "children": children(run.store, node_id),
         "results": run.store.results(node_id),
         "expansions": run.store.expansions(parent_id=node_id),
-        "diff": diff,
+        "diff": printable(diff),
     }
+
+
+def _terminal(text: str | None) -> str | None:
+    return printable(text) if text is not None else None
 
 
 def _escape(text: str) -> str:
     from rich.markup import escape
 
-    return escape(text.replace("\n", " "))
+    return escape(printable(text.replace("\n", " ")))

@@ -157,7 +157,7 @@ def test_keep_leaves_the_workspace(evolved_run: Path, tmp_path: Path) -> None:
     assert patch == _stored_patch(evolved_run, best) == (out / "stored/patch.diff").read_text()
     changed = [line[6:] for line in patch.splitlines() if line.startswith("+++ b/")]
     assert changed and all((out / "workdir" / name).is_file() for name in changed)
-    assert (out / "workdir" / ".git").is_dir()  # the agent's work dir, baseline included
+    assert not (out / "workdir" / ".git").exists()  # never the agent's git (its config)
     assert "passed" in (out / "test_output.txt").read_text()
     assert json.loads((out / "trajectory.json").read_text())["exit_reason"] == "submitted"
 

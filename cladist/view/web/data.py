@@ -206,9 +206,10 @@ class RunData:
                     row["diagnosis"] = json.loads(raw)
                 except ValueError:
                     row["diagnosis"] = raw
-            trajectory = f"expansions/{e.id}/self_edit_trajectory.json"
-            row["self_edit_trajectory_ref"] = (trajectory if self.run.blobs.exists(trajectory)
-                                               else None)
+            for key, name in (("self_edit_trajectory_ref", "self_edit_trajectory.json"),
+                              ("rejected_patch_ref", "rejected.patch")):
+                ref = f"expansions/{e.id}/{name}"
+                row[key] = ref if self.run.blobs.exists(ref) else None
         return row
 
     # -- comparison ----------------------------------------------------------------------

@@ -36,8 +36,9 @@ def static_data(data: RunData, blob_cap: int = 200_000,
         nodes[str(page["node"]["id"])] = page
         for r in page["results"]:
             refs.extend(ref for ref in r["refs"].values() if ref)
-        if page["origin"] and page["origin"]["self_edit_trajectory_ref"]:
-            refs.append(page["origin"]["self_edit_trajectory_ref"])
+        for key in ("self_edit_trajectory_ref", "rejected_patch_ref"):
+            if page["origin"] and page["origin"].get(key):
+                refs.append(page["origin"][key])
     blobs: dict[str, Any] = {}
     budget = blobs_total
     for ref in dict.fromkeys(refs):

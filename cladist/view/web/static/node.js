@@ -23,7 +23,8 @@
       h("h3", {}, "Diagnosis"), diagnosis(o.diagnosis),
       h("h3", {}, "Problem statement"),
       o.problem_statement ? h("pre", { id: "problem-statement" }, o.problem_statement) : h("p", { class: "dim" }, "none"),
-      C.lazyBlob("self-edit trajectory", o.self_edit_trajectory_ref, C.trajectory));
+      C.lazyBlob("self-edit trajectory", o.self_edit_trajectory_ref, C.trajectory),
+      C.lazyBlob("rejected patch (not committed)", o.rejected_patch_ref, (t) => C.renderDiff(t)));
   };
 
   const resultRow = (r, nodeId) => {
