@@ -1,7 +1,10 @@
-"""Unified diffs as the agent's only output: splitting them per file, dropping test files.
+"""Which paths of a task are protected: its test files plus, per language, the files that
+decide how the tests run (:data:`HARNESS_FILES`). After an agent's patch is applied they
+are made the trusted ones again (:func:`cladist.evaluator.worktree.protect`); an agent's
+change to them never reaches the tests.
 
-The workspace inside a sandbox is a git repository whose first commit is the task as given;
-the agent's patch is ``git diff --binary`` of everything it changed against that commit.
+The agent's own sandbox also gets a git baseline of the task (:data:`BASELINE_SCRIPT`) for
+its convenience (``git diff`` while it works); cladist never reads that repository.
 """
 
 from __future__ import annotations
@@ -13,10 +16,8 @@ BASELINE_SCRIPT = (
     "git init -q . && git config user.email agent@cladist && git config user.name agent "
     "&& git config core.fileMode true && git add -A && git commit -q --allow-empty "
     "-m baseline && git tag cladist-baseline")
-"""Shell run in a fresh workspace: record the task as given as the baseline commit."""
-
-DIFF_SCRIPT = "git add -A && git diff --cached --binary --full-index cladist-baseline"
-"""Shell that prints the agent's patch against the baseline (new files included)."""
+"""Shell run in the agent's fresh workspace: the task as given, as the agent's own
+baseline commit (the agent's to use or break; cladist's patch never comes from it)."""
 
 _HEADER = re.compile(r"^diff --git a/(.+?) b/(.+?)$", re.M)
 
@@ -37,7 +38,7 @@ HARNESS_FILES: dict[str, tuple[str, ...]] = {
 }
 """Per language, files that decide how the tests run (a ``conftest.py`` that exits 0, a
 ``package.json`` whose test script is ``true``): exercise suites treat them as test files,
-so an agent's change to them is dropped before grading, like a change to the tests."""
+so an agent's change to them is undone before grading, like a change to the tests."""
 
 
 def harness_patterns(language: str, test_files: tuple[str, ...] | list[str]
@@ -47,7 +48,8 @@ def harness_patterns(language: str, test_files: tuple[str, ...] | list[str]
 
 
 def split_files(patch: str) -> list[tuple[str, str]]:
-    """The patch cut into (path, text of that file's diff) pairs, in order."""
+    """A trusted patch (a dataset's test patch) cut into (path, text of that file's diff)
+    pairs, in order. Never used on an agent's patch: git's quoted paths defeat it."""
     starts = [m for m in _HEADER.finditer(patch)]
     pieces = []
     for i, match in enumerate(starts):
@@ -60,16 +62,3 @@ def is_test_path(path: str, patterns: tuple[str, ...] | list[str]) -> bool:
     """Whether ``path`` matches one of the task's test-file glob patterns."""
     return any(fnmatch.fnmatch(path, p) or fnmatch.fnmatch(path, p.rstrip("/") + "/*")
                for p in patterns)
-
-
-def drop_test_changes(patch: str, patterns: tuple[str, ...] | list[str]) -> tuple[str, list[str]]:
-    """The patch without hunks touching test files, and the paths that were dropped."""
-    kept, dropped = [], []
-    for path, text in split_files(patch):
-        old_path = _HEADER.match(text)
-        touched = {path, old_path.group(1) if old_path else path}
-        if any(is_test_path(p, patterns) for p in touched):
-            dropped.append(path)
-        else:
-            kept.append(text)
-    return "".join(kept), dropped
