@@ -95,6 +95,8 @@ def _steps(job: ExpansionJob, ctx: EvalContext, parent_dir: Path, tmp: Path,
         return replace(done, outcome="error", reason=f"self-edit sandbox: {edit.infra_reason}")
     done = replace(done, trajectory=edit.trajectory, summary=diagnosis.summary[:300],
                    patch=edit.patch)
+    if edit.failure is not None:  # a tree over the caps, a sandbox it broke, ...
+        return _child(done, NodeStatus.INVALID, f"the self-edit failed: {edit.failure}")
     if not edit.patch.strip():
         return _child(done, NodeStatus.INVALID, "the self-edit changed nothing")
     child_dir = extract_tree(job.parent_tar, tmp / "child")

@@ -368,3 +368,36 @@ def test_every_bundled_language_is_attacked_at_load_time() -> None:
     load_time = {TASKS[task].language for name, (task, _, _) in ATTACKS.items()
                  if "exit" in name or "init" in name}
     assert load_time == {"python", "go", "rust", "cpp", "javascript"}
+
+
+@pytest.mark.slow
+@pytest.mark.docker
+def test_cladist_eval_of_a_hostile_agent_scores_it_and_finishes(shared_dir: Path,
+                                                                tmp_path: Path) -> None:
+    """As a user would meet it: `cladist eval` of an agent that attacks every task it gets
+    (it ends the test process at import in Python, writes a forging init in Go) scores
+    each task a fail, counts no infrastructure error and finishes the run."""
+    import os
+    import sys
+
+    from cladist.archive.run import Run, resolve_run
+
+    steps = [sh("for f in *.py; do printf 'import os\\nos._exit(0)\\n' > \"$f\"; done; "
+                f"cp {'/agent/agent/cheat.go'} . 2>/dev/null; true")]
+    agent = make_agent(shared_dir / "eval-hostile", steps)
+    (agent / "agent" / "cheat.go").write_text(GO_FORGER)
+    tasks = "py-easy-is-even,py-easy-greeting,go-easy-sum-evens"
+    with ScriptedLLMServer(default=lambda body: Reply(content="done"), api_key="sk-h") as server:
+        done = subprocess.run(
+            [sys.executable, "-m", "cladist", "eval", "--agent", str(agent), "--tasks", tasks,
+             "-c", "llm.provider=openai", "-c", f"llm.base_url={server.openai_base_url}",
+             "-c", "llm.api_key_env=H_KEY", "-c", "evaluator.agent_timeout_s=120"],
+            cwd=tmp_path, capture_output=True, text=True, timeout=900,
+            env={**os.environ, "H_KEY": "sk-h", "COLUMNS": "200"})
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    assert "pass@1 0.00 (0/3 scored, 0 infra errors)" in done.stdout, done.stdout[-2000:]
+    with Run.open(resolve_run("eval", tmp_path / "runs")) as run:
+        rows = run.store.results(0)
+        assert sorted(r.task_id for r in rows) == sorted(tasks.split(","))
+        assert all(r.verdict == Verdict.FAIL for r in rows)
+        assert run.store.run_record().status == "finished"
