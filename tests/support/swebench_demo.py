@@ -95,6 +95,11 @@ class Demo:
         """The gold patch of an instance."""
         return str(self.rows[instance_id]["patch"])
 
+    def diff(self, edits: dict[str, tuple[str, str] | str]) -> str:
+        """A patch of the base commit: ``edits`` maps a path to an (old, new) replacement
+        or to the file's new content."""
+        return _diff_of(self.repo, edits)
+
 
 def _git(repo: Path, *args: str) -> str:
     return subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True,
