@@ -19,7 +19,15 @@ from typing import Any
 
 import pytest
 from fake_model import respond as fake_respond
-from swebench_demo import FIX_ADD, OPS, PROBLEMS, Demo
+from swebench_demo import (
+    FIX_ADD,
+    OPS,
+    PROBLEMS,
+    UNITTEST_F2P,
+    UNITTEST_P2P,
+    Demo,
+    unittest_row,
+)
 
 from cladist.archive.records import Verdict
 from cladist.archive.run import Run, resolve_run
@@ -141,6 +149,24 @@ def test_hostile_patches_fail_and_are_never_infrastructure_errors(
     assert outcomes["sleeps past the timeout"].detail["tests_timed_out"] is True
     assert "does not apply" in reasons["does not apply"]
     assert outcomes["does not apply"].detail["patch_applied"] is False
+
+
+def test_unittest_runs_are_signed_too(graded: Callable[..., Grade],
+                                      swebench_dataset: Demo) -> None:
+    (task,) = SWEbenchSuite("rows", rows=[unittest_row(swebench_dataset)]).tasks()
+    gold = graded(task, swebench_dataset.gold("demo__calc-1"))
+    assert gold.verdict == Verdict.PASS, (gold.detail, gold.test_output[-2000:])
+    assert gold.detail["evidence"] == "signed unittest report"
+    assert gold.detail["FAIL_TO_PASS"]["success"] == [UNITTEST_F2P]
+    assert gold.detail["PASS_TO_PASS"]["success"] == [UNITTEST_P2P]  # a docstring's name
+    assert gold.detail["signed_report"]["backed"] is True
+    unfixed = graded(task, {"calc/ops.py": OPS.replace("def sub", "# sub\ndef sub")})
+    assert unfixed.verdict == Verdict.FAIL and unfixed.detail["harness_resolved"] is False
+    forged = graded(task, {"calc/ops.py": TO_THE_LOG + f"log.write('{UNITTEST_F2P} ... ok\\n"
+                           f"{UNITTEST_P2P} ... ok\\n')\nlog.flush()\nos._exit(0)\n" + OPS})
+    assert forged.detail["harness_resolved"] is True, forged.test_output[-2000:]
+    assert forged.verdict == Verdict.FAIL and forged.infra_reason is None
+    assert "no signed report" in forged.detail["fail_reason"]
 
 
 def test_the_grading_sandbox_has_no_network_no_capabilities_and_a_read_only_reporter(

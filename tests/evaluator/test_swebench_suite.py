@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 
 import pytest
-from swebench_demo import Demo
+from swebench_demo import Demo, unittest_row
 
 from cladist.archive.records import Verdict
 from cladist.archive.run import Run
@@ -21,7 +21,7 @@ from cladist.evaluator.selection import load_suite, select_tasks
 from cladist.evaluator.suites.swebench import InstanceHarness, load_rows
 from cladist.evaluator.suites.swebench_evidence import check, summary_lines
 from cladist.evaluator.suites.swebench_grading import harness_run_dir, new_run_id
-from cladist.evaluator.suites.swebench_sandbox import SIGNED_SETUP, instrument
+from cladist.evaluator.suites.swebench_sandbox import RUNNER_SETUP, SIGNED_SETUP, instrument
 from cladist.evaluator.suites.swebench_suite import (
     SWEbenchSuite,
     default_image,
@@ -179,21 +179,28 @@ def test_patch_paths_are_read_by_git_even_when_quoted(tmp_path: Path) -> None:
 def test_the_eval_script_reads_the_key_first_and_sets_the_reporter_up_before_the_tests(
         swebench_dataset: Demo) -> None:
     harness = InstanceHarness(swebench_dataset.rows["demo__calc-1"])
+    assert harness.runner == "pytest"
+    assert InstanceHarness(unittest_row(swebench_dataset)).runner == "unittest"
     start = harness.marker("START_TEST_OUTPUT")
     original = harness.eval_script.split("\n")
-    signed = instrument(harness.eval_script, start, signed=True).split("\n")
+    signed = instrument(harness.eval_script, start, "pytest").split("\n")
     assert signed[:4] == ["#!/bin/bash", "exec 2>&1", "IFS= read -r CLADIST_KEY || true",
                           "exec 0</dev/null"]  # nothing runs before the key is read
     at = next(i for i, line in enumerate(signed) if start in line)
-    assert tuple(signed[at - len(SIGNED_SETUP):at]) == SIGNED_SETUP
-    assert signed[at - len(SIGNED_SETUP)] == "{ set +x; } 2>/dev/null"  # key not traced
-    assert signed[4:at - len(SIGNED_SETUP)] == original[1:original.index(
+    setup = [SIGNED_SETUP[0], *RUNNER_SETUP["pytest"], *SIGNED_SETUP[1:], "set -x"]
+    assert signed[at - len(setup):at] == setup
+    assert setup[0] == "{ set +x; } 2>/dev/null"  # the key is not traced into the log
+    assert "PYTEST_ADDOPTS=\"-p cladist_swebench_pytest" in "\n".join(setup)
+    assert signed[4:at - len(setup)] == original[1:original.index(
         next(line for line in original if start in line))]
     assert "rm -f /tmp/cladist-swebench/key" in signed[-2]
-    plain = instrument(harness.eval_script, start, signed=False).split("\n")
+    unit = instrument(harness.eval_script, start, "unittest")
+    assert "import cladist_swebench_unittest" in unit and "PYTEST_ADDOPTS" not in unit
+    plain = instrument(harness.eval_script, start, None).split("\n")
     assert plain[:3] == ["#!/bin/bash", "exec 2>&1", "exec 0</dev/null"]
     assert not any("CLADIST_KEY" in line or "PYTEST_ADDOPTS" in line for line in plain)
-    assert "key" not in " ".join(instrument("#!/bin/bash\ntrue", start, True).split("\n")[4:])
+    assert "key" not in " ".join(instrument("#!/bin/bash\ntrue", start, "pytest")
+                                 .split("\n")[4:])
 
 
 def _signed(statuses: dict[str, str], key: str, complete: bool = True) -> bytes:
@@ -234,6 +241,26 @@ def test_a_resolved_log_is_kept_only_when_the_signed_report_backs_it() -> None:
     assert check(harness, b"PASSED t.py::f2p", key, files).problem
     assert check(harness, None, key, files).missing
     assert summary_lines({"t.py::x": "XFAIL"}) == "XFAIL t.py::x\n"
+
+
+def test_unittest_names_are_backed_by_their_descriptions() -> None:
+    pytest.importorskip("swebench")
+    harness = InstanceHarness(_row(
+        "a__b-1", image="x", log_parser="parse_log_django",
+        FAIL_TO_PASS='["test_f (app.tests.T)"]',
+        PASS_TO_PASS='["A docstring line.", "--version is equivalent to version"]'))
+    key = "k" * 64
+    honest = {"test_f (app.tests.T)": "PASSED", "test_g (app.tests.T)\nA docstring line.":
+              "PASSED"}
+    assert summary_lines(honest, "unittest").splitlines()[-1] == "A docstring line. ... ok"
+    backed = check(harness, _signed(honest, key), key, ())
+    assert backed.problem is None
+    assert backed.not_tests == ("--version is equivalent to version",)
+    failed = check(harness, _signed({**honest, "test_f (app.tests.T)": "FAILED"}, key), key, ())
+    assert failed.contradicted == ("test_f (app.tests.T)",)
+    # a test the log shows but that never ran is unbacked, whatever its name looks like
+    gone = check(harness, _signed({"test_f (app.tests.T)": "PASSED"}, key), key, ())
+    assert gone.unbacked == ("A docstring line.",)
 
 def test_disk_space_check_is_one_line() -> None:
     assert disk_problem(100 << 30, 3, "/var/lib/docker") is None

@@ -111,7 +111,11 @@ PYTEST_PARSERS = frozenset({
     "parse_log_xarray", "parse_log_pydicom", "parse_log_requests", "parse_log_pylint",
     "parse_log_astropy", "parse_log_scikit", "parse_log_sphinx"})
 """The harness's log parsers that read pytest's output: their instances run pytest, so
-cladist's signed reporter goes into the run (Django's and sympy's runners are not pytest)."""
+cladist's signed pytest reporter goes into the run."""
+UNITTEST_PARSERS = frozenset({"parse_log_django"})
+"""Parsers of unittest's verbose output (Django's ``runtests.py``): cladist's unittest
+reporter goes into the run. Other runners (sympy's ``bin/test``, other languages) are
+graded from the log alone, as the harness grades them."""
 
 
 class InstanceHarness:
@@ -139,9 +143,12 @@ class InstanceHarness:
         return str(self.spec.eval_script)
 
     @property
-    def uses_pytest(self) -> bool:
-        """Whether the instance's tests run under pytest (its log parser reads pytest)."""
-        return self.spec.log_parser in PYTEST_PARSERS
+    def runner(self) -> str | None:
+        """``pytest`` or ``unittest`` when cladist can sign the instance's test run (its log
+        parser reads that runner's output), else None."""
+        if self.spec.log_parser in PYTEST_PARSERS:
+            return "pytest"
+        return "unittest" if self.spec.log_parser in UNITTEST_PARSERS else None
 
     @property
     def has_image_assets(self) -> bool:

@@ -1,20 +1,22 @@
-"""Whether cladist's signed pytest report backs a "resolved" the harness read from a log.
+"""Whether cladist's signed test report backs a "resolved" the harness read from a log.
 
 The harness reads test results from the text the tests printed, which the code under test
-can print too (``PASSED tests/x.py::test_y``, then exit). For pytest instances cladist's
-reporter (``runners/harness/cladist_swebench_pytest.py``) also writes the run's results,
-signed with a key the tests never saw. Its results are turned into lines of pytest's
-``-rA`` summary and read by the instance's own log parser, so test names come out exactly
+can print too (``PASSED tests/x.py::test_y``, then exit). Where the instance's runner is
+pytest or unittest (Django), cladist's reporter (``runners/harness/cladist_swebench_*.py``)
+also writes the run's results, signed with a key the tests never saw. Its results are
+turned into the lines that runner prints (pytest's ``-rA`` summary, unittest's verbose
+``name ... ok``) and read by the instance's own log parser, so test names come out exactly
 as the harness names them; the harness's own grading of that status map must then say
 resolved too. A FAIL_TO_PASS or PASS_TO_PASS test the harness counts as a success is:
 
 - backed when the signed report says so (passed or xfailed; skipped too for PASS_TO_PASS);
 - contradicted when the signed report has it ending otherwise;
-- unbacked when the signed report lacks it and its file exists at the base commit or comes
-  with the test patch (a real test of the repository that did not run as claimed);
-- not a test of this run when its name has no file of the repository (names the harness
-  picked up from captured output, such as an inner pytest run's lines or ``[100%]``):
-  accepted, as the harness accepts them, and listed.
+- unbacked when the signed report lacks it and it is a real test: for pytest, its file
+  exists at the base commit or comes with the test patch; for unittest, any name but the
+  one the Django parser makes up from printed text (:data:`PARSER_ARTIFACTS`);
+- otherwise not a test of this run (for pytest, names the harness picked up from captured
+  output, such as an inner pytest run's lines or ``[100%]``): accepted, as the harness
+  accepts them, and listed.
 
 Resolved is kept only when the report is genuine, complete and leaves nothing
 contradicted or unbacked.
@@ -49,13 +51,24 @@ class Evidence:
                 "not_tests_of_this_run": list(self.not_tests[:20])}
 
 
-def summary_lines(statuses: Mapping[str, str]) -> str:
-    """The signed statuses as the lines of pytest's ``-rA`` summary."""
+PARSER_ARTIFACTS = frozenset({"--version is equivalent to version"})
+"""Names the Django parser makes up from printed text rather than from a test's line."""
+UNITTEST_WORDS = {"PASSED": "ok", "FAILED": "FAIL", "ERROR": "ERROR", "SKIPPED": "skipped ''",
+                  "XFAIL": "expected failure", "XPASS": "unexpected success"}
+
+
+def summary_lines(statuses: Mapping[str, str], runner: str = "pytest") -> str:
+    """The signed statuses as the lines ``runner`` prints: pytest's ``-rA`` summary, or
+    unittest's verbose ``description ... ok``."""
+    if runner == "unittest":
+        return "".join(f"{name} ... {UNITTEST_WORDS.get(status, status)}\n"
+                       for name, status in statuses.items())
     return "".join(f"{status} {name}\n" for name, status in statuses.items())
 
 
 def signed_statuses(report: bytes, key: str) -> dict[str, str]:
-    """The ``statuses`` of a complete signed report. Raises ForgedReport (wrong signature),
+    """The ``statuses`` of a complete signed report (pytest's or unittest's reporter).
+    Raises ForgedReport (wrong signature),
     ValueError (malformed or incomplete)."""
     try:
         body = signed_body(report, key)
@@ -77,22 +90,24 @@ def check(harness: InstanceHarness, report: bytes | None, key: str,
     resolved verdict; ``repository_files`` are the test files of the instance known from
     trusted sources (tracked at the base commit, or touched by the test patch)."""
     if report is None:
-        return Evidence("the tests left no signed report (cladist's reporter did not run "
-                        "to the end of the pytest session)", missing=True)
+        return Evidence("the tests left no signed report (cladist's reporter did not see "
+                        "the test run end)", missing=True)
     try:
         statuses = signed_statuses(report, key)
     except ForgedReport as err:
         return Evidence(str(err), forged=True)
     except ValueError as err:
         return Evidence(str(err))
-    backed = harness.parse(summary_lines(statuses))
+    runner = harness.runner or "pytest"
+    backed = harness.parse(summary_lines(statuses, runner))
     found = harness.tests_report(backed)
     files = set(repository_files)
     contradicted, unbacked, not_tests = [], [], []
     for name in (*found["FAIL_TO_PASS"]["failure"], *found["PASS_TO_PASS"]["failure"]):
         if harness.entry(name, backed) is not None:
             contradicted.append(name)
-        elif "::" in name and name.split("::", 1)[0] in files:
+        elif (name not in PARSER_ARTIFACTS if runner == "unittest"
+              else "::" in name and name.split("::", 1)[0] in files):
             unbacked.append(name)
         else:
             not_tests.append(name)

@@ -1,6 +1,7 @@
 """Grading a SWE-bench prediction: the official harness's test spec, patch commands, log
 parser and report, run in cladist's own sandbox (:mod:`.swebench_sandbox`), a pass backed
-by cladist's signed pytest report where the instance runs pytest (:mod:`.swebench_evidence`).
+by cladist's signed report where the instance runs pytest or unittest
+(:mod:`.swebench_evidence`).
 
 Each grading gets a fresh id and keeps its records under ``log_root`` (the run folder's
 ``swebench/``) in the harness's layout: ``logs/run_evaluation/<id>/`` holds
@@ -86,7 +87,7 @@ def grade_swebench(task: Task, patch: str, open_sandbox: Callable[[SandboxSpec],
     except (ConfigError, UsageError) as err:
         return Grade(Verdict.INFRA_ERROR, "", time.monotonic() - started, str(err),
                      detail=where)
-    key = secrets.token_hex(32) if harness.uses_pytest else None
+    key = secrets.token_hex(32) if harness.runner else None
     (folder / "patch.diff").write_text(patch, errors="surrogateescape")
     _write_json(folder.parent.parent / "cladist-request.json", {
         "instance_id": task.id, "image": task.image, "timeout": task.test_timeout_s,
@@ -101,7 +102,8 @@ def grade_swebench(task: Task, patch: str, open_sandbox: Callable[[SandboxSpec],
         output = ran.result.out if ran.result is not None else ran.apply_log
         judged = _judge(harness, task, patch, ran, key, open_sandbox, spec, folder)
     verdict, reason, detail = judged
-    detail = {**detail, **where, "evidence": "signed pytest report" if key else "test log"}
+    detail = {**detail, **where, "evidence": f"signed {harness.runner} report" if key
+              else "test log"}
     _write_json(folder.parent.parent / "cladist-outcome.json",
                 {"verdict": str(verdict), "infra_reason": reason, "detail": detail})
     notes = "" if detail.get("fail_reason") is None else \
@@ -157,8 +159,9 @@ def _judge(harness: InstanceHarness, task: Task, patch: str, ran: EvalRun, key: 
     if evidence.problem is None:
         return Verdict.PASS, None, detail
     if evidence.missing and not _reporter_works(harness, task, open_sandbox, spec):
-        return (Verdict.INFRA_ERROR, "cladist's signed pytest reporter does not run in this "
-                "instance's test command (no report without the patch either)", detail)
+        return (Verdict.INFRA_ERROR, f"cladist's signed {harness.runner} reporter does not "
+                "run in this instance's test command (no report without the patch either)",
+                detail)
     return _fail(f"the log says resolved but {evidence.problem}", **{**detail,
                                                                     "resolved": False})
 

@@ -45,8 +45,7 @@ WORKDIR = "/testbed"
 HARNESS_MOUNT = "/cladist-harness"
 """Where cladist's runner files are mounted read-only (a mount point root cannot replace)."""
 REPORT_DIR = "/tmp/cladist-swebench"
-"""Must be ``REPORT_DIR`` of ``cladist_swebench_pytest.py``."""
-PLUGIN = "cladist_swebench_pytest"
+"""Must be ``REPORT_DIR`` of ``cladist_swebench_pytest.py`` and ``..._unittest.py``."""
 PATCH_FILE = "/tmp/patch.diff"
 EVAL_FILE = "/eval.sh"
 OUTPUT_CAP = 32 << 20
@@ -56,21 +55,28 @@ REPORT_LIMIT = 64 << 20
 PROBE = f"cd {WORKDIR} && git rev-parse --verify HEAD >/dev/null && command -v bash"
 OOM_COUNT = ("cat /sys/fs/cgroup/memory.events /sys/fs/cgroup/memory/memory.oom_control "
              "2>/dev/null; true")
-_PTH = ('import os, sysconfig; open(os.path.join(sysconfig.get_paths()["purelib"], '
-        f'"cladist-swebench.pth"), "w").write("{HARNESS_MOUNT}\\n")')
 SIGNED_SETUP = (
     "{ set +x; } 2>/dev/null",
     f"rm -rf {REPORT_DIR} && mkdir -m 700 {REPORT_DIR} "
     f"&& (umask 077 && printf '%s\\n' \"$CLADIST_KEY\" > {REPORT_DIR}/key)",
     "unset CLADIST_KEY",
     f'export PYTHONPATH="{HARNESS_MOUNT}${{PYTHONPATH:+:$PYTHONPATH}}"',
-    f'export PYTEST_ADDOPTS="-p {PLUGIN}${{PYTEST_ADDOPTS:+ $PYTEST_ADDOPTS}}"',
-    # runners that drop PYTHONPATH (tox) still find the reporter through a .pth file
-    f"for cladist_py in python python3; do \"$cladist_py\" -c '{_PTH}' >/dev/null 2>&1; done",
-    "unset cladist_py",
-    "set -x",
+    "for cladist_py in python python3; do \"$cladist_py\" -c 'import os, sysconfig; "
+    'open(os.path.join(sysconfig.get_paths()["purelib"], "cladist-swebench.pth"), "w")'
+    '.write(os.environ["CLADIST_PTH"])\' >/dev/null 2>&1; done',
+    "unset cladist_py CLADIST_PTH",
 )
-"""Shell run just before the tests start, without tracing (the key stays out of the log)."""
+"""Shell run just before the tests start, without tracing (the key stays out of the log):
+the key file, the runner files on the path, and a ``.pth`` file (``CLADIST_PTH``) in the
+site-packages of the Python the tests run on."""
+RUNNER_SETUP = {
+    "pytest": (f"export CLADIST_PTH=$'{HARNESS_MOUNT}\\n'",  # for runners that drop
+               'export PYTEST_ADDOPTS="-p cladist_swebench_pytest'  # PYTHONPATH (tox)
+               '${PYTEST_ADDOPTS:+ $PYTEST_ADDOPTS}"'),
+    "unittest": (f"export CLADIST_PTH=$'{HARNESS_MOUNT}\\nimport cladist_swebench_unittest\\n'",),
+}
+"""What each signed runner adds before :data:`SIGNED_SETUP`: the pytest plugin in
+``PYTEST_ADDOPTS``; the unittest reporter imported by the ``.pth`` file."""
 SIGNED_CLEANUP = ("{ set +x; } 2>/dev/null", f"rm -f {REPORT_DIR}/key")
 
 
@@ -93,21 +99,22 @@ class EvalRun:
     broke: str | None = None
 
 
-def instrument(eval_script: str, start_marker: str, signed: bool) -> str:
+def instrument(eval_script: str, start_marker: str, runner: str | None) -> str:
     """The eval script with stdout and stderr merged in order (the harness reads both),
-    stdin closed, and, when ``signed``, the key read from stdin and the reporter set up just
-    before the line holding ``start_marker`` (see the module doc)."""
+    stdin closed, and, for a ``runner`` (pytest or unittest), the key read from stdin and
+    that runner's reporter set up just before the line holding ``start_marker``."""
     lines = eval_script.split("\n")
     shebang, rest = (lines[0], lines[1:]) if lines[0].startswith("#!") else ("#!/bin/bash",
                                                                            lines)
     head = [shebang, "exec 2>&1"]
-    if not signed:
+    if runner is None:
         return "\n".join([*head, "exec 0</dev/null", *rest])
     head += ["IFS= read -r CLADIST_KEY || true", "exec 0</dev/null"]
     at = next((i for i, line in enumerate(rest) if start_marker in line), None)
     if at is None:  # no test region: nothing to sign
         return "\n".join([*head, "unset CLADIST_KEY", *rest])
-    return "\n".join([*head, *rest[:at], *SIGNED_SETUP, *rest[at:], *SIGNED_CLEANUP, ""])
+    setup = [SIGNED_SETUP[0], *RUNNER_SETUP[runner], *SIGNED_SETUP[1:], "set -x"]
+    return "\n".join([*head, *rest[:at], *setup, *rest[at:], *SIGNED_CLEANUP, ""])
 
 
 def grading_spec(task: Task, spec: SandboxSpec) -> SandboxSpec:
@@ -125,7 +132,8 @@ def run_eval(harness: InstanceHarness, task: Task, patch: str,
              open_sandbox: Callable[[SandboxSpec], Any], spec: SandboxSpec,
              key: str | None) -> EvalRun:
     """Apply ``patch`` (none when empty) and run the eval script in a fresh sandbox; with a
-    ``key``, the pytest run is signed. Never raises for what the patch or tests do."""
+    ``key``, the harness's runner (pytest or unittest) signs its results. Never raises for
+    what the patch or tests do."""
     entered, tracked = False, frozenset[str]()
     try:
         with open_sandbox(grading_spec(task, spec)) as box:
@@ -140,7 +148,7 @@ def run_eval(harness: InstanceHarness, task: Task, patch: str,
             if not applied:
                 return EvalRun(log, False, None, None, tracked)
             script = instrument(harness.eval_script, harness.marker("START_TEST_OUTPUT"),
-                                key is not None)
+                                harness.runner if key is not None else None)
             box.write_file(EVAL_FILE, script)
             result = box.exec(["/bin/bash", EVAL_FILE], cwd=WORKDIR,
                               timeout=task.test_timeout_s,
