@@ -118,6 +118,7 @@ def test_verdicts_agree_with_the_official_harness_except_on_a_forged_log(
     assert report["resolved"] is True  # the harness's own report, as it writes it
     assert "Start Test Output" in (records / "test_output.txt").read_text()
     assert (records / "patch.diff").read_text() == swebench_demo.gold("demo__calc-1")
+    assert "-p cladist_swebench_pytest" in (records / "eval.sh").read_text()
 
 
 def test_hostile_patches_fail_and_are_never_infrastructure_errors(

@@ -6,8 +6,8 @@ by cladist's signed report where the instance runs pytest or unittest
 Each grading gets a fresh id and keeps its records under ``log_root`` (the run folder's
 ``swebench/``) in the harness's layout: ``logs/run_evaluation/<id>/`` holds
 ``cladist-request.json`` and ``cladist-outcome.json``, and its ``cladist/<instance>/``
-the ``patch.diff``, ``eval.sh``, ``run_instance.log`` (the patch commands),
-``test_output.txt`` and the harness's ``report.json``.
+the ``patch.diff``, ``eval.sh`` (as it ran: the harness's, instrumented), ``run_instance.log``
+(the patch commands), ``test_output.txt`` and the harness's ``report.json``.
 
 Who is at fault:
 
@@ -15,8 +15,8 @@ Who is at fault:
   apply to the instance's base commit, tests that time out, run out of memory or flood the
   output, a sandbox that broke while the agent's code ran when a fresh one works, a harness
   report that is not resolved, a resolved one the signed report does not back;
-- ``infra_error``: the image is missing or the sandbox or its probe failed before the
-  agent's patch entered it; the sandbox broke and a fresh one fails too; the harness sees an
+- ``infra_error``: the image is missing, or the sandbox or its probe failed before the
+  agent's code could run; the sandbox broke and a fresh one fails too; the harness sees an
   environment fault and the same evaluation without the patch shows it too; the signed
   report is missing and is missing without the patch too (cladist's reporter cannot run in
   this instance); the instance needs assets fetched from URLs (grading is offline).
@@ -39,7 +39,12 @@ from cladist.evaluator.contracts import Task
 from cladist.evaluator.grader import OUTPUT_TAIL, Grade, image_works
 from cladist.evaluator.suites.swebench import InstanceHarness
 from cladist.evaluator.suites.swebench_evidence import check, signed_statuses
-from cladist.evaluator.suites.swebench_sandbox import EvalRun, grading_spec, run_eval
+from cladist.evaluator.suites.swebench_sandbox import (
+    EvalRun,
+    grading_spec,
+    instrument,
+    run_eval,
+)
 from cladist.sandbox.contract import SandboxSpec
 
 MODEL_NAME = "cladist"
@@ -88,7 +93,9 @@ def grade_swebench(task: Task, patch: str, open_sandbox: Callable[[SandboxSpec],
         return Grade(Verdict.INFRA_ERROR, "", time.monotonic() - started, str(err),
                      detail=where)
     key = secrets.token_hex(32) if harness.runner else None
-    (folder / "patch.diff").write_text(patch, errors="surrogateescape")
+    (folder / "patch.diff").write_text(patch, encoding="utf-8", errors="surrogateescape")
+    (folder / "eval.sh").write_text(instrument(
+        harness.eval_script, harness.marker("START_TEST_OUTPUT"), key and harness.runner))
     _write_json(folder.parent.parent / "cladist-request.json", {
         "instance_id": task.id, "image": task.image, "timeout": task.test_timeout_s,
         "signed_report": key is not None, "prediction": prediction(task.id, patch)})
@@ -98,7 +105,8 @@ def grade_swebench(task: Task, patch: str, open_sandbox: Callable[[SandboxSpec],
         output = ""
     else:
         ran = run_eval(harness, task, patch, open_sandbox, spec, key)
-        (folder / "run_instance.log").write_text(ran.apply_log, errors="replace")
+        (folder / "run_instance.log").write_text(ran.apply_log, encoding="utf-8",
+                                                 errors="replace")
         output = ran.result.out if ran.result is not None else ran.apply_log
         judged = _judge(harness, task, patch, ran, key, open_sandbox, spec, folder)
     verdict, reason, detail = judged
@@ -129,12 +137,16 @@ def _judge(harness: InstanceHarness, task: Task, patch: str, ran: EvalRun, key: 
     result, test_log = ran.result, folder / "test_output.txt"
     timeout_note = f"\n\nTimeout error: {task.test_timeout_s} seconds exceeded." \
         if result.timed_out else ""
-    test_log.write_text(result.out + timeout_note, errors="replace")
+    test_log.write_text(result.out + timeout_note, encoding="utf-8", errors="replace")
     if result.timed_out:
         return _fail(f"the tests timed out after {task.test_timeout_s}s", tests_timed_out=True)
     if result.truncated:
         return _fail("the test output exceeded the cap; the tests were stopped")
-    report = harness.report(patch, test_log)
+    try:
+        report = harness.report(patch, test_log)
+    except Exception as err:  # noqa: BLE001 - the official harness ends unresolved too
+        return _fail(f"the harness's log parser failed on the test output "
+                     f"({type(err).__name__}: {str(err)[:200]})")
     _write_json(folder / "report.json", {task.id: report})
     tests = report.get("tests_status") or {}
     resolved = bool(report.get("resolved"))
@@ -154,7 +166,11 @@ def _judge(harness: InstanceHarness, task: Task, patch: str, ran: EvalRun, key: 
     if key is None:
         return Verdict.PASS, None, detail
     test_files = ran.tracked | set(task.metadata.get("test_paths") or ())
-    evidence = check(harness, ran.report, key, test_files)
+    try:
+        evidence = check(harness, ran.report, key, test_files)
+    except Exception as err:  # noqa: BLE001 - the parser on names the tests made up
+        return _fail(f"the signed report cannot be read by the harness's parser "
+                     f"({type(err).__name__}: {str(err)[:200]})", **detail)
     detail["signed_report"] = evidence.detail()
     if evidence.problem is None:
         return Verdict.PASS, None, detail
@@ -162,8 +178,7 @@ def _judge(harness: InstanceHarness, task: Task, patch: str, ran: EvalRun, key: 
         return (Verdict.INFRA_ERROR, f"cladist's signed {harness.runner} reporter does not "
                 "run in this instance's test command (no report without the patch either)",
                 detail)
-    return _fail(f"the log says resolved but {evidence.problem}", **{**detail,
-                                                                    "resolved": False})
+    return _fail(f"the log says resolved but {evidence.problem}", **detail)
 
 
 def _environment_fault(harness: InstanceHarness, task: Task,
@@ -200,7 +215,7 @@ def _reporter_works(harness: InstanceHarness, task: Task,
 
 
 def _fail(reason: str, **detail: Any) -> Judged:
-    return Verdict.FAIL, None, {"resolved": False, **detail, "fail_reason": reason}
+    return Verdict.FAIL, None, {**detail, "resolved": False, "fail_reason": reason}
 
 
 def _write_json(path: Path, data: Any) -> None:

@@ -50,7 +50,7 @@ PATCH_FILE = "/tmp/patch.diff"
 EVAL_FILE = "/eval.sh"
 OUTPUT_CAP = 32 << 20
 """Bytes of eval output kept at least (the harness keeps all; an honest log is far less)."""
-APPLY_TIMEOUT_S = 600
+APPLY_TIMEOUT_S = 120
 REPORT_LIMIT = 64 << 20
 PROBE = f"cd {WORKDIR} && git rev-parse --verify HEAD >/dev/null && command -v bash"
 OOM_COUNT = ("cat /sys/fs/cgroup/memory.events /sys/fs/cgroup/memory/memory.oom_control "
@@ -86,8 +86,8 @@ class EvalRun:
     it applied, the eval script's run (None when it never ran), the signed report file
     (None when none was written or asked for), the expected tests' files that exist at the
     base commit, the sandbox's OOM kills during the run, and who is at fault if the
-    sandbox failed: ``infra_reason`` before any byte of the agent's was in it, ``broke``
-    after."""
+    sandbox failed: ``infra_reason`` before the agent's code could run (applying the patch
+    runs only git and patch), ``broke`` after."""
 
     apply_log: str
     applied: bool
@@ -143,13 +143,13 @@ def run_eval(harness: InstanceHarness, task: Task, patch: str,
                 return EvalRun("", False, None, None, tracked, infra_reason=(
                     f"the instance image cannot run the harness's commands: {why}"))
             tracked = _tracked(box, harness.expected_tests)
-            entered = True
             applied, log = _apply(box, harness, patch) if patch.strip() else (True, "")
             if not applied:
                 return EvalRun(log, False, None, None, tracked)
             script = instrument(harness.eval_script, harness.marker("START_TEST_OUTPUT"),
                                 harness.runner if key is not None else None)
             box.write_file(EVAL_FILE, script)
+            entered = True  # from here on the agent's code runs (git and patch ran before)
             result = box.exec(["/bin/bash", EVAL_FILE], cwd=WORKDIR,
                               timeout=task.test_timeout_s,
                               input=None if key is None else (key + "\n").encode())
