@@ -68,8 +68,7 @@ def summary_lines(statuses: Mapping[str, str], runner: str = "pytest") -> str:
 
 def signed_statuses(report: bytes, key: str) -> dict[str, str]:
     """The ``statuses`` of a complete signed report (pytest's or unittest's reporter).
-    Raises ForgedReport (wrong signature),
-    ValueError (malformed or incomplete)."""
+    Raises ForgedReport (wrong signature), ValueError (malformed or incomplete)."""
     try:
         body = signed_body(report, key)
         statuses = body["statuses"]

@@ -45,7 +45,7 @@ from cladist.evaluator.suites.swebench_sandbox import (
     instrument,
     run_eval,
 )
-from cladist.sandbox.contract import SandboxSpec
+from cladist.sandbox.contract import ExecResult, SandboxSpec
 
 MODEL_NAME = "cladist"
 """The ``model_name_or_path`` of our predictions (a folder level of the logs)."""
@@ -107,7 +107,7 @@ def grade_swebench(task: Task, patch: str, open_sandbox: Callable[[SandboxSpec],
         ran = run_eval(harness, task, patch, open_sandbox, spec, key)
         (folder / "run_instance.log").write_text(ran.apply_log, encoding="utf-8",
                                                  errors="replace")
-        output = ran.result.out if ran.result is not None else ran.apply_log
+        output = _log(ran.result) if ran.result is not None else ran.apply_log
         judged = _judge(harness, task, patch, ran, key, open_sandbox, spec, folder)
     verdict, reason, detail = judged
     detail = {**detail, **where, "evidence": f"signed {harness.runner} report" if key
@@ -137,7 +137,7 @@ def _judge(harness: InstanceHarness, task: Task, patch: str, ran: EvalRun, key: 
     result, test_log = ran.result, folder / "test_output.txt"
     timeout_note = f"\n\nTimeout error: {task.test_timeout_s} seconds exceeded." \
         if result.timed_out else ""
-    test_log.write_text(result.out + timeout_note, encoding="utf-8", errors="replace")
+    test_log.write_text(_log(result) + timeout_note, encoding="utf-8", errors="replace")
     if result.timed_out:
         return _fail(f"the tests timed out after {task.test_timeout_s}s", tests_timed_out=True)
     if result.truncated:
@@ -192,7 +192,7 @@ def _environment_fault(harness: InstanceHarness, task: Task,
         return (Verdict.INFRA_ERROR, f"SWE-bench environment fault ({reason}); the probe "
                 f"without the patch failed too ({pristine.infra_reason or pristine.broke})",
                 detail)
-    if harness.environment_fault(pristine.result.out) == reason:
+    if harness.environment_fault(_log(pristine.result)) == reason:
         return (Verdict.INFRA_ERROR, f"SWE-bench environment fault ({reason}), also without "
                 "the patch", detail)
     return _fail(f"the harness saw an environment fault ({reason}) that the tests without "
@@ -212,6 +212,12 @@ def _reporter_works(harness: InstanceHarness, task: Task,
     except ValueError:
         return False
     return True
+
+
+def _log(result: ExecResult) -> str:
+    """The eval script's output (stderr is merged into stdout by the script; what is left
+    there came from outside it, e.g. the timeout wrapper)."""
+    return result.out + (f"\n{result.err}" if result.err else "")
 
 
 def _fail(reason: str, **detail: Any) -> Judged:
