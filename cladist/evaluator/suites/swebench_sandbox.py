@@ -12,11 +12,18 @@ each on a clean tree, then the already-applied check), and the instance's eval s
 (it checks out the test files, applies the test patch and runs the tests between the
 harness's markers).
 
-For pytest instances the eval script is instrumented (:func:`instrument`): the signing key
-arrives on stdin and is read into a shell variable before anything else runs, stdin is
-closed, and just before the tests start the key is written to ``REPORT_DIR/key`` and
-``PYTEST_ADDOPTS`` loads cladist's reporter (``runners/harness/cladist_swebench_pytest.py``,
-mounted read-only at ``/cladist-harness``), which writes the signed report of the run.
+For pytest and Django (unittest) instances the eval script is instrumented
+(:func:`instrument`): the signing key arrives on stdin and is read into a shell variable
+before anything else runs, stdin is closed, and just before the tests start the key is
+written to ``REPORT_DIR/key`` and cladist's reporter is put into the run
+(``runners/harness/cladist_swebench_pytest.py`` by ``PYTEST_ADDOPTS``, or
+``cladist_swebench_unittest.py`` imported by a ``.pth`` file; both mounted read-only at
+``/cladist-harness``, a mount point that root without capabilities cannot replace), which
+writes the signed report of the run.
+
+Not covered: code of the agent's that targets the reporter itself (in the test process, or
+a process it left running that reads the key file while the tests run), since the tests
+run as the same user as the reporter.
 """
 
 from __future__ import annotations
