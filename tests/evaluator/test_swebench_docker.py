@@ -77,6 +77,7 @@ def graded(swebench_demo: Demo, docker_client: Any, tmp_path: Path) -> Callable[
     return grade_it
 
 
+@pytest.mark.slow
 def test_verdicts_agree_with_the_official_harness_except_on_a_forged_log(
         swebench_demo: Demo, graded: Callable[..., Grade], docker_client: Any,
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -121,6 +122,7 @@ def test_verdicts_agree_with_the_official_harness_except_on_a_forged_log(
     assert "-p cladist_swebench_pytest" in (records / "eval.sh").read_text()
 
 
+@pytest.mark.slow
 def test_hostile_patches_fail_and_are_never_infrastructure_errors(
         graded: Callable[..., Grade], swebench_dataset: Demo) -> None:
     (task,) = SWEbenchSuite(str(swebench_dataset.dataset)).tasks(["demo__calc-1"])
