@@ -102,7 +102,7 @@ def grade(task: Task, patch: str, open_sandbox: Callable[[SandboxSpec], Any],
         from cladist.evaluator.suites.swebench_grading import grade_swebench
 
         root = log_root or Path(tempfile.mkdtemp(prefix="cladist-swebench-"))
-        return grade_swebench(task, patch, root, f"{spec.run_id}-n{spec.node_id}")
+        return grade_swebench(task, patch, open_sandbox, spec, root)
     return grade_with_report(task, patch, open_sandbox, spec)[0]
 
 

@@ -21,13 +21,11 @@ def swebench_demo(swebench_dataset: Demo, docker_client, base_image: str,  # noq
                   tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     """The demo dataset with its instance images built in the local engine (removed at
     the end: the demo repository's commits differ each session, so each build is new)."""
-    import docker
-
     build_images(docker_client, base_image, swebench_dataset,
                  tmp_path_factory.mktemp("swebench-image"))
     yield swebench_dataset
     for iid in swebench_dataset.rows:
         try:
             docker_client.images.remove(image_name(iid), force=True)
-        except docker.errors.APIError:
-            pass  # already gone, or still used by a container cleanup will remove
+        except Exception:  # noqa: BLE001 - gone, in use (cleanup removes it) or a busy engine
+            pass

@@ -7,7 +7,8 @@ locally FROM the base image, so the real harness grades offline.
 - ``demo__calc-2``: ``clamp`` ignores its upper bound; FAIL_TO_PASS
   ``tests/test_clamp.py::test_clamp_high`` (the test patch adds a file).
 Both keep ``tests/test_ops.py::test_sub`` passing (PASS_TO_PASS) and share one base commit
-and one image (tagged once per instance).
+and one image (tagged once per instance). :func:`unittest_row` makes a third instance, run
+by unittest and read by the harness's Django parser.
 """
 
 from __future__ import annotations
@@ -95,6 +96,11 @@ class Demo:
         """The gold patch of an instance."""
         return str(self.rows[instance_id]["patch"])
 
+    def diff(self, edits: dict[str, tuple[str, str] | str]) -> str:
+        """A patch of the base commit: ``edits`` maps a path to an (old, new) replacement
+        or to the file's new content."""
+        return _diff_of(self.repo, edits)
+
 
 def _git(repo: Path, *args: str) -> str:
     return subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True,
@@ -153,6 +159,40 @@ def make_demo(root: Path) -> Demo:
     dataset = root / "dataset.json"
     dataset.write_text(json.dumps(list(rows.values()), indent=1))
     return Demo(dataset, rows, repo)
+
+
+TEST_UNIT = '''import unittest
+
+from calc.ops import add, sub
+
+
+class TestOps(unittest.TestCase):
+    def test_add(self):
+        self.assertEqual(add(2, 3), 5)
+
+    def test_sub(self):
+        """Subtraction still works."""
+        self.assertEqual(sub(5, 3), 2)
+'''
+UNITTEST_F2P = "test_add (tests.test_unit.TestOps.test_add)"
+UNITTEST_P2P = "Subtraction still works."
+"""How the Django parser names a test whose docstring the verbose runner prints."""
+
+
+def unittest_row(demo: Demo) -> dict[str, Any]:
+    """``demo__calc-3``: demo__calc-1's bug under unittest's verbose runner, read by the
+    harness's Django parser (as Django's ``runtests.py`` output is), in demo__calc-1's
+    image. Not in the dataset file."""
+    row = demo.rows["demo__calc-1"]
+    test_patch = demo.diff({"tests/test_unit.py": TEST_UNIT})
+    script = EVAL_SCRIPT.format(base=row["base_commit"], tests="tests/test_unit.py",
+                                test_patch=test_patch.rstrip("\n"))
+    script = script.replace("python3 -m pytest -rA -p no:cacheprovider tests/test_unit.py",
+                            "python3 -m unittest -v tests.test_unit")
+    return {**row, "instance_id": "demo__calc-3", "test_patch": test_patch,
+            "FAIL_TO_PASS": json.dumps([UNITTEST_F2P]),
+            "PASS_TO_PASS": json.dumps([UNITTEST_P2P]), "log_parser": "parse_log_django",
+            "eval_script": script}
 
 
 def build_images(client: Any, base: str, demo: Demo, context: Path) -> None:

@@ -7,7 +7,7 @@ import hmac
 import json
 import shlex
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from cladist.evaluator.runners import HARNESS_DIR, REPORT, missing_report
 from cladist.evaluator.testreport import Outcome, TestReport
@@ -51,17 +51,33 @@ class PytestRunner:
         if report is None:
             return missing_report(result)
         try:
-            wrapper = json.loads(report)
-            body, mac = wrapper["body"], wrapper["mac"]
-            expected = hmac.new(key.encode(), body.encode(), hashlib.sha256).hexdigest()
-            if not hmac.compare_digest(expected, str(mac)):
-                return TestReport(problem="the test report's signature is wrong (a report "
-                                  "not written by cladist's test runner)", log=log)
-            data = json.loads(body)
+            data = signed_body(report, key)
             outcomes = {str(k): v for k, v in data["outcomes"].items() if v in _OUTCOMES}
+        except ForgedReport as err:
+            return TestReport(problem=str(err), log=log)
         except (ValueError, KeyError, TypeError, AttributeError):
             return TestReport(problem="the test report is malformed", log=log)
         for nodeid in data.get("collect_errors") or []:
             log += f"\n[cladist: collection error in {nodeid}]"
         typed: dict[str, Outcome] = outcomes
         return TestReport(typed, bool(data.get("complete")), None, log)
+
+
+class ForgedReport(ValueError):
+    """A report whose signature is not the one cladist's reporter makes with the key."""
+
+
+def signed_body(report: bytes, key: str) -> dict[str, Any]:
+    """The body of a report written by cladist's signed pytest reporter
+    (``harness/cladist_pytest_report.py``) with ``key``. Raises ForgedReport when the
+    signature is wrong, ValueError (or KeyError/TypeError) when it is malformed."""
+    wrapper = json.loads(report)
+    body, mac = wrapper["body"], wrapper["mac"]
+    expected = hmac.new(key.encode(), str(body).encode(), hashlib.sha256).hexdigest()
+    if not hmac.compare_digest(expected, str(mac)):
+        raise ForgedReport("the test report's signature is wrong (a report not written by "
+                           "cladist's test runner)")
+    data = json.loads(body)
+    if not isinstance(data, dict):
+        raise ValueError("the test report's body is not an object")
+    return data

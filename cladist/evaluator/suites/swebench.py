@@ -1,4 +1,4 @@
-"""SWE-bench through the official harness (``swebench==5.0.2``, extra ``swebench``).
+"""SWE-bench through the official harness's code (``swebench==5.0.2``, extra ``swebench``).
 
 This is the only module of cladist that imports ``swebench`` (always inside functions, so
 importing this module is cheap and works without the extra). It does two things:
@@ -6,12 +6,12 @@ importing this module is cheap and works without the extra). It does two things:
 - :func:`load_rows` reads instances from a dataset by name on the Hugging Face Hub
   (``SWE-bench/SWE-bench_Verified``, ``SWE-bench/SWE-bench_Lite``, optionally at a
   revision) or from a local .json/.jsonl/.parquet file;
-- :func:`grade_main` (``python -m cladist.evaluator.suites.swebench REQUEST.json``) grades one
-  prediction with the harness's ``make_test_spec`` and ``run_instance``. The harness writes
-  ``logs/run_evaluation/<run id>/<model>/<instance>/`` relative to the working directory,
-  so grading runs in a child process started with its working directory in our run folder
-  (the evaluator's threads never change theirs). The child writes an outcome file the
-  caller turns into a verdict (:mod:`cladist.evaluator.suites.swebench_grading`).
+- :class:`InstanceHarness` is the harness's own code for one instance, as cladist's
+  grading uses it (:mod:`cladist.evaluator.suites.swebench_grading`): the test spec
+  (``make_test_spec``: eval script, expected tests, log parser), the patch-apply commands
+  of ``run_instance``, the report of a test log (``get_eval_report``), the repository's log
+  parser and the classification of environment faults. The harness's container code
+  (``run_instance``) is not used: grading runs in cladist's own sandbox.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import os
 import socket
-import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -104,66 +104,114 @@ def _hub_rows(name: str, split: str, revision: str | None) -> list[Any]:
                             f"{first}") from None
 
 
-def grade_main(request_path: str) -> int:
-    """Grade the prediction described in ``request_path`` (JSON: instance, prediction,
-    run_id, timeout, outcome) with the harness, in the current working directory, and
-    write the outcome JSON (report, errors, log excerpts). Returns 0 when the outcome was
-    written. Never raises for what the harness or Docker does."""
-    request = json.loads(Path(request_path).read_text())
-    instance, pred = request["instance"], request["prediction"]
-    outcome: dict[str, Any] = {"report": None, "error": None}
-    try:
-        import docker
-        from swebench.harness.constants import (
-            APPLY_PATCH_FAIL,
-            LOG_INSTANCE,
-            LOG_REPORT,
-            LOG_TEST_OUTPUT,
-            RUN_EVALUATION_LOG_DIR,
-        )
-        from swebench.harness.infra_failure import classify_logs
-        from swebench.harness.run_evaluation import run_instance
+PYTEST_PARSERS = frozenset({
+    "parse_log_pytest", "parse_log_pytest_options", "parse_log_pytest_v2",
+    "parse_log_seaborn", "parse_log_matplotlib", "parse_log_astroid", "parse_log_flask",
+    "parse_log_marshmallow", "parse_log_pvlib", "parse_log_pyvista", "parse_log_sqlfluff",
+    "parse_log_xarray", "parse_log_pydicom", "parse_log_requests", "parse_log_pylint",
+    "parse_log_astropy", "parse_log_scikit", "parse_log_sphinx"})
+"""The harness's log parsers that read pytest's output: their instances run pytest, so
+cladist's signed pytest reporter goes into the run."""
+UNITTEST_PARSERS = frozenset({"parse_log_django"})
+"""Parsers of unittest's verbose output (Django's ``runtests.py``): cladist's unittest
+reporter goes into the run. Other runners (sympy's ``bin/test``, other languages) are
+graded from the log alone, as the harness grades them."""
+
+
+class InstanceHarness:
+    """The official harness's code for one instance (see the module doc).
+
+    The constructor raises ConfigError when the row is not an instance the harness can
+    make a test spec of, UsageError when the extra is not installed.
+    """
+
+    def __init__(self, instance: Mapping[str, Any]):
+        require_swebench()
         from swebench.harness.utils import make_test_spec
 
-        test_spec = make_test_spec(instance)
-        log_dir = (RUN_EVALUATION_LOG_DIR / request["run_id"]
-                   / pred["model_name_or_path"].replace("/", "__") / instance["instance_id"])
-        outcome["log_dir"] = str(log_dir)
-        client = docker.from_env(timeout=max(600, int(request["timeout"]) + 120))
         try:
-            run_instance(test_spec, pred, client, request["run_id"], int(request["timeout"]))
-        finally:
-            client.close()
-        log = _read(log_dir / LOG_INSTANCE)
-        if (log_dir / LOG_REPORT).exists():
-            outcome["report"] = json.loads((log_dir / LOG_REPORT).read_text())[
-                instance["instance_id"]]
-        outcome["apply_failed"] = APPLY_PATCH_FAIL in log
-        outcome["timed_out"] = "Test timed out after" in log
-        outcome["image_missing"] = f"Image {test_spec.image} not found" in log
-        outcome["test_output"] = _read(log_dir / LOG_TEST_OUTPUT)[-64_000:]
-        outcome["log_tail"] = _error_lines(log)
-        found = classify_logs(log_dir / LOG_INSTANCE, log_dir / LOG_TEST_OUTPUT)
-        outcome["classification"] = list(found) if found else None
-    except Exception as err:  # noqa: BLE001 - reported to the caller as an infra error
-        outcome["error"] = f"{type(err).__name__}: {err}"[:2000]
-    Path(request["outcome"]).write_text(json.dumps(outcome))
-    return 0
+            self.spec = make_test_spec(dict(instance))
+        except (KeyError, ValueError, TypeError) as err:
+            raise ConfigError([f"SWE-bench instance {instance.get('instance_id', '?')}: the "
+                               f"harness cannot make its test spec ({type(err).__name__}: "
+                               f"{err})"]) from None
+        self.instance_id: str = self.spec.instance_id
 
+    @property
+    def eval_script(self) -> str:
+        """The instance's evaluation script as the harness runs it (test exit code kept)."""
+        return str(self.spec.eval_script)
 
-def _read(path: Path) -> str:
-    return path.read_text(errors="replace") if path.exists() else ""
+    @property
+    def runner(self) -> str | None:
+        """``pytest`` or ``unittest`` when cladist can sign the instance's test run (its log
+        parser reads that runner's output), else None."""
+        if self.spec.log_parser in PYTEST_PARSERS:
+            return "pytest"
+        return "unittest" if self.spec.log_parser in UNITTEST_PARSERS else None
 
+    @property
+    def has_image_assets(self) -> bool:
+        """Whether the harness would fetch binary assets from URLs for this instance."""
+        return bool(self.spec.image_assets)
 
-def _error_lines(log: str) -> str:
-    """The last lines of the harness's instance log that say what went wrong."""
-    lines = [ln for ln in log.splitlines() if any(
-        w in ln for w in ("Error", "error", "not found", "Failed", "timed out"))]
-    return "\n".join(lines[-5:])[-1500:]
+    @property
+    def expected_tests(self) -> list[str]:
+        """FAIL_TO_PASS then PASS_TO_PASS."""
+        return [*self.spec.FAIL_TO_PASS, *self.spec.PASS_TO_PASS]
 
+    @staticmethod
+    def apply_commands() -> list[str]:
+        """``run_instance``'s patch commands, tried in order on a clean tree."""
+        from swebench.harness.run_evaluation import GIT_APPLY_CMDS
 
-if __name__ == "__main__":
-    if len(sys.argv) != 2:
-        print("usage: python -m cladist.evaluator.suites.swebench REQUEST.json", file=sys.stderr)
-        sys.exit(2)
-    sys.exit(grade_main(sys.argv[1]))
+        return list(GIT_APPLY_CMDS)
+
+    @staticmethod
+    def marker(name: str) -> str:
+        """A log marker of the harness (``START_TEST_OUTPUT``, ``APPLY_PATCH_FAIL``...)."""
+        from swebench.harness import constants
+
+        return str(getattr(constants, name))
+
+    def report(self, patch: str, test_log: Path) -> dict[str, Any]:
+        """The harness's report (``get_eval_report``, with tests' status) of a test log."""
+        from swebench.harness.grading import get_eval_report
+
+        pred = {"instance_id": self.instance_id, "model_patch": patch,
+                "model_name_or_path": "cladist"}
+        return dict(get_eval_report(self.spec, pred, str(test_log), True)[self.instance_id])
+
+    def parse(self, log: str) -> dict[str, str]:
+        """Test name -> status, by the instance's own log parser."""
+        from swebench.harness.log_parsers import PARSER_REGISTRY
+
+        return dict(PARSER_REGISTRY[self.spec.log_parser](log, self.spec))
+
+    def tests_report(self, status_map: Mapping[str, str]) -> dict[str, dict[str, list[str]]]:
+        """The harness's FAIL_TO_PASS/PASS_TO_PASS success and failure lists for a status
+        map (``get_eval_tests_report`` with the instance's eval type)."""
+        from swebench.harness.constants import FAIL_TO_PASS, PASS_TO_PASS, EvalType
+        from swebench.harness.grading import get_eval_tests_report
+
+        gold = {FAIL_TO_PASS: self.spec.FAIL_TO_PASS, PASS_TO_PASS: self.spec.PASS_TO_PASS}
+        found = get_eval_tests_report(dict(status_map), gold,
+                                      eval_type=EvalType(self.spec.eval_type))
+        return {k: found[k] for k in (FAIL_TO_PASS, PASS_TO_PASS)}
+
+    @staticmethod
+    def entry(name: str, status_map: Mapping[str, str]) -> str | None:
+        """The key of ``status_map`` the harness reads for test ``name`` (its tolerance of
+        truncated parametrized ids included), None when it has none."""
+        from swebench.harness.grading import _resolve_case
+
+        return _resolve_case(name, dict(status_map))
+
+    @staticmethod
+    def environment_fault(log: str) -> str | None:
+        """The harness's reason when ``log`` shows a fault of the environment (its
+        ``infra_failure`` signatures of the environment tier), else None."""
+        from swebench.harness.infra_failure import TIER_ENVIRONMENT, classify_text
+
+        found = classify_text(log)
+        return found[0] if found and found[1] == TIER_ENVIRONMENT else None

@@ -4,8 +4,9 @@ and the instance images made ready (present, or pulled) before agents run.
 A task runs the agent in the instance image itself: the repository sits at the base commit
 in ``/testbed``, as root (the images own ``/testbed`` as root; the sandbox still drops every
 capability and has no network), with the agent code read-only and the gateway socket. The
-hidden tests (the instance's ``test_patch``) only enter the grading container the harness
-starts; the agent's changes to the files the test patch touches are dropped.
+hidden tests (the instance's ``test_patch``) only enter the grading sandbox (see
+:mod:`cladist.evaluator.suites.swebench_grading`); the agent's changes to the files the test
+patch touches are undone.
 
 Staged order: every id gets a rank from a hash of (seed, id), so the order is fixed by the
 seed, the same for every run, and stable when instances are added or removed; the first 10
@@ -14,15 +15,17 @@ are DGM's first stage, the next 50 its second, the rest its third.
 
 from __future__ import annotations
 
+import glob
 import hashlib
+import re
 import shutil
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from cladist import safegit, scratch
 from cladist.errors import ConfigError, NotFoundError, UsageError
 from cladist.evaluator.contracts import Task
-from cladist.evaluator.patches import split_files
 
 REQUIRED_COLUMNS = ("instance_id", "repo", "base_commit", "problem_statement", "version",
                     "FAIL_TO_PASS", "PASS_TO_PASS", "eval_script", "log_parser", "eval_type")
@@ -43,14 +46,56 @@ def default_image(instance_id: str) -> str:
 
 
 def patch_paths(patch: str) -> list[str]:
-    """Every path a unified diff touches (old and new names), in order, once each."""
+    """Every path a git diff touches, in order, once each: the names git itself reads from
+    it (``git apply --numstat -z``, run hardened: quoted names with spaces, quotes or
+    non-ASCII bytes come out exact), each preceded by the old name of a rename or copy.
+    Raises ValueError when git cannot read the patch."""
+    if not patch.strip():
+        return []
+    with scratch.temporary("patchpaths") as tmp:
+        try:
+            out = safegit.run(["apply", "--numstat", "-z", "-"], git_dir=None, cwd=Path(tmp),
+                              input=patch.encode("utf-8", "surrogateescape"))
+        except safegit.GitFailed as err:
+            raise ValueError(f"git cannot read the patch: {err}") from None
+    names = [r.decode("utf-8", "surrogateescape").split("\t", 2)[-1]
+             for r in out.split(b"\0") if r]
+    sections = re.split(r"^(?=diff --git )", patch, flags=re.M)[1:]
+    olds = [[unquote(line.split(" ", 2)[2]) for line in section.splitlines()
+             if line.startswith(("rename from ", "copy from "))] for section in sections]
+    if len(olds) != len(names):  # not one section per file: keep every name anyway
+        olds = [[name for section in olds for name in section]] + [[]] * (len(names) - 1)
     paths: list[str] = []
-    for path, text in split_files(patch):
-        old = text.split("\n", 1)[0].split(" a/", 1)[-1].split(" b/", 1)[0]
-        for name in (old, path):
-            if name and name not in paths:
+    for old, new in zip(olds, names, strict=False):
+        for name in (*old, new):
+            if name not in paths:
                 paths.append(name)
     return paths
+
+
+_ESCAPES = {"a": 7, "b": 8, "t": 9, "n": 10, "v": 11, "f": 12, "r": 13, '"': 34, "\\": 92}
+
+
+def unquote(name: str) -> str:
+    """A path as git writes it in a diff header, unquoted: git puts a name holding a quote,
+    backslash, control or non-ASCII byte in double quotes with C escapes (octal for
+    bytes). Raises ValueError for a bad escape."""
+    if len(name) < 2 or name[0] != '"' or name[-1] != '"':
+        return name
+    body, out, i = name[1:-1], bytearray(), 0
+    while i < len(body):
+        if body[i] != "\\":
+            out += body[i].encode("utf-8", "surrogateescape")
+            i += 1
+        elif body[i + 1:i + 2] in _ESCAPES:
+            out.append(_ESCAPES[body[i + 1]])
+            i += 2
+        elif re.fullmatch(r"[0-3][0-7]{2}", body[i + 1:i + 4]):
+            out.append(int(body[i + 1:i + 4], 8))
+            i += 4
+        else:
+            raise ValueError(f"bad escape in quoted path {name!r}")
+    return out.decode("utf-8", "surrogateescape")
 
 
 def staged_order(ids: Sequence[str], seed: int = 0) -> list[str]:
@@ -73,12 +118,17 @@ def staged_subsets(ids: Sequence[str], seed: int = 0, stages: Sequence[int] = (1
 
 
 def instance_task(row: dict[str, Any], test_timeout_s: int = 1800) -> Task:
-    """The task of one instance. Raises ConfigError when a required column is missing."""
+    """The task of one instance. Raises ConfigError when a required column is missing or
+    git cannot read the test patch."""
+    name = row.get("instance_id", "?")
     missing = [c for c in REQUIRED_COLUMNS if c not in row or row[c] is None]
     if missing:
-        name = row.get("instance_id", "?")
         raise ConfigError([f"SWE-bench instance {name}: missing {', '.join(missing)} "
                            "(swebench 5.x needs them: use a 5.x release of the dataset)"])
+    try:
+        test_paths = patch_paths(str(row.get("test_patch") or ""))
+    except ValueError as err:
+        raise ConfigError([f"SWE-bench instance {name}: test_patch: {err}"]) from None
     language = str(row.get("language") or "python").lower()
     known = ("python", "go", "rust", "cpp", "javascript", "java")
     return Task(id=str(row["instance_id"]), suite="swebench",
@@ -86,11 +136,11 @@ def instance_task(row: dict[str, Any], test_timeout_s: int = 1800) -> Task:
                 problem=str(row["problem_statement"]) + PROBLEM_NOTE.format(workdir=WORKDIR),
                 image=str(row.get("image") or default_image(str(row["instance_id"]))),
                 runner="swebench", workdir=WORKDIR,
-                test_files=tuple(patch_paths(str(row.get("test_patch") or ""))),
+                test_files=tuple(glob.escape(p) for p in test_paths),  # literal paths
                 test_timeout_s=test_timeout_s, tier="medium",
                 sandbox_user="root",
                 metadata={"instance": row, "repo": row["repo"],
-                          "base_commit": row["base_commit"]})
+                          "base_commit": row["base_commit"], "test_paths": test_paths})
 
 
 class SWEbenchSuite:
