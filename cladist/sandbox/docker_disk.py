@@ -1,0 +1,188 @@
+"""The Docker sandbox's disk: size- and inode-limited tmpfs mounts, the memory they need,
+copying an image's files into them, and telling when one is full.
+
+The container's root file system is read-only. What the sandbox user can write:
+
+- the workdir, ``/tmp`` and the user's home dir (``/root`` or a dir under ``/home``; other
+  homes stay read-only): each a tmpfs of ``Limits.disk`` bytes and ``Limits.inodes``
+  inodes, owned by the user (``/tmp``: mode 1777), programs may run from it;
+- ``/dev/shm``: a tmpfs of 64 MiB and 4096 inodes;
+- the spec's writable bind mounts (the gateway's socket);
+- special file systems that hold no data (``/proc``, ``/dev/mqueue`` within kernel limits).
+
+tmpfs pages are RAM charged to the container's memory cgroup, so its limit is
+``Limits.memory`` plus the size of every tmpfs plus :data:`INODE_BYTES` per inode they allow:
+filling them is ENOSPC, never an OOM kill, and the processes keep their ``memory``. The host
+RAM one sandbox can take is that sum (defaults: 2 GiB + 3 x (2 GiB + 195 MiB) + 72 MiB, about
+8.6 GiB); it takes no host disk.
+
+Images without the ``cladist.workdir`` label (SWE-bench's: the repository is in the image at
+``/testbed``, owned by root) get the image's files under the workdir and the home dir
+copied into their tmpfs when the sandbox starts: the engine's archive API reads them from
+the image (it never sees a tmpfs) and ``tar -x`` running as the sandbox user writes them,
+so they count against the limit, and an image whose files do not fit makes the sandbox
+unavailable (raise ``sandbox.disk``). Caches of the home (``.cache``) are left out; files
+the image keeps elsewhere (a conda env in ``/opt``) stay read-only.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from cladist.sandbox.common import OutputCollector
+from cladist.sandbox.contract import Limits, SandboxUnavailable
+from cladist.sandbox.disk import STAT_FORMAT, parse_stat, space_of, tmpfs_options
+from cladist.sandbox.docker_io import exec_exit_code, pump
+
+if TYPE_CHECKING:
+    import docker
+
+INODE_BYTES = 2048
+"""Kernel memory one tmpfs inode may take (measured: about 1 KiB), charged to the cgroup."""
+SHM_TARGET, SHM_BYTES, SHM_INODES = "/dev/shm", 64 << 20, 4096
+COPY_TIMEOUT_S = 600.0
+_EMPTY: set[tuple[str, str]] = set()  # (image id, path): nothing there to copy
+
+
+@dataclass(frozen=True)
+class DiskPlan:
+    """The tmpfs mounts of one container (target -> options, as ``HostConfig.Tmpfs``), the
+    size of each, the memory limit that holds them, and the targets to copy from the image."""
+
+    tmpfs: dict[str, str]
+    sizes: dict[str, int]
+    memory_bytes: int
+    copied: tuple[str, ...]
+
+
+def disk_plan(limits: Limits, workdir: str, home: str | None, uid: int, gid: int, *,
+              copy_from_image: bool) -> DiskPlan:
+    """The plan for a sandbox whose user is ``uid``:``gid`` with ``home`` (None: no
+    writable home; see :func:`cladist.sandbox.docker_image.writable_home`)."""
+    size, inodes = limits.disk_bytes, limits.inodes
+    owned = tmpfs_options(size, inodes, 0o755, uid=uid, gid=gid) + ",exec"
+    tmpfs = {"/tmp": tmpfs_options(size, inodes, 0o1777) + ",exec"}
+    tmpfs[workdir] = owned
+    if home is not None:
+        tmpfs.setdefault(home, owned)
+    sizes = {target: size for target in tmpfs}
+    slack = len(tmpfs) * (size + inodes * INODE_BYTES)
+    tmpfs[SHM_TARGET] = tmpfs_options(SHM_BYTES, SHM_INODES, 0o1777) + ",noexec"
+    sizes[SHM_TARGET] = SHM_BYTES
+    slack += SHM_BYTES + SHM_INODES * INODE_BYTES
+    copied = [t for t in dict.fromkeys((workdir, home)) if t is not None and t != "/tmp"]
+    if not copy_from_image:
+        copied = []
+    return DiskPlan(tmpfs, sizes, limits.memory_bytes + slack, tuple(copied))
+
+
+def full_on_host(pid: int, sizes: dict[str, int]) -> bool | None:
+    """Whether a tmpfs of ``sizes`` (target -> size) is full, read through
+    ``/proc/<pid>/root`` (``pid``: the container's init on this host; needs root). None
+    when that cannot be read, or what it reads is not the tmpfs mounted there."""
+    full = False
+    for target, size in sizes.items():
+        try:
+            space = space_of(f"/proc/{pid}/root{target}")
+        except OSError:
+            return None
+        if abs(space.total_bytes - size) >= 4096:
+            return None
+        full = full or space.full
+    return full
+
+
+def probe_command(targets: list[str]) -> list[str]:
+    """The command that prints the space of ``targets`` from inside the container (the
+    read-only image's ``stat``; see :func:`cladist.sandbox.disk.parse_stat`)."""
+    return ["stat", "-f", "-c", STAT_FORMAT, "--", *targets]
+
+
+def probe_says_full(output: str) -> bool:
+    """True if the output of :func:`probe_command` shows a full file system."""
+    return any(space.full for space in parse_stat(output))
+
+
+def copy_image_dir(api: docker.APIClient, container_id: str, image_id: str, path: str,
+                   user: str, *, skip_caches: bool) -> None:
+    """Copy the image's files under ``path`` into the same path (a tmpfs) of the running
+    container, as ``user``. Raises SandboxUnavailable (they do not fit or the copy
+    failed) and the engine's errors."""
+    import docker as docker_sdk
+
+    if (image_id, path) in _EMPTY:
+        return
+    try:
+        stream, _ = api.get_archive(container_id, path)
+    except docker_sdk.errors.NotFound:
+        _EMPTY.add((image_id, path))
+        return
+    chunks: Iterator[bytes] = iter(stream)
+    head, ended = _head(chunks, 1 << 16)
+    if ended and _only_the_dir(head):
+        _EMPTY.add((image_id, path))
+        return
+    argv = ["tar", "-x", "--no-same-owner", "--strip-components=1", "-C", path, "-f", "-",
+            *(["--exclude=.cache"] if skip_caches else [])]
+    exec_id = api.exec_create(container_id, argv, stdin=True, stdout=True, stderr=True,
+                              user=user, workdir="/")["Id"]
+    raw = api.exec_start(exec_id, socket=True)
+    sock: socket.socket = getattr(raw, "_sock", raw)
+    out = OutputCollector(1 << 16)
+    feeder = threading.Thread(target=_feed, args=(sock, head, chunks), daemon=True,
+                              name="cladist-image-copy")
+    feeder.start()
+    try:
+        ending = pump(sock, out, time.monotonic() + COPY_TIMEOUT_S,
+                      lambda: not api.exec_inspect(exec_id).get("Running", False))
+    finally:
+        sock.close()
+        raw.close()
+    feeder.join(timeout=5)
+    code = exec_exit_code(api, exec_id)
+    if ending == "deadline" or code != 0:
+        why = out.streams[2].decode("utf-8", "replace").strip()[-300:] or f"exit {code}"
+        raise SandboxUnavailable(f"cannot copy the image's {path} into the sandbox ({why}); "
+                                 "if it does not fit, raise sandbox.disk")
+
+
+def _head(chunks: Iterator[bytes], size: int) -> tuple[bytes, bool]:
+    """At least ``size`` bytes from ``chunks`` (fewer if it ends), and whether it ended."""
+    head = bytearray()
+    for chunk in chunks:
+        head += chunk
+        if len(head) > size:
+            return bytes(head), False
+    return bytes(head), True
+
+
+def _only_the_dir(data: bytes) -> bool:
+    """True if the tar ``data`` holds at most the directory itself."""
+    import io
+    import tarfile
+
+    try:
+        with tarfile.open(fileobj=io.BytesIO(data), mode="r:") as tar:
+            return len(tar.getmembers()) <= 1
+    except tarfile.TarError:
+        return False
+
+
+def _feed(sock: socket.socket, head: bytes, chunks: Iterator[bytes]) -> None:
+    """Send ``head`` then the rest of ``chunks`` to the exec's stdin, then half-close."""
+    try:
+        sock.sendall(head)
+        for chunk in chunks:
+            sock.sendall(chunk)
+        sock.shutdown(socket.SHUT_WR)
+    except Exception:  # noqa: BLE001 - tar then sees a cut archive and fails: reported
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
