@@ -114,10 +114,11 @@ class SandboxConfig(_Section):
     ttl_s: int = Field(7200, ge=60, description="A sandbox kills itself after this long.")
     output_cap_bytes: int = Field(1_000_000, ge=1024, description="Cap on captured output.")
     disk: str = Field("2g", pattern=r"^\d+[kmg]?$", description="Most bytes a sandbox "
-                      "stores: workdir, /tmp and home (bubblewrap: together; Docker: each, "
-                      "in RAM counted with the memory limit). At least 16m.")
+                      "stores in its workdir, /tmp and home, at least 16m (bubblewrap: all "
+                      "together; Docker: the workdir, and a quarter each for /tmp and home, "
+                      "held in RAM on top of sandbox.memory).")
     inodes: int = Field(100_000, ge=1000, description="Most files and dirs a sandbox "
-                        "stores (bubblewrap: together; Docker: in each of them).")
+                        "stores, shared like sandbox.disk.")
 
     @field_validator("disk")
     @classmethod

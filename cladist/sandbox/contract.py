@@ -140,9 +140,11 @@ class Mount:
 class Limits:
     """Resource limits of one sandbox (see :class:`cladist.config.SandboxConfig`).
 
-    ``disk`` (a size like ``2g``) and ``inodes`` bound what the sandbox user can store: the
-    workdir, ``/tmp`` and the home dir (bubblewrap: together; Docker: each, the container's
-    memory cgroup being raised by their total since Docker keeps them in RAM).
+    ``disk`` (a size like ``2g``) and ``inodes`` bound what the sandbox user can store in
+    the workdir, ``/tmp`` and the home dir: bubblewrap (as root) holds the three together
+    to that bound; Docker gives the workdir the bound and ``/tmp`` and the home a quarter
+    each, in RAM, its memory cgroup raised by their total (see
+    :mod:`cladist.sandbox.docker_disk`).
     """
 
     memory: str = "2g"

@@ -3,18 +3,23 @@ copying an image's files into them, and telling when one is full.
 
 The container's root file system is read-only. What the sandbox user can write:
 
-- the workdir, ``/tmp`` and the user's home dir (``/root`` or a dir under ``/home``; other
-  homes stay read-only): each a tmpfs of ``Limits.disk`` bytes and ``Limits.inodes``
-  inodes, owned by the user (``/tmp``: mode 1777), programs may run from it;
-- ``/dev/shm``: a tmpfs of 64 MiB and 4096 inodes;
+- the workdir: a tmpfs of ``Limits.disk`` bytes and ``Limits.inodes`` inodes, owned by
+  the user;
+- ``/tmp`` (mode 1777) and the user's home dir (``/root`` or a dir under ``/home``, owned
+  by the user; other homes stay read-only): a tmpfs of a quarter of both each;
+- ``/dev/shm`` (mode 1777, no programs run from it): a tmpfs of 64 MiB and 4096 inodes;
 - the spec's writable bind mounts (the gateway's socket);
-- special file systems that hold no data (``/proc``, ``/dev/mqueue`` within kernel limits).
+- special file systems that hold no data (``/proc``, ``/dev/mqueue`` within kernel limits);
+- run as root (SWE-bench's tasks), also Docker's own ``/dev`` tmpfs: 64 MiB, but files
+  without an inode limit, so only the memory cgroup bounds them (a known gap: a non-root
+  user, which the tmpfs copy of ``/testbed`` now allows, closes it).
 
 tmpfs pages are RAM charged to the container's memory cgroup, so its limit is
 ``Limits.memory`` plus the size of every tmpfs plus :data:`INODE_BYTES` per inode they allow:
 filling them is ENOSPC, never an OOM kill, and the processes keep their ``memory``. The host
-RAM one sandbox can take is that sum (defaults: 2 GiB + 3 x (2 GiB + 195 MiB) + 72 MiB, about
-8.6 GiB); it takes no host disk.
+RAM one sandbox can take is that sum (defaults: memory 2 GiB + disk 1.5 x 2 GiB + 150,000
+inodes x 2 KiB + 72 MiB, about 5.4 GiB); it takes no host disk. (One tmpfs shared by the
+three paths, as bubblewrap has, cannot be made from Docker's API: it mounts each apart.)
 
 Images without the ``cladist.workdir`` label (SWE-bench's: the repository is in the image at
 ``/testbed``, owned by root) get the image's files under the workdir and the home dir
@@ -45,6 +50,8 @@ if TYPE_CHECKING:
 INODE_BYTES = 2048
 """Kernel memory one tmpfs inode may take (measured: about 1 KiB), charged to the cgroup."""
 SHM_TARGET, SHM_BYTES, SHM_INODES = "/dev/shm", 64 << 20, 4096
+SMALL_SHARE = 4
+"""``/tmp`` and the home dir each get 1/SMALL_SHARE of the disk and inode limits."""
 COPY_TIMEOUT_S = 600.0
 _EMPTY: set[tuple[str, str]] = set()  # (image id, path): nothing there to copy
 
@@ -63,22 +70,24 @@ class DiskPlan:
 def disk_plan(limits: Limits, workdir: str, home: str | None, uid: int, gid: int, *,
               copy_from_image: bool) -> DiskPlan:
     """The plan for a sandbox whose user is ``uid``:``gid`` with ``home`` (None: no
-    writable home; see :func:`cladist.sandbox.docker_image.writable_home`)."""
+    writable home; see :func:`cladist.sandbox.docker_image.writable_home`): the workdir
+    gets ``Limits.disk`` and ``Limits.inodes``, ``/tmp`` and the home a quarter each."""
     size, inodes = limits.disk_bytes, limits.inodes
-    owned = tmpfs_options(size, inodes, 0o755, uid=uid, gid=gid) + ",exec"
-    tmpfs = {"/tmp": tmpfs_options(size, inodes, 0o1777) + ",exec"}
-    tmpfs[workdir] = owned
+    room: dict[str, tuple[int, int, int, bool]] = {  # target -> size, inodes, mode, owned
+        workdir: (size, inodes, 0o755, True)}
+    room.setdefault("/tmp", (size // SMALL_SHARE, inodes // SMALL_SHARE, 0o1777, False))
     if home is not None:
-        tmpfs.setdefault(home, owned)
-    sizes = {target: size for target in tmpfs}
-    slack = len(tmpfs) * (size + inodes * INODE_BYTES)
-    tmpfs[SHM_TARGET] = tmpfs_options(SHM_BYTES, SHM_INODES, 0o1777) + ",noexec"
-    sizes[SHM_TARGET] = SHM_BYTES
-    slack += SHM_BYTES + SHM_INODES * INODE_BYTES
+        room.setdefault(home, (size // SMALL_SHARE, inodes // SMALL_SHARE, 0o755, True))
+    room[SHM_TARGET] = (SHM_BYTES, SHM_INODES, 0o1777, False)
+    tmpfs = {}
+    for target, (bytes_, files, mode, owned) in room.items():
+        options = tmpfs_options(bytes_, files, mode, uid=uid if owned else None,
+                                gid=gid if owned else None)
+        tmpfs[target] = options + (",noexec" if target == SHM_TARGET else ",exec")
+    slack = sum(bytes_ + files * INODE_BYTES for bytes_, files, _, _ in room.values())
     copied = [t for t in dict.fromkeys((workdir, home)) if t is not None and t != "/tmp"]
-    if not copy_from_image:
-        copied = []
-    return DiskPlan(tmpfs, sizes, limits.memory_bytes + slack, tuple(copied))
+    return DiskPlan(tmpfs, {target: r[0] for target, r in room.items()},
+                    limits.memory_bytes + slack, tuple(copied) if copy_from_image else ())
 
 
 def full_on_host(pid: int, sizes: dict[str, int]) -> bool | None:
