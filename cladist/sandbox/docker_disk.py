@@ -35,7 +35,6 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -53,6 +52,7 @@ SHM_TARGET, SHM_BYTES, SHM_INODES = "/dev/shm", 64 << 20, 4096
 SMALL_SHARE = 4
 """``/tmp`` and the home dir each get 1/SMALL_SHARE of the disk and inode limits."""
 COPY_TIMEOUT_S = 600.0
+_SMALL = 1 << 16  # an archive this small may hold nothing but the dir itself
 _EMPTY: set[tuple[str, str]] = set()  # (image id, path): nothing there to copy
 
 
@@ -121,20 +121,12 @@ def copy_image_dir(api: docker.APIClient, container_id: str, image_id: str, path
                    user: str, *, skip_caches: bool) -> None:
     """Copy the image's files under ``path`` into the same path (a tmpfs) of the running
     container, as ``user``. Raises SandboxUnavailable (they do not fit or the copy
-    failed) and the engine's errors."""
-    import docker as docker_sdk
+    failed) and the engine's errors.
 
+    The engine locks the container while an archive streams, so ``tar -x`` is started
+    first; a dir found missing or empty is remembered per image and skipped next time.
+    """
     if (image_id, path) in _EMPTY:
-        return
-    try:
-        stream, _ = api.get_archive(container_id, path)
-    except docker_sdk.errors.NotFound:
-        _EMPTY.add((image_id, path))
-        return
-    chunks: Iterator[bytes] = iter(stream)
-    head, ended = _head(chunks, 1 << 16)
-    if ended and _only_the_dir(head):
-        _EMPTY.add((image_id, path))
         return
     argv = ["tar", "-x", "--no-same-owner", "--strip-components=1", "-C", path, "-f", "-",
             *(["--exclude=.cache"] if skip_caches else [])]
@@ -142,9 +134,9 @@ def copy_image_dir(api: docker.APIClient, container_id: str, image_id: str, path
                               user=user, workdir="/")["Id"]
     raw = api.exec_start(exec_id, socket=True)
     sock: socket.socket = getattr(raw, "_sock", raw)
-    out = OutputCollector(1 << 16)
-    feeder = threading.Thread(target=_feed, args=(sock, head, chunks), daemon=True,
-                              name="cladist-image-copy")
+    out, sent = OutputCollector(1 << 16), _Sent()
+    feeder = threading.Thread(target=_feed, args=(api, container_id, path, sock, sent),
+                              daemon=True, name="cladist-image-copy")
     feeder.start()
     try:
         ending = pump(sock, out, time.monotonic() + COPY_TIMEOUT_S,
@@ -152,22 +144,47 @@ def copy_image_dir(api: docker.APIClient, container_id: str, image_id: str, path
     finally:
         sock.close()
         raw.close()
-    feeder.join(timeout=5)
+    feeder.join(timeout=30)
+    if sent.missing or sent.only_the_dir:
+        _EMPTY.add((image_id, path))
+        return
     code = exec_exit_code(api, exec_id)
-    if ending == "deadline" or code != 0:
-        why = out.streams[2].decode("utf-8", "replace").strip()[-300:] or f"exit {code}"
+    if ending == "deadline" or code != 0 or sent.error:
+        why = (out.streams[2].decode("utf-8", "replace").strip()[-300:] or sent.error
+               or f"exit {code}")
         raise SandboxUnavailable(f"cannot copy the image's {path} into the sandbox ({why}); "
                                  "if it does not fit, raise sandbox.disk")
 
 
-def _head(chunks: Iterator[bytes], size: int) -> tuple[bytes, bool]:
-    """At least ``size`` bytes from ``chunks`` (fewer if it ends), and whether it ended."""
+class _Sent:
+    """What :func:`_feed` found: the dir missing, holding nothing, or an engine error."""
+
+    missing = False
+    only_the_dir = False
+    error = ""
+
+
+def _feed(api: docker.APIClient, container_id: str, path: str, sock: socket.socket,
+          sent: _Sent) -> None:
+    """Stream the image's ``path`` as a tar into the exec's stdin, then half-close it."""
+    import docker as docker_sdk
+
     head = bytearray()
-    for chunk in chunks:
-        head += chunk
-        if len(head) > size:
-            return bytes(head), False
-    return bytes(head), True
+    try:
+        stream, _ = api.get_archive(container_id, path)
+        for chunk in stream:
+            if len(head) <= _SMALL:
+                head += chunk
+            sock.sendall(chunk)
+        sent.only_the_dir = len(head) <= _SMALL and _only_the_dir(bytes(head))
+    except docker_sdk.errors.NotFound:
+        sent.missing = True
+    except Exception as exc:  # noqa: BLE001 - reported by the caller
+        sent.error = f"{type(exc).__name__}: {exc}"
+    try:
+        sock.shutdown(socket.SHUT_WR)
+    except OSError:
+        pass
 
 
 def _only_the_dir(data: bytes) -> bool:
@@ -180,18 +197,3 @@ def _only_the_dir(data: bytes) -> bool:
             return len(tar.getmembers()) <= 1
     except tarfile.TarError:
         return False
-
-
-def _feed(sock: socket.socket, head: bytes, chunks: Iterator[bytes]) -> None:
-    """Send ``head`` then the rest of ``chunks`` to the exec's stdin, then half-close."""
-    try:
-        sock.sendall(head)
-        for chunk in chunks:
-            sock.sendall(chunk)
-        sock.shutdown(socket.SHUT_WR)
-    except Exception:  # noqa: BLE001 - tar then sees a cut archive and fails: reported
-        try:
-            sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-
