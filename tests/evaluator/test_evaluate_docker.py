@@ -75,7 +75,8 @@ def test_grader_faults_are_infra_errors_not_failures(task: Task, ctx_parts) -> N
     context, spec = ctx_parts
     hog = replace(task, test_command="python3 -c \"x = bytearray(400 << 20); "
                   "y = bytearray(400 << 20)\"")
-    small = replace(spec, limits=Limits(memory="128m"))
+    # (Docker keeps the disk in RAM on top of the memory limit: keep it small here too)
+    small = replace(spec, limits=Limits(memory="128m", disk="16m"))
     oom = grade(hog, FIX, context.open_sandbox, small)
     assert oom.verdict == Verdict.INFRA_ERROR and "out of memory" in (oom.infra_reason or "")
     missing = grade(task, FIX, context.open_sandbox, replace(spec, image="cladist-none:0"))

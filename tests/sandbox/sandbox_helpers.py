@@ -20,7 +20,8 @@ KNOWN_DIFFERENCES: dict[str, set[str]] = {
     # A background process that detached from the command's output keeps running until
     # the sandbox closes; one still holding the output is killed when the command exits.
     # Disk: the workdir, /tmp and the home dir are tmpfs of their own: the workdir gets
-    # Limits.disk and Limits.inodes, /tmp and home a quarter each.
+    # Limits.disk and Limits.inodes, /tmp and home a quarter each; tmpfs is RAM, so the
+    # memory cgroup is Limits.memory plus their room (processes may use what is unused).
     "docker": {"oom_is_sigkill", "uses_image", "agent_user_1000",
                "detached_background_survives", "disk_split_per_path"},
     # bubblewrap: memory is RLIMIT_AS, so an allocation fails inside the process (Python:
