@@ -96,9 +96,11 @@ class ExecResult:
     had (almost) no space or no inodes left, as the host measured it from the file system
     itself (never from what the command printed or returned); a command that filled the
     disk and then freed it again is not seen. It marks the sandbox's state, so it stays set
-    for every later command until files are removed. (bubblewrap as an ordinary user, where
-    no file system is the sandbox's own, sets it when the kernel stopped a file growing
-    past ``Limits.disk``: see :mod:`cladist.sandbox.bubblewrap`.)
+    for every later command until files are removed. (Docker, where this process cannot
+    read the container's mounts through ``/proc``, i.e. not as root on the engine's host,
+    probes only after a command that failed; bubblewrap as an ordinary user, where no file
+    system is the sandbox's own, sets it when the kernel stopped a file growing past
+    ``Limits.disk``: see :mod:`cladist.sandbox.docker` and :mod:`cladist.sandbox.bubblewrap`.)
     """
 
     returncode: int

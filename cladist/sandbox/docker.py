@@ -7,7 +7,8 @@ so a container outlives a lost host by at most ``ttl_s``, a non-root user (the i
 system with size- and inode-limited tmpfs mounts for the workdir, ``/tmp``, the home dir
 and ``/dev/shm`` (see :mod:`cladist.sandbox.docker_disk`: what they guarantee, how
 images without the ``cladist.workdir`` label get their workdir's files, how
-``disk_full`` is read). Each command runs under
+``disk_full`` is read; note that the engine's archive API, ``get_archive``, reads the
+image's layer and never what a tmpfs holds). Each command runs under
 ``timeout -k`` in the container plus a host-side deadline; output is read frame by frame
 and reading stops at the cap (the command is then killed). Containers are named
 ``cladist-<run>-<role>-<random>`` and labelled ``cladist.run``/``cladist.node``/

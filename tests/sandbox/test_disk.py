@@ -122,6 +122,10 @@ def test_docker_copies_an_unlabelled_images_workdir_into_its_tmpfs(
         assert 40 << 20 < int(box.exec("stat -c %s /testbed/fill").out) < 45 << 20
         inside = box.exec(probe_command(["/testbed", "/tmp"]))
         assert probe_says_full(inside.out) and len(parse_stat(inside.out)) == 2
+        box._host_view = False  # as where /proc/<pid>/root is out of reach (not root)
+        failed = box.exec("echo more >> /testbed/fill")
+        assert failed.returncode != 0 and failed.disk_full  # found by the probe inside
+        assert not box.exec("true").disk_full  # which runs only after a failed command
 
 
 def test_docker_refuses_an_image_whose_workdir_does_not_fit(
