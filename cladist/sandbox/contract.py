@@ -10,7 +10,8 @@ the same rules:
 - Everything the sandbox user can write is bounded: the workdir, ``/tmp`` and the home dir
   hold at most ``Limits.disk`` bytes and ``Limits.inodes`` files (per backend details in
   :mod:`cladist.sandbox.docker` and :mod:`cladist.sandbox.bubblewrap`); every other path is
-  read-only, or a bounded special file system.
+  read-only, or a bounded special file system, but for the spec's writable mounts (only
+  the gateway's socket), which the caller chose.
 - A sandbox whose engine or container is gone raises :class:`SandboxUnavailable`.
 - File operations raise :class:`SandboxFileNotFound`, :class:`SandboxPermissionError`,
   :class:`SandboxFileTooLarge`, :class:`SandboxDiskFull` or :class:`SandboxTimeout`; all
