@@ -11,7 +11,8 @@ the same rules:
   hold at most ``Limits.disk`` bytes and ``Limits.inodes`` files (per backend details in
   :mod:`cladist.sandbox.docker` and :mod:`cladist.sandbox.bubblewrap`); every other path is
   read-only, or a bounded special file system, but for the spec's writable mounts (only
-  the gateway's socket), which the caller chose.
+  the gateway's socket), which the caller chose. (The exception: bubblewrap run as an
+  ordinary user, which may not mount, bounds each file's size only.)
 - A sandbox whose engine or container is gone raises :class:`SandboxUnavailable`.
 - File operations raise :class:`SandboxFileNotFound`, :class:`SandboxPermissionError`,
   :class:`SandboxFileTooLarge`, :class:`SandboxDiskFull` or :class:`SandboxTimeout`; all
