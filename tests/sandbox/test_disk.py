@@ -151,3 +151,20 @@ def test_bubblewrap_mounts_a_tmpfs_of_the_limits_and_unmounts_it(shared_tmp: Pat
     finally:
         box.close()
     assert str(box.root) not in sandbox_mounts() and not box.root.exists()
+
+
+def test_docker_a_full_disk_and_a_memory_bomb_leave_the_container_alive(
+        docker_client: docker.DockerClient, base_image: str) -> None:
+    """tmpfs is RAM charged to the memory cgroup: were its room not added to the limit,
+    filling the disk would OOM-kill the container's TTL process and end the sandbox."""
+    spec = SandboxSpec(image=base_image, run_id="fill-all",
+                       limits=Limits(memory="256m", disk="128m", inodes=2000))
+    with DockerSandbox(spec, client=docker_client) as box:
+        fill = box.exec("for d in /workspace /tmp $HOME /dev/shm; do "
+                        f"head -c {1 << 30} /dev/zero > $d/fill; done; python3 -c '"
+                        "import os\nfor i in range(3000): os.mkdir(f\"/workspace/d{i}\")'")
+        assert fill.disk_full and not fill.oom_killed and b"No space" in fill.stderr, fill
+        bomb = box.exec(["python3", "-c", "chunks = []\nwhile True:\n"
+                         "    chunks.append(bytearray(16 << 20))\n"], timeout=60)
+        assert bomb.oom_killed and bomb.returncode == 137
+        assert box.exec("echo alive").out == "alive\n" and box.alive()
