@@ -1,6 +1,7 @@
 """Overhead of cladist's sandboxes against the bare engine calls, side by side.
 
 Usage: python bench/sandbox_overhead.py [--runs N] [--image IMAGE] [--tmp-dir DIR]
+                                        [--copy-mb MB]
 
 Prints medians (ms) of: create+exec+remove of a DockerSandbox vs ``docker run --rm IMAGE
 true``; ``DockerSandbox.exec`` vs ``docker exec``; the same for bubblewrap vs a bare
@@ -8,7 +9,9 @@ true``; ``DockerSandbox.exec`` vs ``docker exec``; the same for bubblewrap vs a 
 hardened bwrap command line run bare; and the ratios (target: within 1.5x). Each pair is
 measured interleaved, in random order round by round, so load that comes and goes on a
 shared machine weighs on both sides alike. The image defaults to cladist's agent image
-(what sandboxes run in), else the base image.
+(what sandboxes run in), else the base image. ``--copy-mb MB`` adds the cost of an image
+without the ``cladist.workdir`` label, as SWE-bench's: a throwaway image is built with MB
+megabytes in 20 KB files under ``/testbed``, which each sandbox copies into its tmpfs.
 """
 
 from __future__ import annotations
@@ -68,10 +71,42 @@ def default_image(client: docker.DockerClient) -> str:
         return DEFAULT_BASE
 
 
+COPY_DOCKERFILE = """FROM {image}
+USER root
+RUN python3 -c "import os; os.makedirs('/testbed/src', exist_ok=True); \\
+[open(f'/testbed/src/f{{i}}.py', 'wb').write(os.urandom(20_000)) for i in range({files})]"
+"""
+
+
+def copy_row(client: docker.DockerClient, image: str, megabytes: int, runs: int
+             ) -> tuple[str, float, float]:
+    """Create+exec+remove of a sandbox whose image holds ``megabytes`` under /testbed."""
+    import io
+
+    tag = f"cladist-bench-testbed:{megabytes}"
+    dockerfile = COPY_DOCKERFILE.format(image=image, files=megabytes * 50)
+    client.images.build(fileobj=io.BytesIO(dockerfile.encode()), tag=tag, rm=True)
+    spec = SandboxSpec(image=tag, role="bench", workdir="/testbed", user="root")
+
+    def lifecycle() -> None:
+        with DockerSandbox(spec, client=client) as box:
+            box.exec(["true"])
+
+    try:
+        return (f"docker +{megabytes} MB workdir", *paired_ms(
+            lifecycle, lambda: run(["docker", "run", "--rm", "--network", "none", tag,
+                                    "true"]), runs))
+    finally:
+        client.images.remove(tag, force=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--image", default=None, help="default: the agent image, else base")
+    parser.add_argument("--copy-mb", type=int, default=0,
+                        help="also time a sandbox whose image has this many MB under its "
+                             "workdir (copied into the tmpfs at start); 0: skip")
     parser.add_argument("--tmp-dir", default=None,
                         help="where bubblewrap sandbox dirs go (default: the system temp dir; "
                              "a tmpfs such as /dev/shm makes create+remove cheaper)")
@@ -88,6 +123,8 @@ def main() -> None:
     rows.append(("docker create+exec+remove", *paired_ms(
         docker_lifecycle, lambda: run(["docker", "run", "--rm", "--network", "none", image,
                                        "true"]), args.runs)))
+    if args.copy_mb:
+        rows.append(copy_row(client, image, args.copy_mb, args.runs))
     with DockerSandbox(spec, client=client) as box:
         name = box.name
         rows.append(("docker exec", *paired_ms(

@@ -18,7 +18,14 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from cladist.config_sources import (
     apply_override,
@@ -106,6 +113,21 @@ class SandboxConfig(_Section):
     pids_limit: int = Field(256, ge=16, description="Most processes per sandbox.")
     ttl_s: int = Field(7200, ge=60, description="A sandbox kills itself after this long.")
     output_cap_bytes: int = Field(1_000_000, ge=1024, description="Cap on captured output.")
+    disk: str = Field("2g", pattern=r"^\d+[kmg]?$", description="Most bytes a sandbox "
+                      "stores in its workdir, /tmp and home, at least 16m (bubblewrap: all "
+                      "together; Docker: the workdir, and a quarter each for /tmp and home, "
+                      "held in RAM on top of sandbox.memory).")
+    inodes: int = Field(100_000, ge=1000, description="Most files and dirs a sandbox "
+                        "stores, shared like sandbox.disk.")
+
+    @field_validator("disk")
+    @classmethod
+    def _disk_room(cls, value: str) -> str:
+        from cladist.sandbox.contract import parse_size
+
+        if parse_size(value) < 16 << 20:
+            raise ValueError(f"{value} is too small for any work (at least 16m)")
+        return value
 
 
 class EvaluatorConfig(_Section):

@@ -11,6 +11,7 @@ from cladist.sandbox.contract import (
     Mount,
     Sandbox,
     SandboxClosed,
+    SandboxDiskFull,
     SandboxError,
     SandboxFileNotFound,
     SandboxFileTooLarge,
@@ -23,7 +24,7 @@ from cladist.sandbox.factory import BACKENDS, open_sandbox
 
 __all__ = [
     "BACKENDS", "GATEWAY_SOCKET_PATH", "ExecResult", "Limits", "Mount", "Sandbox",
-    "SandboxClosed", "SandboxError", "SandboxFileNotFound", "SandboxFileTooLarge",
-    "SandboxPermissionError", "SandboxSpec", "SandboxTimeout", "SandboxUnavailable",
-    "open_sandbox",
+    "SandboxClosed", "SandboxDiskFull", "SandboxError", "SandboxFileNotFound",
+    "SandboxFileTooLarge", "SandboxPermissionError", "SandboxSpec", "SandboxTimeout",
+    "SandboxUnavailable", "open_sandbox",
 ]

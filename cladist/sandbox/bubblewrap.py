@@ -1,15 +1,27 @@
 """Bubblewrap backend of the sandbox contract, for hosts without Docker.
 
 A sandbox is a host temp dir ``cladist-<run>-<role>-<random>`` (in ``$CLADIST_SANDBOX_TMP``
-or the system temp dir) holding ``workspace/``, ``tmp/`` and ``home/``; each ``exec`` is
-one ``bwrap`` call with every namespace unshared (no network), an empty tmpfs root with
-only ``/usr`` and ``/etc`` (plus the ``/bin``-style links) bound read-only, the workspace
-bound read-write at ``spec.workdir``, a private ``/tmp``, a clean environment and new
-session. Run as root, cladist runs bwrap as an unprivileged uid no other open sandbox has,
-so host files stay protected and ``RLIMIT_NPROC`` counts this sandbox only. Limits are
-rlimits: address space (memory), processes (pids), no core dumps; CPU shares are not
-limited. On timeout the ``bwrap`` process group is killed; its PID namespace dies with
-it, taking every grandchild along. ``spec.image`` is ignored.
+or the system temp dir) holding ``workspace/``, ``tmp/``, ``home/`` and ``shm/``; each
+``exec`` is one ``bwrap`` call with every namespace unshared (no network), an empty tmpfs
+root with only ``/usr`` and ``/etc`` (plus the ``/bin``-style links) bound read-only, the
+workspace bound read-write at ``spec.workdir``, a private ``/tmp`` and ``/dev/shm``, a
+read-only ``/dev`` (its device nodes still work), a clean environment and new session.
+Run as root, cladist runs bwrap as an unprivileged uid no other open sandbox has, so host
+files stay protected and ``RLIMIT_NPROC`` counts this sandbox only. Limits are rlimits:
+address space (memory), processes (pids), no core dumps; CPU shares are not limited. On
+timeout the ``bwrap`` process group is killed; its PID namespace dies with it, taking every
+grandchild along. ``spec.image`` is ignored.
+
+Disk. Run as root, the sandbox dir is a tmpfs of its own mounted on the host (see
+:mod:`cladist.sandbox.bwrap_dirs`) of ``Limits.disk`` bytes and ``Limits.inodes`` inodes:
+the workspace, ``/tmp``, the home dir and ``/dev/shm`` share that bound, it takes host RAM
+rather than disk, it is unmounted at close (and by ``cladist sandbox cleanup`` after a
+crash), and ``disk_full`` is read from its free blocks and inodes on the host after each
+command. Run as an ordinary user (no right to mount), only ``RLIMIT_FSIZE`` applies: no
+single file grows past ``Limits.disk`` (the kernel stops the write with SIGXFSZ), but the
+total and the number of files are not bounded (they land on the host's disk); there
+``disk_full`` means a command was killed by SIGXFSZ (exit 153) or the host file system
+holding the sandbox dir is full.
 
 Commands start through a small fork server (:mod:`cladist.sandbox.spawner`) that holds
 the rlimits and the uid, so neither the large cladist process nor the server forks per
@@ -49,6 +61,7 @@ from cladist.sandbox.contract import (
     SandboxSpec,
     SandboxUnavailable,
 )
+from cladist.sandbox.disk import space_of
 from cladist.sandbox.spawner import ForkServer, Spawned, give_back, lease
 
 _OOM_SIGNS = (b"MemoryError", b"Cannot allocate memory", b"std::bad_alloc", b"out of memory")
@@ -106,7 +119,8 @@ class BubblewrapSandbox(BaseSandbox):
         self._deadline = time.monotonic() + spec.limits.ttl_s
         root = str(self.root)
         self._mounts = ["--bind", f"{root}/tmp", "/tmp", "--bind", f"{root}/home",
-                        "/home/sandbox", "--bind", f"{root}/workspace", spec.workdir]
+                        "/home/sandbox", "--bind", f"{root}/workspace", spec.workdir,
+                        "--bind", f"{root}/shm", "/dev/shm", "--remount-ro", "/dev"]
         for mount in spec.all_mounts():
             flag = "--ro-bind" if mount.read_only else "--bind"
             self._mounts += [flag, str(Path(mount.source).resolve()), mount.target]
@@ -122,9 +136,11 @@ class BubblewrapSandbox(BaseSandbox):
         self._uid = self._server.uid if self._server.uid is not None else os.getuid()
         self._gid = self._uid if self._as_root else os.getgid()
         self._reusable = True  # nothing of this sandbox may outlive it (see _close)
-        try:
+        limits = spec.limits
+        try:  # as root, on a tmpfs of its own: the disk limit
             make_dirs(root, json.dumps(spec.all_labels()).encode(),
-                      (self._uid, self._gid) if self._as_root else None)
+                      (self._uid, self._gid) if self._as_root else None,
+                      (limits.disk_bytes, limits.inodes) if self._as_root else None)
         except OSError as exc:
             self.close()
             raise SandboxUnavailable(f"cannot create sandbox dir {self.root}: {exc}") from None
@@ -139,12 +155,24 @@ class BubblewrapSandbox(BaseSandbox):
 
     def _rlimits(self) -> list[tuple[int, int]]:
         """The rlimits (resource, value) of every command: memory, no core dumps, and as
-        root (a fresh uid: the process count is this sandbox's alone) processes."""
+        root (a fresh uid: the process count is this sandbox's alone) processes, else (no
+        tmpfs of its own) the size of one file."""
         limits = self.spec.limits
         found = [(resource.RLIMIT_AS, limits.memory_bytes), (resource.RLIMIT_CORE, 0)]
         if self._as_root:
             found.append((resource.RLIMIT_NPROC, limits.pids))
+        else:
+            found.append((resource.RLIMIT_FSIZE, limits.disk_bytes))
         return found
+
+    def _disk_full(self, code: int) -> bool:
+        """True if the sandbox's file system is full after a command (as an ordinary user:
+        the command died of SIGXFSZ, or the host file system is full)."""
+        try:
+            full = space_of(str(self.root)).full
+        except OSError:
+            full = False
+        return full or (not self._as_root and code == 128 + signal.SIGXFSZ)
 
     def _run(self, argv: list[str], *, cwd: str | None, env: Mapping[str, str] | None,
              timeout: float, input: bytes | None, cap: int) -> ExecResult:
@@ -204,7 +232,8 @@ class BubblewrapSandbox(BaseSandbox):
         if code == 1 and err.startswith(b"bwrap: execvp "):  # as a shell says it
             code = 127 if b"No such file" in err else 126
         oom = code != 0 and not timed_out and any(s in err for s in _OOM_SIGNS)
-        return out.result(code, started, timed_out=timed_out, oom_killed=oom)
+        return out.result(code, started, timed_out=timed_out, oom_killed=oom,
+                          disk_full=self._disk_full(code))
 
     def _close(self) -> None:
         with self._lock:

@@ -2,7 +2,8 @@
 
 Docker leftovers are found by the ``cladist.run`` label (every cladist container carries
 it, so nothing else is touched); bubblewrap leftovers are ``cladist-*`` dirs holding a
-labels file in the sandbox temp root; scratch dirs (:mod:`cladist.scratch`) are removed
+labels file in the sandbox temp root, their tmpfs (bubblewrap as root) unmounted first;
+scratch dirs (:mod:`cladist.scratch`) are removed
 once the process named in them is gone, whatever the run. A run calls :func:`cleanup` with
 its id on resume.
 """
@@ -14,7 +15,7 @@ import shutil
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-from cladist.sandbox.bwrap_dirs import LABELS_FILE, sandbox_tmp_root
+from cladist.sandbox.bwrap_dirs import LABELS_FILE, sandbox_tmp_root, unmount
 from cladist.sandbox.contract import LABEL_RUN, NAME_PREFIX
 from cladist.scratch import orphans
 
@@ -100,6 +101,7 @@ def _tempdirs(run_id: str | None, dry_run: bool) -> list[Leftover]:
         if run_id is not None and owner != run_id:
             continue
         if not dry_run:
+            unmount(str(folder))
             shutil.rmtree(folder, ignore_errors=True)
         found.append(Leftover("tempdir", str(folder), owner,
                               removed=not dry_run and not folder.exists()))

@@ -21,6 +21,7 @@ from cladist.sandbox.contract import (
     Command,
     ExecResult,
     SandboxClosed,
+    SandboxDiskFull,
     SandboxError,
     SandboxFileNotFound,
     SandboxFileTooLarge,
@@ -72,12 +73,12 @@ class OutputCollector:
         return self.truncated
 
     def result(self, returncode: int, started: float, *, timed_out: bool = False,
-               oom_killed: bool = False) -> ExecResult:
+               oom_killed: bool = False, disk_full: bool = False) -> ExecResult:
         """The :class:`ExecResult` of what was collected."""
         return ExecResult(returncode=returncode, stdout=bytes(self.streams[1]),
                           stderr=bytes(self.streams[2]), timed_out=timed_out,
                           truncated=self.truncated, duration=time.monotonic() - started,
-                          oom_killed=oom_killed)
+                          oom_killed=oom_killed, disk_full=disk_full)
 
 
 def to_argv(cmd: Command) -> list[str]:
@@ -143,7 +144,7 @@ class BaseSandbox:
                          cap=self.spec.limits.output_cap_bytes)
 
     def _file_op(self, script: str, path: str, *, input: bytes | None = None,
-                 cap: int | None = None) -> ExecResult:
+                 cap: int | None = None, writes: bool = False) -> ExecResult:
         self._check_open()
         cap = self.spec.limits.file_cap_bytes if cap is None else cap
         result = self._run(["/bin/sh", "-c", script, "cladist-file-op", path], cwd="/", env=None,
@@ -153,6 +154,8 @@ class BaseSandbox:
         if result.truncated:
             raise SandboxFileTooLarge(f"{path}: larger than the cap of {cap} bytes")
         code = result.returncode
+        if code != 0 and writes and result.disk_full:
+            raise SandboxDiskFull(f"{path}: the sandbox's disk or inode limit is reached")
         if code == _NOT_FOUND:
             raise SandboxFileNotFound(f"{path}: no such file or directory in the sandbox")
         if code == _DENIED:
@@ -175,7 +178,8 @@ class BaseSandbox:
 
     def write_file(self, path: str, data: bytes | str) -> None:
         """Write ``data`` to ``path`` (see the protocol for what it raises)."""
-        self._file_op(_WRITE, path, input=data.encode() if isinstance(data, str) else data)
+        self._file_op(_WRITE, path, input=data.encode() if isinstance(data, str) else data,
+                      writes=True)
 
     def copy_in(self, host_dir: Path, path: str) -> None:
         """Copy ``host_dir``'s contents into ``path`` (see the protocol for what it raises)."""
@@ -186,7 +190,7 @@ class BaseSandbox:
         with tarfile.open(fileobj=buf, mode="w") as tar:
             for child in sorted(host_dir.iterdir()):
                 tar.add(child, arcname=child.name)
-        self._file_op(_UNTAR, path, input=buf.getvalue(), cap=1 << 20)
+        self._file_op(_UNTAR, path, input=buf.getvalue(), cap=1 << 20, writes=True)
 
     def copy_out(self, path: str, host_dir: Path) -> None:
         """Copy ``path``'s contents into ``host_dir`` (see the protocol for what it raises).

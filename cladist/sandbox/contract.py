@@ -5,11 +5,18 @@ the same rules:
 
 - ``exec`` never raises because of what the command did: a non-zero exit code, a timeout
   (``timed_out=True``, partial output kept), output past the cap (``truncated=True``, the
-  command is killed) and an out-of-memory kill (``oom_killed=True``) are all *data*.
+  command is killed), an out-of-memory kill (``oom_killed=True``) and a full disk
+  (``disk_full=True``) are all *data*.
+- Everything the sandbox user can write is bounded: the workdir, ``/tmp`` and the home dir
+  hold at most ``Limits.disk`` bytes and ``Limits.inodes`` files (per backend details in
+  :mod:`cladist.sandbox.docker` and :mod:`cladist.sandbox.bubblewrap`); every other path is
+  read-only, or a bounded special file system, but for the spec's writable mounts (only
+  the gateway's socket), which the caller chose. (The exception: bubblewrap run as an
+  ordinary user, which may not mount, bounds each file's size only.)
 - A sandbox whose engine or container is gone raises :class:`SandboxUnavailable`.
 - File operations raise :class:`SandboxFileNotFound`, :class:`SandboxPermissionError`,
-  :class:`SandboxFileTooLarge` or :class:`SandboxTimeout`; all derive from
-  :class:`SandboxError`.
+  :class:`SandboxFileTooLarge`, :class:`SandboxDiskFull` or :class:`SandboxTimeout`; all
+  derive from :class:`SandboxError`.
 - After ``close()`` (idempotent) every other method raises :class:`SandboxClosed`.
 - An exec ends when its command exits; whether background processes outlive it is backend
   specific (Docker: only those detached from the output; bubblewrap: none).
@@ -65,6 +72,11 @@ class SandboxFileTooLarge(SandboxError):
     """A file or directory read out of the sandbox exceeds ``Limits.file_cap_bytes``."""
 
 
+class SandboxDiskFull(SandboxError):
+    """A write into the sandbox failed because its disk or inode limit is reached (what
+    the sandbox's own commands stored there: not an infrastructure fault)."""
+
+
 _SIZE = re.compile(r"^(\d+)([kmg]?)$")
 
 
@@ -82,6 +94,15 @@ class ExecResult:
 
     ``returncode`` is the command's exit status (124 or 137 after a timeout, 137 after a
     kill); ``stdout``/``stderr`` are capped at ``Limits.output_cap_bytes`` each.
+    ``disk_full`` says that when the command ended a writable file system of the sandbox
+    had (almost) no space or no inodes left, as the host measured it from the file system
+    itself (never from what the command printed or returned); a command that filled the
+    disk and then freed it again is not seen. It marks the sandbox's state, so it stays set
+    for every later command until files are removed. (Docker, where this process cannot
+    read the container's mounts through ``/proc``, i.e. not as root on the engine's host,
+    probes only after a command that failed; bubblewrap as an ordinary user, where no file
+    system is the sandbox's own, sets it when the kernel stopped a file growing past
+    ``Limits.disk``: see :mod:`cladist.sandbox.docker` and :mod:`cladist.sandbox.bubblewrap`.)
     """
 
     returncode: int
@@ -91,10 +112,12 @@ class ExecResult:
     truncated: bool = False
     duration: float = 0.0
     oom_killed: bool = False
+    disk_full: bool = False
 
     @property
     def ok(self) -> bool:
-        """True when the command exited 0 without timeout, truncation or OOM."""
+        """True when the command exited 0 without timeout, truncation or OOM (``disk_full``
+    describes the sandbox, not the command: it does not count)."""
         return self.returncode == 0 and not (self.timed_out or self.truncated or self.oom_killed)
 
     @property
@@ -119,7 +142,14 @@ class Mount:
 
 @dataclass(frozen=True)
 class Limits:
-    """Resource limits of one sandbox (see :class:`cladist.config.SandboxConfig`)."""
+    """Resource limits of one sandbox (see :class:`cladist.config.SandboxConfig`).
+
+    ``disk`` (a size like ``2g``) and ``inodes`` bound what the sandbox user can store in
+    the workdir, ``/tmp`` and the home dir: bubblewrap (as root) holds the three together
+    to that bound; Docker gives the workdir the bound and ``/tmp`` and the home a quarter
+    each, in RAM, its memory cgroup raised by their total (see
+    :mod:`cladist.sandbox.docker_disk`).
+    """
 
     memory: str = "2g"
     cpus: float = 1.0
@@ -129,17 +159,25 @@ class Limits:
     file_cap_bytes: int = 256 << 20
     exec_timeout_s: float = 3600.0
     kill_grace_s: float = 2.0
+    disk: str = "2g"
+    inodes: int = 100_000
 
     @property
     def memory_bytes(self) -> int:
         """The memory limit in bytes."""
         return parse_size(self.memory)
 
+    @property
+    def disk_bytes(self) -> int:
+        """The disk limit in bytes."""
+        return parse_size(self.disk)
+
     @classmethod
     def from_config(cls, config: SandboxConfig) -> Limits:
         """Limits taken from the run configuration's ``sandbox`` section."""
         return cls(memory=config.memory, cpus=config.cpus, pids=config.pids_limit,
-                   ttl_s=config.ttl_s, output_cap_bytes=config.output_cap_bytes)
+                   ttl_s=config.ttl_s, output_cap_bytes=config.output_cap_bytes,
+                   disk=config.disk, inodes=config.inodes)
 
 
 @dataclass(frozen=True)
@@ -197,7 +235,7 @@ class Sandbox(Protocol):
 
     def exec(self, cmd: Command, *, cwd: str | None = None, env: Mapping[str, str] | None = None,
              timeout: float | None = None, input: bytes | str | None = None) -> ExecResult:
-        """Run ``cmd``; a failure, timeout, cap or OOM of the command is data in the result.
+        """Run ``cmd``; a failure, timeout, cap, OOM or full disk is data in the result.
 
         Raises SandboxUnavailable (engine/container gone), SandboxClosed.
         """
@@ -228,7 +266,7 @@ class Sandbox(Protocol):
     def write_file(self, path: str, data: bytes | str) -> None:
         """Write ``data`` to ``path`` as the sandbox user, creating parent directories.
 
-        Raises SandboxPermissionError, SandboxFileNotFound, SandboxTimeout,
+        Raises SandboxPermissionError, SandboxFileNotFound, SandboxDiskFull, SandboxTimeout,
         SandboxUnavailable, SandboxClosed.
         """
         ...
@@ -236,8 +274,8 @@ class Sandbox(Protocol):
     def copy_in(self, host_dir: Path, path: str) -> None:
         """Copy the contents of ``host_dir`` into directory ``path`` (created if needed).
 
-        Raises NotADirectoryError (host side), SandboxPermissionError, SandboxTimeout,
-        SandboxUnavailable, SandboxClosed.
+        Raises NotADirectoryError (host side), SandboxPermissionError, SandboxDiskFull,
+        SandboxTimeout, SandboxUnavailable, SandboxClosed.
         """
         ...
 

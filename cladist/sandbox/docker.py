@@ -3,7 +3,12 @@
 Hostile defaults: no network (``network_mode=none``), memory (no swap), CPU and pids limits,
 all capabilities dropped, ``no-new-privileges``, ``init`` as PID 1 reaping a ``sleep <ttl>``
 so a container outlives a lost host by at most ``ttl_s``, a non-root user (the image's
-``agent`` user, else ``nobody``), read-only mounts for agent code. Each command runs under
+``agent`` user, else ``nobody``), read-only mounts for agent code, a read-only root file
+system with size- and inode-limited tmpfs mounts for the workdir, ``/tmp``, the home dir
+and ``/dev/shm`` (see :mod:`cladist.sandbox.docker_disk`: what they guarantee, how
+images without the ``cladist.workdir`` label get their workdir's files, how
+``disk_full`` is read; note that the engine's archive API, ``get_archive``, reads the
+image's layer and never what a tmpfs holds). Each command runs under
 ``timeout -k`` in the container plus a host-side deadline; output is read frame by frame
 and reading stops at the cap (the command is then killed). Containers are named
 ``cladist-<run>-<role>-<random>`` and labelled ``cladist.run``/``cladist.node``/
@@ -26,14 +31,25 @@ from typing import TYPE_CHECKING, Any
 
 from cladist.sandbox.common import BaseSandbox, OutputCollector, new_exec_id
 from cladist.sandbox.contract import NAME_PREFIX, ExecResult, SandboxSpec, SandboxUnavailable
-from cladist.sandbox.docker_io import dir_tar, host_oom_count, parse_oom, pump, start_writer
+from cladist.sandbox.docker_disk import (
+    copy_image_dir,
+    disk_plan,
+    full_on_host,
+    probe_command,
+    probe_says_full,
+)
+from cladist.sandbox.docker_image import image_facts, writable_home
+from cladist.sandbox.docker_io import (
+    exec_exit_code,
+    host_oom_count,
+    parse_oom,
+    pump,
+    start_writer,
+)
 
 if TYPE_CHECKING:
     import docker
 
-_USERS: dict[str, tuple[int, int, str]] = {}  # image id -> (uid, gid, user) to run as
-_WORKDIRS: dict[str, str | None] = {}  # image id -> its cladist.workdir label
-LABEL_WORKDIR = "cladist.workdir"
 _KILL = ('for d in /proc/[0-9]*; do grep -qzx "CLADIST_EXEC=$1" "$d/environ" 2>/dev/null '
          '&& kill -9 "${d#/proc/}" 2>/dev/null; done; true')
 # Only those still holding the command's output pipe (they stall the engine's later execs).
@@ -82,6 +98,8 @@ class DockerSandbox(BaseSandbox):
         self._api = self._client.api
         self._name = container_name(spec)
         self._oom_seen = 0
+        self._init_pid: int | None = None  # the container's init on this host, once known
+        self._host_view = True  # False once /proc/<pid>/root proved unreadable from here
         self._container: Any = None
         try:
             self._create(docker)
@@ -94,59 +112,28 @@ class DockerSandbox(BaseSandbox):
         mounts = [docker.types.Mount(m.target, str(Path(m.source).resolve()), type="bind",
                                      read_only=m.read_only) for m in spec.all_mounts()]
         try:
+            facts = image_facts(self._client, spec.image, spec.user, spec.all_labels())
+            self._user = facts.user
+            labelled = facts.workdir_label == spec.workdir
+            self._disk = disk_plan(limits, spec.workdir, writable_home(facts.home), facts.uid,
+                                   facts.gid, copy_from_image=not labelled)
             self._container = self._client.containers.create(
-                spec.image, ["sleep", str(int(limits.ttl_s))], name=self._name,
+                facts.image_id, ["sleep", str(int(limits.ttl_s))], name=self._name,
                 labels=spec.all_labels(), init=True, network_mode="none",
-                mem_limit=limits.memory_bytes, memswap_limit=limits.memory_bytes,
+                mem_limit=self._disk.memory_bytes, memswap_limit=self._disk.memory_bytes,
                 nano_cpus=int(limits.cpus * 1e9), pids_limit=limits.pids, cap_drop=["ALL"],
                 security_opt=["no-new-privileges"], environment=dict(spec.env),
-                mounts=mounts, user="root", detach=True)
-            uid, gid, self._user = self._resolve_user()
-            if not self._workdir_ready():
-                self._container.put_archive("/", dir_tar(spec.workdir, uid, gid))
+                mounts=mounts, read_only=True, tmpfs=self._disk.tmpfs, user="root",
+                detach=True)
             self._container.start()
+            for target in self._disk.copied:
+                copy_image_dir(self._api, self._container.id, facts.image_id, target,
+                               self._user, skip_caches=target != spec.workdir)
         except docker.errors.ImageNotFound:
             raise SandboxUnavailable(
                 f"Docker image {spec.image} is missing: run `cladist images build`") from None
         except docker.errors.DockerException as exc:
             raise SandboxUnavailable(f"cannot start sandbox {self._name}: {exc}") from None
-
-    def _workdir_ready(self) -> bool:
-        """True if the image says (label ``cladist.workdir``, as cladist's own images do)
-        that ``spec.workdir`` exists and belongs to its ``agent`` user, whom we run as."""
-        image_id = self._container.attrs["Image"]
-        if image_id not in _WORKDIRS:
-            config = self._api.inspect_image(image_id).get("Config") or {}
-            _WORKDIRS[image_id] = (config.get("Labels") or {}).get(LABEL_WORKDIR)
-        return self._user == "agent" and _WORKDIRS[image_id] == self.spec.workdir
-
-    def _resolve_user(self) -> tuple[int, int, str]:
-        """(uid, gid, user) to run commands as: spec.user, else ``agent``, else nobody."""
-        image_id = self._container.attrs["Image"]
-        key = f"{image_id}:{self.spec.user}"
-        if key not in _USERS:
-            import tarfile
-            from io import BytesIO
-
-            stream, _ = self._container.get_archive("/etc/passwd")
-            with tarfile.open(fileobj=BytesIO(b"".join(stream))) as tar:
-                member = tar.extractfile("passwd")
-                passwd = member.read().decode("utf-8", "replace") if member else ""
-            users = {f[0]: (int(f[2]), int(f[3])) for f in
-                     (line.split(":") for line in passwd.splitlines()) if len(f) > 3}
-            wanted = self.spec.user
-            if wanted and wanted.split(":")[0].isdigit():
-                uid, _, gid = wanted.partition(":")
-                _USERS[key] = (int(uid), int(gid or uid), wanted)
-            elif wanted:
-                if wanted not in users:
-                    raise SandboxUnavailable(f"image {self.spec.image} has no user {wanted!r}")
-                _USERS[key] = (*users[wanted], wanted)
-            elif "agent" in users:
-                _USERS[key] = (*users["agent"], "agent")
-            else:
-                _USERS[key] = (65534, 65534, "65534:65534")
-        return _USERS[key]
 
     # -- exec -----------------------------------------------------------------------------
     def _run(self, argv: list[str], *, cwd: str | None, env: Mapping[str, str] | None,
@@ -181,28 +168,21 @@ class DockerSandbox(BaseSandbox):
                 self._kill(marker)
             elif ending == "exited":  # background processes left holding the output
                 self._kill(marker, _KILL_HOLDERS)
-            code = self._exit_code(exec_id)
+            code = exec_exit_code(self._api, exec_id)
             elapsed = time.monotonic() - started
             timed_out = host_timeout or (code in (124, 137) and elapsed >= timeout)
             if timed_out:
                 self._kill(marker)  # grandchildren that left timeout's process group
             oom = (code != 0 and not timed_out and not out.truncated
                    and self._new_oom_kills(probe_inside=code == 137))
+            full = self._disk_full(probe_inside=code != 0)
         except errors as exc:
             raise SandboxUnavailable(f"sandbox {self._name} died: {exc}") from None
-        return out.result(code, started, timed_out=timed_out, oom_killed=oom)
+        return out.result(code, started, timed_out=timed_out, oom_killed=oom, disk_full=full)
 
     def _finished(self, exec_id: str) -> bool:
         """True once the command itself exited (a background child may still hold stdout)."""
         return not self._api.exec_inspect(exec_id).get("Running", False)
-
-    def _exit_code(self, exec_id: str) -> int:
-        for _ in range(50):
-            info = self._api.exec_inspect(exec_id)
-            if not info.get("Running") and info.get("ExitCode") is not None:
-                return int(info["ExitCode"])
-            time.sleep(0.05)
-        return -1
 
     def _kill(self, marker: str, script: str = _KILL) -> None:
         """Kill the processes of this sandbox whose environment carries ``marker``."""
@@ -229,6 +209,28 @@ class DockerSandbox(BaseSandbox):
             count = parse_oom(probe.output.decode("utf-8", "replace"))
         seen, self._oom_seen = self._oom_seen, max(count, self._oom_seen)
         return count > seen
+
+    def _disk_full(self, probe_inside: bool) -> bool:
+        """True if a tmpfs of the sandbox is full (see :mod:`cladist.sandbox.docker_disk`).
+
+        Read on the host through the container's init (``/proc/<pid>/root``) when this
+        process may (root on the engine's host): free, and out of the command's reach.
+        Elsewhere ``probe_inside`` allows one exec of the image's read-only ``stat``
+        (after a failed command: a full disk makes writes fail).
+        """
+        if self._host_view:
+            if self._init_pid is None:
+                self._init_pid = int(self._api.inspect_container(self._container.id)
+                                     ["State"].get("Pid") or 0)
+            full = full_on_host(self._init_pid, self._disk.sizes) if self._init_pid else None
+            if full is not None:
+                return full
+            self._host_view = False
+        if not probe_inside:
+            return False
+        probe = self._container.exec_run(probe_command(list(self._disk.sizes)),
+                                         user=self._user, environment={"LC_ALL": "C"})
+        return probe_says_full(probe.output.decode("utf-8", "replace"))
 
     def alive(self) -> bool:
         """True while the container runs."""

@@ -1,4 +1,5 @@
-"""Low-level helpers of the Docker backend: the exec stream, stdin feeding, OOM counters.
+"""Low-level helpers of the Docker backend: the exec stream, stdin feeding, exit codes,
+OOM counters.
 
 Docker multiplexes an exec's stdout and stderr on one socket in frames (8-byte header:
 stream id, 3 zero bytes, big-endian size). :func:`pump` reads them with a cap and a
@@ -7,27 +8,27 @@ deadline, so a command printing a gigabyte costs the host no more than the cap.
 
 from __future__ import annotations
 
-import io
 import re
 import socket
 import struct
-import tarfile
 import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from cladist.sandbox.common import OutputCollector
 
 
-def dir_tar(path: str, uid: int, gid: int) -> bytes:
-    """A tar holding the empty directory ``path`` owned by uid:gid (mode 755)."""
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w") as tar:
-        info = tarfile.TarInfo(path.strip("/"))
-        info.type, info.mode, info.uid, info.gid = tarfile.DIRTYPE, 0o755, uid, gid
-        tar.addfile(info)
-    return buf.getvalue()
+def exec_exit_code(api: Any, exec_id: str) -> int:
+    """The exit code of a finished exec (waits up to 2.5 s for the engine to record it);
+    -1 if it has none."""
+    for _ in range(50):
+        info = api.exec_inspect(exec_id)
+        if not info.get("Running") and info.get("ExitCode") is not None:
+            return int(info["ExitCode"])
+        time.sleep(0.05)
+    return -1
 
 
 def start_writer(sock: socket.socket, data: bytes | None) -> threading.Thread | None:

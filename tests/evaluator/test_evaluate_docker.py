@@ -79,7 +79,8 @@ def test_who_is_at_fault_is_decided_from_evidence(task: Task, ctx_parts) -> None
     hog = FIX.replace("+    return a + b\n", "+    return a + b\n+x = bytearray(400 << 20)\n"
                       "+y = bytearray(400 << 20)\n")
     hog = hog.replace("@@ -1,2 +1,2 @@", "@@ -1,2 +1,4 @@")
-    small = replace(spec, limits=Limits(memory="256m"))
+    # (Docker keeps the disk in RAM on top of the memory limit: keep it small here too)
+    small = replace(spec, limits=Limits(memory="256m", disk="16m"))
     oom = grade(task, hog, context.open_sandbox, small)
     assert oom.verdict == Verdict.FAIL, (oom.infra_reason, oom.test_output[-500:])
     missing = grade(task, FIX, context.open_sandbox, replace(spec, image="cladist-none:0"))

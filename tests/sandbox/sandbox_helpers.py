@@ -19,15 +19,20 @@ KNOWN_DIFFERENCES: dict[str, set[str]] = {
     # counter marks oom_killed. spec.image is used; the user is the image's `agent` (1000).
     # A background process that detached from the command's output keeps running until
     # the sandbox closes; one still holding the output is killed when the command exits.
+    # Disk: the workdir, /tmp and the home dir are tmpfs of their own: the workdir gets
+    # Limits.disk and Limits.inodes, /tmp and home a quarter each; tmpfs is RAM, so the
+    # memory cgroup is Limits.memory plus their room (processes may use what is unused).
     "docker": {"oom_is_sigkill", "uses_image", "agent_user_1000",
-               "detached_background_survives"},
+               "detached_background_survives", "disk_split_per_path"},
     # bubblewrap: memory is RLIMIT_AS, so an allocation fails inside the process (Python:
     # MemoryError, exit 1) and oom_killed is inferred from the error text; the host's /usr
     # and /etc are the toolchain (spec.image ignored); a fresh uid per sandbox; CPU shares
     # are not limited; a timeout always reports 124 (the host kills the PID namespace).
     # Each exec is its own PID namespace, so background processes end with the exec.
+    # Disk (as root): the workdir, /tmp, home and /dev/shm share one tmpfs of Limits.disk
+    # and Limits.inodes.
     "bubblewrap": {"oom_is_allocation_failure", "host_toolchain", "random_uid",
-                   "no_cpu_limit", "no_background_processes"},
+                   "no_cpu_limit", "no_background_processes", "disk_shared"},
 }
 
 SandboxFactory = Callable[..., Sandbox]
@@ -91,3 +96,20 @@ def host_rss_bytes() -> int:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) * 1024
     raise AssertionError("no VmRSS in /proc/self/status")
+
+
+def disk_room(backend: str, box: Sandbox, place: str) -> tuple[int, int]:
+    """(bytes, inodes) the sandbox's ``place`` (``workdir``, ``tmp`` or ``home``) may hold
+    by its limits (see the ``disk_*`` known differences)."""
+    limits = box.spec.limits
+    if differs(backend, "disk_split_per_path") and place != "workdir":
+        return limits.disk_bytes // 4, limits.inodes // 4
+    return limits.disk_bytes, limits.inodes
+
+
+def host_free(path: str = "/") -> tuple[int, int]:
+    """(free bytes, free inodes) of the host file system holding ``path``."""
+    import os
+
+    st = os.statvfs(path)
+    return st.f_bavail * st.f_frsize, st.f_favail

@@ -40,7 +40,14 @@ def test_docker_container_has_hostile_defaults(docker_client: docker.DockerClien
         host, config = attrs["HostConfig"], attrs["Config"]
         assert box.name.startswith("cladist-run-7-evaluate-")
         assert host["NetworkMode"] == "none" and host["Init"] is True
-        assert host["Memory"] == host["MemorySwap"] == 2 << 30
+        # memory plus every tmpfs's size and inode allowance: the workdir gets the disk
+        # limit, /tmp and home a quarter each, /dev/shm 64 MiB
+        tmpfs_room = ((2 << 30) + 100_000 * 2048 + 2 * ((512 << 20) + 25_000 * 2048)
+                      + (64 << 20) + 4096 * 2048)
+        assert host["Memory"] == host["MemorySwap"] == (2 << 30) + tmpfs_room
+        assert host["ReadonlyRootfs"] is True
+        assert sorted(host["Tmpfs"]) == ["/dev/shm", "/home/agent", "/tmp", "/workspace"]
+        assert "size=2147483648,nr_inodes=100000" in host["Tmpfs"]["/workspace"]
         assert host["NanoCpus"] == 1_000_000_000 and host["PidsLimit"] == 256
         assert host["CapDrop"] == ["ALL"] and "no-new-privileges" in host["SecurityOpt"]
         assert config["Cmd"] == ["sleep", "7200"]  # the TTL process under docker-init

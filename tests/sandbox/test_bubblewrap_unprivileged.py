@@ -3,7 +3,8 @@
 CI runs as root, where each sandbox gets a uid of its own; here a small script runs as
 ``nobody`` (``setpriv``) with the system Python of the same version, importing cladist and
 its dependencies from this environment, to exercise the other path: one shared fork
-server, the user's own uid, rlimits still applied.
+server, the user's own uid, rlimits still applied (the disk limit only as the size of one
+file: no tmpfs can be mounted).
 """
 
 from __future__ import annotations
@@ -22,8 +23,9 @@ import cladist
 
 SCRIPT = """
 import json, os
-from cladist.sandbox import SandboxSpec
+from cladist.sandbox import Limits, SandboxSpec
 from cladist.sandbox.bubblewrap import BubblewrapSandbox
+from cladist.sandbox.bwrap_dirs import sandbox_mounts
 
 spec = SandboxSpec(image="x", role="unprivileged")
 with BubblewrapSandbox(spec) as a, BubblewrapSandbox(spec) as b:
@@ -31,7 +33,13 @@ with BubblewrapSandbox(spec) as a, BubblewrapSandbox(spec) as b:
     other = b.exec("echo from-b > note && cat note").out
     stuck = a.exec("sleep 30 & sleep 30", timeout=0.5)
     facts = {"uid": os.getuid(), "inside": ids, "shared": a._server is b._server,
-             "other": other, "timed_out": stuck.timed_out}
+             "other": other, "timed_out": stuck.timed_out,
+             "mounts": [m for m in sandbox_mounts()
+                        if m.startswith(os.environ["CLADIST_SANDBOX_TMP"])]}
+with BubblewrapSandbox(SandboxSpec(image="x", limits=Limits(disk="32m"))) as c:
+    big = c.exec("head -c 40000000 /dev/zero > big")
+    facts["big"] = [big.returncode, big.disk_full, c.exec("stat -c %s big").out.strip(),
+                    c.exec("ulimit -f").out.strip(), c.exec("echo fine").disk_full]
 facts["left"] = sorted(os.listdir(os.environ["CLADIST_SANDBOX_TMP"]))
 print(json.dumps(facts))
 """
@@ -77,4 +85,7 @@ def test_as_an_ordinary_user_sandboxes_share_a_server_and_keep_their_limits(
     assert facts["inside"][1] == str(2 << 30 >> 10)  # the memory rlimit, in KiB
     assert facts["shared"] is True  # one fork server for every sandbox of these limits
     assert facts["other"] == "from-b\n" and facts["timed_out"] is True
+    assert facts["mounts"] == []  # no right to mount: no tmpfs of their own
+    # ... but no file grows past the disk limit (RLIMIT_FSIZE; ulimit -f counts 512 bytes)
+    assert facts["big"] == [153, True, str(32 << 20), str(32 << 20 >> 9), False]
     assert facts["left"] == []  # both sandbox dirs removed at close

@@ -15,6 +15,7 @@ import pytest
 from cladist import scratch
 from cladist.sandbox import SandboxSpec
 from cladist.sandbox.bubblewrap import BubblewrapSandbox
+from cladist.sandbox.bwrap_dirs import sandbox_mounts
 from cladist.sandbox.cleanup import Leftover, cleanup
 from cladist.sandbox.docker import DockerSandbox
 from cladist.sandbox.doctor import run_checks
@@ -66,6 +67,24 @@ def test_cleanup_removes_tempdirs_by_label(shared_tmp: Path) -> None:
     finally:
         lost.close()
         kept.close()
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="a tmpfs per sandbox only as root")
+def test_cleanup_unmounts_and_removes_what_a_killed_process_left(shared_tmp: Path) -> None:
+    run_id = f"killed-{uuid.uuid4().hex[:6]}"
+    script = ("import os, signal\nfrom cladist.sandbox import SandboxSpec\n"
+              "from cladist.sandbox.bubblewrap import BubblewrapSandbox\n"
+              f"box = BubblewrapSandbox(SandboxSpec(run_id={run_id!r}))\n"
+              "box.exec('head -c 1000000 /dev/zero > data')\n"
+              "print(box.root, flush=True)\nos.kill(os.getpid(), signal.SIGKILL)\n")
+    killed = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                            timeout=60, check=False)
+    assert killed.returncode == -9, killed.stderr
+    root = Path(killed.stdout.strip())
+    assert str(root) in sandbox_mounts() and (root / "workspace" / "data").exists()
+    done = _dirs(cleanup(run_id, docker_too=False))
+    assert [(x.name, x.removed) for x in done] == [(str(root), True)]
+    assert str(root) not in sandbox_mounts() and not root.exists()
 
 
 def _dirs(found: list[Leftover]) -> list[Leftover]:

@@ -19,6 +19,7 @@ from cladist.sandbox import (
     Mount,
     Sandbox,
     SandboxClosed,
+    SandboxDiskFull,
     SandboxError,
     SandboxFileNotFound,
     SandboxFileTooLarge,
@@ -98,6 +99,43 @@ def test_fifty_megabyte_file(sandbox: Sandbox) -> None:
     sandbox.write_file("/workspace/big.bin", data)
     assert sandbox.exec("stat -c %s /workspace/big.bin").out.strip() == str(len(data))
     assert sandbox.read_file("/workspace/big.bin", text=False) == data
+
+
+def test_normal_work_fits_under_the_default_disk_limits(sandbox: Sandbox) -> None:
+    work = sandbox.exec(
+        "head -c 52428800 /dev/urandom > /workspace/data.bin && "
+        "head -c 20971520 /dev/zero > /tmp/scratch && head -c 20971520 /dev/zero > $HOME/cache"
+        " && mkdir -p /workspace/tree && cd /workspace/tree && "
+        "for i in $(seq 2000); do echo $i > f$i; done && ls | wc -l && "
+        "stat -c %s /workspace/data.bin /tmp/scratch $HOME/cache", timeout=120)
+    assert work.ok and not work.disk_full, work
+    assert work.out.split() == ["2000", str(50 << 20), str(20 << 20), str(20 << 20)]
+
+
+def test_programs_run_from_every_writable_place(sandbox: Sandbox) -> None:
+    script = ("printf '#!/bin/sh\necho ran from $0\n' > {0}/run.sh && chmod +x {0}/run.sh && "
+              "{0}/run.sh")
+    for place in ("/workspace", "/tmp", "$HOME"):
+        result = sandbox.exec(script.format(place))
+        assert result.ok and result.out.startswith("ran from "), (place, result)
+
+
+def test_a_write_into_a_full_disk_raises_disk_full(make_sandbox: SandboxFactory,
+                                                   tmp_path: Path) -> None:
+    box = make_sandbox(limits={"disk": "32m"})
+    box.write_file("/workspace/notes.txt", "before")
+    filled = box.exec(f"head -c {1 << 30} /dev/zero > /workspace/filler")
+    assert filled.disk_full and filled.returncode != 0 and not filled.ok
+    with pytest.raises(SandboxDiskFull):
+        box.write_file("/workspace/more.txt", "x" * 100_000)
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "big.bin").write_bytes(b"x" * 200_000)
+    with pytest.raises(SandboxDiskFull):
+        box.copy_in(tmp_path / "src", "/workspace/copied")
+    assert box.read_file("/workspace/notes.txt") == "before"  # reading still works
+    assert not box.exec("rm /workspace/filler").disk_full
+    box.write_file("/workspace/more.txt", "x" * 100_000)  # room again
+    assert box.exec("stat -c %s /workspace/more.txt").out == "100000\n"
 
 
 def test_missing_file(sandbox: Sandbox) -> None:

@@ -6,10 +6,18 @@ import os
 import subprocess
 import threading
 import time
+from errno import ENOSPC
 from pathlib import Path
 
 import pytest
-from sandbox_helpers import SandboxFactory, differs, host_rss_bytes, leftover_processes
+from sandbox_helpers import (
+    SandboxFactory,
+    differs,
+    disk_room,
+    host_free,
+    host_rss_bytes,
+    leftover_processes,
+)
 
 from cladist.sandbox import Sandbox
 
@@ -131,4 +139,89 @@ def test_no_host_secret_or_docker_socket_inside(make_sandbox: SandboxFactory,
     assert sockets.out.count("No such file") == 2
     assert not [line for line in sockets.out.splitlines() if line.endswith(".sock")
                 and "No such" not in line]
+    assert_host_fine(box)
+
+
+def _written(box: Sandbox, path: str) -> int:
+    return int(box.exec(f'stat -c %s "{path}"').out.strip() or -1)
+
+
+@pytest.mark.parametrize("place, path", [("workdir", "/workspace/big"), ("tmp", "/tmp/big"),
+                                         ("home", "$HOME/big")])
+def test_six_gigabytes_stop_at_the_disk_limit(make_sandbox: SandboxFactory, backend: str,
+                                              shared_tmp: Path, place: str, path: str) -> None:
+    box = make_sandbox(limits={"disk": "64m"})
+    room, _ = disk_room(backend, box, place)
+    free_before, _ = host_free(str(shared_tmp))
+    result = box.exec(f'head -c {6 << 30} /dev/zero > "{path}"', timeout=120)
+    drop = free_before - host_free(str(shared_tmp))[0]
+    assert result.returncode != 0 and b"No space left" in result.stderr, result
+    assert result.disk_full and not result.timed_out
+    assert room - (1 << 20) <= _written(box, path) <= room  # it filled its room, no more
+    assert drop < room + (512 << 20), drop  # (other work on the host moves it a little)
+    still = box.exec("echo alive")  # a full sandbox still answers, and still reports full
+    assert still.out == "alive\n" and still.disk_full
+    freed = box.exec(f'rm "{path}" && echo freed')
+    assert freed.out == "freed\n" and not freed.disk_full
+    assert_host_fine(box)
+
+
+def test_a_hundred_thousand_files_stop_at_the_inode_limit(make_sandbox: SandboxFactory,
+                                                          backend: str, shared_tmp: Path
+                                                          ) -> None:
+    box = make_sandbox(limits={"inodes": 5000})
+    _, room = disk_room(backend, box, "workdir")
+    _, inodes_before = host_free(str(shared_tmp))
+    script = ("n = 0\ntry:\n    for n in range(100_000):\n        open(f'f{n}', 'w').close()\n"
+              "except OSError as exc:\n    print(n, exc.errno)\n")
+    result = box.exec(["python3", "-c", script], timeout=120)
+    made, errno = map(int, result.out.split())
+    assert errno == ENOSPC and room - 16 <= made < room, (made, room)
+    assert result.disk_full
+    assert inodes_before - host_free(str(shared_tmp))[1] < 50_000  # not 100k on the host
+    assert box.exec("ls | wc -l").out.strip() == str(made)
+    assert box.exec("mkdir one-more").returncode != 0
+    freed = box.exec("find . -name 'f*' -delete && echo freed")
+    assert freed.out == "freed\n" and not freed.disk_full
+    assert_host_fine(box)
+
+
+def test_each_sandbox_has_a_disk_of_its_own(make_sandbox: SandboxFactory) -> None:
+    first, second = make_sandbox(limits={"disk": "64m"}), make_sandbox(limits={"disk": "64m"})
+    assert first.exec(f"head -c {1 << 30} /dev/zero > /workspace/big").disk_full
+    fits = second.exec(f"head -c {48 << 20} /dev/zero > /workspace/fits && echo fits")
+    assert fits.out == "fits\n" and fits.ok and not fits.disk_full  # untouched by the first
+    assert first.exec("true").disk_full  # and the first did not gain room from it
+    assert second.exec(f"head -c {1 << 30} /dev/zero > /workspace/more").disk_full
+    total = _written(second, "/workspace/fits") + _written(second, "/workspace/more")
+    assert (60 << 20) <= total <= (64 << 20)  # the second had all of its own 64 MiB
+    assert_host_fine(first)
+    assert_host_fine(second)
+
+
+_WRITABLE_MOUNTS = r"""
+import os
+for line in open("/proc/self/mountinfo"):
+    mine, theirs = line.split(" - ")
+    point, flags = mine.split()[4], mine.split()[5]
+    fstype, options = theirs.split()[0], theirs.split()[2]
+    if "rw" in flags.split(",") and os.path.isdir(point) and os.access(point, os.W_OK):
+        print(point, fstype, options)
+"""
+
+
+def test_every_writable_place_is_bounded(make_sandbox: SandboxFactory, shared_tmp: Path
+                                         ) -> None:
+    box = make_sandbox()
+    found = box.exec(["python3", "-c", _WRITABLE_MOUNTS]).out.splitlines()
+    points = {line.split()[0] for line in found}
+    assert {"/workspace", "/tmp", "/dev/shm"} <= points, found
+    for line in found:
+        point, fstype, options = line.split()
+        if fstype in ("mqueue", "devpts"):  # queues: the kernel's per-user limits; ptys: no
+            continue  # files can be made there (touched below)
+        assert fstype == "tmpfs" and "size=" in options and "nr_inodes=" in options, line
+    attempts = box.exec("for p in /var/tmp /run /opt /srv /home /usr/local /dev /dev/pts /mnt "
+                        "/; do touch $p/cladist-probe 2>/dev/null && echo $p; done; true")
+    assert attempts.out == "", attempts.out
     assert_host_fine(box)
