@@ -1,10 +1,17 @@
 """One gateway session: who is calling, what it may spend, and the handling of one request.
 
 A :class:`GatewaySession` turns an OpenAI chat-completions request body into an HTTP status
-and an OpenAI-shaped body: it checks the budgets, asks the provider (or, in replay mode,
-the recording), meters, and hands the exchange to the gateway's recorder. It never raises
-for what a request or the provider does; every failure becomes an OpenAI-style API error
+and an OpenAI-shaped body: it reserves the call's worst case against the budgets, asks the
+provider (or, in replay mode, the recording), settles the budgets to the real usage, and
+hands the exchange to the gateway's recorder. It never raises for what a request or the
+provider does; every failure becomes an OpenAI-style API error
 (``{"error": {"message", "type", "param", "code"}}``) that the agent sees.
+
+A call asks for one choice: ``n`` other than 1 is refused with a 400 (the gateway answers
+one choice, and ``n`` would multiply the output past what was reserved). ``max_tokens`` and
+``max_completion_tokens`` must be positive integers; the smallest asked (or the gateway's
+default) is capped by the budgets and forwarded as the one field the request used. What is
+recorded of a failed exchange's request is bounded (:func:`~cladist.llm.recording.bounded`).
 """
 
 from __future__ import annotations
@@ -19,15 +26,32 @@ from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 from cladist.llm.budgets import BudgetExceeded, Budgets, Ledger
-from cladist.llm.contracts import ChatRequest, LLMError, Provider, ProviderAuthError
+from cladist.llm.contracts import (
+    OUTPUT_TOKEN_FIELDS,
+    ChatRequest,
+    ChatResult,
+    LLMError,
+    Provider,
+    ProviderAuthError,
+)
 from cladist.llm.pricing import PriceTable
-from cladist.llm.recording import Replay, ReplayDivergence, recording_ref
+from cladist.llm.recording import (
+    RECORDED_PREFIX,
+    Replay,
+    ReplayDivergence,
+    bounded,
+    recording_ref,
+    request_hash,
+)
 
 Purpose = Literal["diagnosis", "self-edit", "evaluation"]
 Reply = tuple[int, dict[str, Any], dict[str, str]]
 """(HTTP status, JSON body, extra headers)."""
 
 _NO_RETRY = {"x-should-retry": "false"}
+DETAILED_REJECTIONS = 100
+"""Requests refused by the HTTP layer that a session records one event each for; later
+ones are only counted (one summary event when the session closes)."""
 
 
 @dataclass(frozen=True)
@@ -61,10 +85,13 @@ class SessionIdentity:
 @dataclass
 class SessionUsage:
     """What a session spent so far: calls answered by the provider, calls refused or
-    failed, tokens (input includes cached) and dollars."""
+    failed, requests refused by the HTTP layer before reaching the session (bad framing,
+    too large, too many connections, too slow), tokens (input includes cached) and
+    dollars."""
 
     calls: int = 0
     failed: int = 0
+    rejected: int = 0
     input_tokens: int = 0
     output_tokens: int = 0
     cached_tokens: int = 0
@@ -127,31 +154,46 @@ class GatewaySession:
         started = time.time()
         try:
             request = ChatRequest.from_openai(body)
+            asked = _asked_output_tokens(body, self.default_max_tokens)
         except ValueError as exc:
             reply = api_error(400, str(exc), "invalid_request_error", "invalid_body")
-            self._finish(step, body, reply, started, error=str(exc))
+            self._finish(step, body, reply, started, error=str(exc), size=size)
             return reply
         model = self.provider.model if self.provider else "none"
         try:
-            cap = self.ledger.admit(self.identity.ledger_keys(), self.budgets,
-                                    _estimate_tokens(body, size), _asked_max_tokens(
-                                        body, self.default_max_tokens),
-                                    self.prices.lookup(model))
+            held = self.ledger.reserve(self.identity.ledger_keys(), self.budgets,
+                                       _estimate_tokens(body, size), asked,
+                                       self.prices.lookup(model))
         except BudgetExceeded as exc:
-            return self._refused(step, body, exc, started)
-        request = _with_max_tokens(request, cap)
+            return self._refused(step, body, exc, started, size)
+        settled = False
+        try:
+            result = self._ask(request.with_output_cap(held.max_tokens))
+            if isinstance(result, ChatResult):
+                self.ledger.settle(held, result.usage, result.cost_usd)
+                settled = True
+        finally:
+            if not settled:
+                self.ledger.release(held)
+        if not isinstance(result, ChatResult):
+            reply, error = result
+            self._finish(step, body, reply, started, error=error, size=size)
+            return reply
+        return self._answered(step, body, started, result)
+
+    def _ask(self, request: ChatRequest) -> ChatResult | tuple[Reply, str]:
+        """The provider's result, or the reply and error to record when it failed."""
         assert self.provider is not None
         try:
-            result = self.provider.chat(request)
+            return self.provider.chat(request)
         except LLMError as exc:
-            reply = _provider_error(exc)
-            self._finish(step, body, reply, started, error=f"{exc.kind}: {exc}")
-            return reply
+            return _provider_error(exc), f"{exc.kind}: {exc}"
         except Exception as exc:  # a provider bug: the agent gets a 500, the run a record
-            reply = api_error(500, f"cladist gateway internal error: {exc!r}", "server_error")
-            self._finish(step, body, reply, started, error=f"internal_error: {exc!r}")
-            return reply
-        self.ledger.charge(self.identity.ledger_keys(), result.usage, result.cost_usd)
+            return (api_error(500, f"cladist gateway internal error: {exc!r}", "server_error"),
+                    f"internal_error: {exc!r}")
+
+    def _answered(self, step: int, body: dict[str, Any], started: float,
+                  result: ChatResult) -> Reply:
         with self._lock:
             u = self._usage
             u.calls += 1
@@ -165,8 +207,34 @@ class GatewaySession:
                      attempts=result.attempts)
         return reply
 
+    def rejected(self, status: int, reason: str, size: int | None, prefix: bytes) -> None:
+        """Note a request the HTTP layer refused before it reached :meth:`handle`
+        (``reason`` says why, ``size`` is its declared body length, ``prefix`` the first
+        bytes received): an ``llm_request_rejected`` event with a bounded prefix, for the
+        first :data:`DETAILED_REJECTIONS` of the session; later ones are only counted."""
+        with self._lock:
+            self._usage.rejected += 1
+            count = self._usage.rejected
+        if count > DETAILED_REJECTIONS:
+            return
+        ident = self.identity
+        self._event("llm_request_rejected", ident.node_id, session=ident.session,
+                    purpose=ident.purpose, task=ident.task_id, status=status, reason=reason,
+                    size=size, prefix=prefix[:RECORDED_PREFIX].decode("utf-8", "replace"),
+                    detailed_left=DETAILED_REJECTIONS - count)
+
+    def close(self) -> None:
+        """Record how many HTTP-layer rejections went without an event of their own."""
+        with self._lock:
+            extra = self._usage.rejected - DETAILED_REJECTIONS
+        if extra > 0:
+            ident = self.identity
+            self._event("llm_requests_rejected", ident.node_id, session=ident.session,
+                        purpose=ident.purpose, task=ident.task_id,
+                        total=extra + DETAILED_REJECTIONS, without_event=extra)
+
     def _refused(self, step: int, body: dict[str, Any], exc: BudgetExceeded,
-                 started: float) -> Reply:
+                 started: float, size: int | None) -> Reply:
         ident = self.identity
         self._event("llm_budget_exceeded", ident.node_id, session=ident.session,
                     purpose=ident.purpose, task=ident.task_id, scope=exc.scope,
@@ -175,7 +243,7 @@ class GatewaySession:
                     step=step, message=str(exc))
         reply = api_error(429, f"cladist gateway: {exc}", "insufficient_quota",
                           "budget_exceeded", _NO_RETRY)
-        self._finish(step, body, reply, started, error=f"budget_exceeded: {exc}")
+        self._finish(step, body, reply, started, error=f"budget_exceeded: {exc}", size=size)
         return reply
 
     def _replayed(self, body: dict[str, Any]) -> Reply:
@@ -194,19 +262,24 @@ class GatewaySession:
     def _finish(self, step: int, body: dict[str, Any], reply: Reply, started: float, *,
                 error: str | None = None, usage: dict[str, int] | None = None,
                 cost: float = 0.0, latency: float | None = None, model: str | None = None,
-                attempts: int = 0) -> None:
+                attempts: int = 0, size: int | None = None) -> None:
+        """Hand the exchange to the recorder. A failed exchange's request is recorded
+        bounded (its hash is of the whole request, so a replay still matches it)."""
         ident = self.identity
+        request: Any = body
+        hashed: dict[str, str] = {}
         if error is not None:
             with self._lock:
                 self._usage.failed += 1
-        self._record({
+            request, hashed = bounded(body, size), {"request_hash": request_hash(body)}
+        self._record({**hashed,
             "step": step, "session": ident.session, "run_id": ident.run_id,
             "node_id": ident.node_id, "task_id": ident.task_id, "purpose": ident.purpose,
             "provider": self.provider.name if self.provider else "none",
             "model": model or (self.provider.model if self.provider else "none"),
             "started_at": started, "latency_s": latency if latency is not None
             else time.time() - started, "attempts": attempts,
-            "request": body, "status": reply[0],  # request_hash: added by the writer
+            "request": request, "status": reply[0],  # request_hash: by the writer if absent
             "response": reply[1], "usage": usage or {"input_tokens": 0, "output_tokens": 0,
                                                      "cached_tokens": 0},
             "cost_usd": cost, "error": error, "ref": recording_ref(ident.session, step)})
@@ -224,19 +297,23 @@ def _provider_error(exc: LLMError) -> Reply:
     return api_error(status, f"cladist gateway: {exc}", type_, exc.kind, _NO_RETRY)
 
 
-def _asked_max_tokens(body: dict[str, Any], default: int) -> int:
-    asked = body.get("max_tokens") or body.get("max_completion_tokens") or default
-    try:
-        return max(1, int(asked))
-    except (TypeError, ValueError):
-        return default
-
-
-def _with_max_tokens(request: ChatRequest, cap: int) -> ChatRequest:
-    params = dict(request.params)
-    key = "max_completion_tokens" if "max_completion_tokens" in params else "max_tokens"
-    params[key] = cap
-    return ChatRequest(request.messages, request.tools, params)
+def _asked_output_tokens(body: dict[str, Any], default: int) -> int:
+    """The output cap the request asks (the smallest of its output-length fields, else
+    ``default``). Raises ValueError for a field that is not a positive integer and for
+    ``n`` other than 1."""
+    n = body.get("n")
+    if n is not None and (isinstance(n, bool) or n != 1):
+        raise ValueError(f"'n' is {n!r}: the cladist gateway answers one choice per call "
+                         "(n=1); ask again for another answer")
+    asked = []
+    for key in OUTPUT_TOKEN_FIELDS:
+        value = body.get(key)
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(f"'{key}' is {value!r}: it must be a positive integer")
+        asked.append(value)
+    return min(asked) if asked else default
 
 
 def _estimate_tokens(body: dict[str, Any], size: int | None) -> int:
