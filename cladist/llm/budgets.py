@@ -146,8 +146,7 @@ class Ledger:
         with self._lock:
             for pair in reservation.keys:
                 s = self._spent.setdefault(pair, _Spent())
-                s.held_tokens -= reservation.tokens
-                s.held_dollars -= reservation.dollars
+                _drop_hold(s, reservation)
                 s.tokens += usage.total
                 s.dollars += dollars
 
@@ -155,9 +154,7 @@ class Ledger:
         """Drop ``reservation``'s hold: the call failed and spent nothing."""
         with self._lock:
             for pair in reservation.keys:
-                s = self._spent.setdefault(pair, _Spent())
-                s.held_tokens -= reservation.tokens
-                s.held_dollars -= reservation.dollars
+                _drop_hold(self._spent.setdefault(pair, _Spent()), reservation)
 
     def charge(self, keys: dict[str, str], usage: Usage, dollars: float) -> None:
         """Add usage that held nothing (calls made elsewhere, e.g. a remote worker's) to
@@ -167,6 +164,13 @@ class Ledger:
                 s = self._spent.setdefault((scope, key), _Spent())
                 s.tokens += usage.total
                 s.dollars += dollars
+
+
+def _drop_hold(s: _Spent, reservation: Reservation) -> None:
+    s.held_tokens -= reservation.tokens
+    s.held_dollars -= reservation.dollars
+    if s.held_tokens == 0:  # nothing in flight: no float residue either
+        s.held_dollars = 0.0
 
 
 def _refusal(scope: str, limit: Limit, s: _Spent, why: str) -> BudgetExceeded:

@@ -33,6 +33,7 @@ from cladist.llm.session import GatewaySession, api_error
 
 _DIGITS = re.compile(r"[0-9]{1,15}")
 _ROUTES = ("/v1/chat/completions", "/chat/completions")
+_PREFIX_WAIT_S = 0.5  # how long a refused oversized body may take to show its prefix
 
 
 class _UnixHTTPServer(BoundedServerMixin, ThreadingHTTPServer):
@@ -101,7 +102,8 @@ class _Handler(BaseHTTPRequestHandler):
     def send_error(self, code: int, message: str | None = None,
                    explain: str | None = None) -> None:
         """http.server's own refusals, as OpenAI-style errors that close the connection."""
-        self._reject(code, f"http_{code}", f"cladist gateway: {message or code}",
+        what = ": ".join(str(x) for x in (message or code, explain) if x)
+        self._reject(code, f"http_{code}", f"cladist gateway: {what}",
                      getattr(self, "raw_requestline", b""))
 
     def finish(self) -> None:
@@ -198,7 +200,9 @@ class _Handler(BaseHTTPRequestHandler):
                          f"{value[:40]!r} is not a decimal number of bytes", head)
             return None
         length, cap = int(value), self.server.limits.max_body_bytes
-        if length > cap:
+        if length > cap:  # note what arrives of it within a short wait, and refuse
+            self.server.deadlines.arm(self.connection, min(
+                _PREFIX_WAIT_S, self.server.limits.request_timeout_s))
             prefix = self.rfile.read(min(length, RECORDED_PREFIX))
             self._reject(413, "body_too_large", f"cladist gateway: the request body has "
                          f"{length} bytes; at most {cap} are accepted", prefix, length)
@@ -257,7 +261,7 @@ def serve(session: GatewaySession, unix_path: str | None = None,
         server = _UnixHTTPServer(unix_path, handler)  # type: ignore[arg-type]
     else:
         server = _TCPServer(("127.0.0.1", 0), handler)
-    server.setup_bounds(limits or HTTPLimits(), session)
+    server.setup_bounds(limits or HTTPLimits())
     threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1},
                      name=f"cladist-gw-{session.identity.session}", daemon=True).start()
     return server
@@ -266,6 +270,8 @@ def serve(session: GatewaySession, unix_path: str | None = None,
 def stop(server: ThreadingHTTPServer) -> None:
     """Stop serving, close the listening socket and shut down every open connection (an
     agent holding a connection cannot use the session after it is closed)."""
+    if isinstance(server, BoundedServerMixin):
+        server.begin_closing()
     server.shutdown()
     server.server_close()
     if isinstance(server, BoundedServerMixin):

@@ -3,9 +3,9 @@
 The agent controls every byte it sends to its gateway socket, so a session's server never
 lets it grow the host's threads, memory or time without bound:
 
-- at most ``max_connections`` connections are served at once, one thread each: a
-  connection past the cap is answered 503 (naming the cap) and closed, so the server has at
-  most ``max_connections + 1`` threads whatever the agent opens;
+- at most ``max_connections`` connections are served at once, one thread each; later ones
+  wait (one accepted, the rest in the kernel's bounded listen backlog) until a slot frees,
+  so the server has at most ``max_connections + 1`` threads whatever the agent opens;
 - a connection must deliver each whole request (request line, headers, body) within
   ``request_timeout_s`` of being accepted or of its previous answer, and take each answer
   within as long: a late one is shut down (idle keep-alive and slowloris alike; a partial
@@ -22,15 +22,13 @@ server's own loop (no extra thread).
 from __future__ import annotations
 
 import http.client
-import json
 import socket
 import threading
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from cladist.llm.session import GatewaySession
+_SLOT_POLL_S = 0.1  # how often a connection waiting for a slot re-checks the deadlines
 
 
 @dataclass(frozen=True)
@@ -115,35 +113,38 @@ def _shutdown(conn: socket.socket, how: int) -> None:
 
 class BoundedServerMixin:
     """Mixed into a ``ThreadingHTTPServer`` (before it): one thread per connection up to
-    ``limits.max_connections``, a 503 past it, deadlines enforced every poll interval.
-    ``session`` receives a note of each refused connection."""
+    ``limits.max_connections``; past it the accept loop waits for a slot (enforcing the
+    deadlines meanwhile, so held slots do free), and later connections wait in the
+    kernel's listen backlog (``request_queue_size``; a client connecting past that is
+    told EAGAIN by the kernel)."""
 
     limits: HTTPLimits
-    session: GatewaySession
     daemon_threads = True
     block_on_close = False
     request_queue_size = 128
 
-    def setup_bounds(self, limits: HTTPLimits, session: GatewaySession) -> None:
+    def setup_bounds(self, limits: HTTPLimits) -> None:
         """Set the limits (call once, before serving)."""
         self.limits = limits
-        self.session = session
         self.deadlines = Deadlines()
         self._slots = threading.BoundedSemaphore(limits.max_connections)
+        self._closing = False
 
     def process_request(self, request: Any, client_address: Any) -> None:
-        """Serve ``request`` in a new thread when a slot is free, else refuse it."""
-        if not self._slots.acquire(blocking=False):
-            self._refuse(request)
-            return
+        """Serve ``request`` in a new thread once a slot is free."""
+        while not self._slots.acquire(timeout=_SLOT_POLL_S):
+            self.deadlines.expire()
+            if self._closing:
+                self.shutdown_request(request)  # type: ignore[attr-defined]
+                return
         self.deadlines.add(request)
         try:
             threading.Thread(target=self._serve, args=(request, client_address),
                              name="cladist-gw-conn", daemon=True).start()
-        except RuntimeError:  # the process cannot start a thread: refuse, keep serving
+        except RuntimeError:  # the process cannot start a thread: drop it, keep serving
             self.deadlines.forget(request)
             self._slots.release()
-            self._refuse(request)
+            self.shutdown_request(request)  # type: ignore[attr-defined]
 
     def _serve(self, request: Any, client_address: Any) -> None:
         try:
@@ -152,26 +153,13 @@ class BoundedServerMixin:
             self.deadlines.forget(request)
             self._slots.release()
 
-    def _refuse(self, request: socket.socket) -> None:
-        cap = self.limits.max_connections
-        body = json.dumps({"error": {
-            "message": f"cladist gateway: too many connections (this session serves at most "
-                       f"{cap} at once); close idle ones and retry",
-            "type": "too_many_connections", "param": None, "code": "too_many_connections"}})
-        data = (f"HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\n"
-                f"content-length: {len(body)}\r\nretry-after: 1\r\nconnection: close\r\n\r\n"
-                f"{body}").encode()
-        try:
-            request.setblocking(False)  # the accept loop must never wait on a client
-            request.send(data)
-        except OSError:
-            pass
-        self.shutdown_request(request)  # type: ignore[attr-defined]
-        self.session.rejected(503, "too_many_connections", None, b"")
-
     def service_actions(self) -> None:
         """Called by ``serve_forever`` every poll interval: enforce the deadlines."""
         self.deadlines.expire()
+
+    def begin_closing(self) -> None:
+        """Stop waiting for slots (call before ``shutdown()``)."""
+        self._closing = True
 
     def close_connections(self) -> None:
         """Shut down every connection still open (after ``shutdown()``)."""
