@@ -26,6 +26,7 @@ from cladist.agents.llm_client import (
     LLMConnectionError,
 )
 from cladist.llm.budgets import Budgets, Limit
+from cladist.llm.contracts import ChatRequest, ChatResult, Usage
 from cladist.llm.gateway import Gateway, OpenSession
 from cladist.llm.gateway_limits import HTTPLimits
 from cladist.llm.openai_provider import OpenAIProvider
@@ -361,6 +362,50 @@ def test_every_output_field_is_capped_for_both_providers(
     if received.wire == "openai":  # the field the agent used (the newer name if both)
         assert list(sent) == ["max_completion_tokens" if "max_completion_tokens" in asked
                               else "max_tokens"]
+
+
+def test_the_providers_cap_output_on_their_own(any_provider: Any,
+                                               server: ScriptedLLMServer) -> None:
+    any_provider.chat(ChatRequest(HELLO, params={"max_tokens": 100_000,
+                                                 "max_completion_tokens": 50}))
+    any_provider.chat(ChatRequest(HELLO, params={"max_completion_tokens": 60}))
+    sent = [{k: v for k, v in r.body.items() if k in ("max_tokens", "max_completion_tokens")}
+            for r in server.requests]
+    if server.requests[0].wire == "openai":
+        assert sent == [{"max_completion_tokens": 50}, {"max_completion_tokens": 60}]
+    else:
+        assert sent == [{"max_tokens": 50}, {"max_tokens": 60}]
+
+
+class _CapturingProvider:
+    """A provider that keeps the requests the gateway hands it (to see the session's cap
+    without the providers' own)."""
+
+    name, model = "capturing", "gpt-4o"
+
+    def __init__(self) -> None:
+        self.requests: list[ChatRequest] = []
+
+    def chat(self, request: ChatRequest) -> ChatResult:
+        self.requests.append(request)
+        return ChatResult("ok", [], "stop", Usage(10, 5), 0.0, 0.01, self.model, self.name)
+
+    def close(self) -> None:
+        pass
+
+
+def test_the_session_forwards_one_capped_output_field(tmp_path: Path) -> None:
+    provider = _CapturingProvider()
+    with Gateway(provider, folder=tmp_path, budgets=Budgets(call=Limit(tokens=500))) as gw:
+        c = Client(socket_path=str(gw.open_session(ident()).socket_path))
+        c.chat(HELLO, max_tokens=100_000, max_completion_tokens=50)
+        c.chat(HELLO, max_tokens=100_000)
+        c.chat(HELLO, max_completion_tokens=100_000)
+    sent = [{k: v for k, v in r.params.items() if k in ("max_tokens", "max_completion_tokens")}
+            for r in provider.requests]
+    assert sent[0] == {"max_completion_tokens": 50}
+    assert list(sent[1]) == ["max_tokens"] and sent[1]["max_tokens"] < 500
+    assert list(sent[2]) == ["max_completion_tokens"] and sent[2]["max_completion_tokens"] < 500
 
 
 @pytest.mark.parametrize("value", [-5, 0, "9", True, 1.5])
