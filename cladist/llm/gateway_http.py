@@ -27,9 +27,10 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from cladist.llm.api_errors import api_error
 from cladist.llm.gateway_limits import BoundedServerMixin, CappedReader, HTTPLimits
 from cladist.llm.recording import RECORDED_PREFIX
-from cladist.llm.session import GatewaySession, api_error
+from cladist.llm.session import GatewaySession
 
 _DIGITS = re.compile(r"[0-9]{1,15}")
 _ROUTES = ("/v1/chat/completions", "/chat/completions")

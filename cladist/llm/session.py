@@ -25,6 +25,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
+from cladist.llm.api_errors import NO_RETRY, Reply, api_error, provider_error
 from cladist.llm.budgets import BudgetExceeded, Budgets, Ledger
 from cladist.llm.contracts import (
     OUTPUT_TOKEN_FIELDS,
@@ -32,7 +33,6 @@ from cladist.llm.contracts import (
     ChatResult,
     LLMError,
     Provider,
-    ProviderAuthError,
 )
 from cladist.llm.pricing import PriceTable
 from cladist.llm.recording import (
@@ -45,10 +45,6 @@ from cladist.llm.recording import (
 )
 
 Purpose = Literal["diagnosis", "self-edit", "evaluation"]
-Reply = tuple[int, dict[str, Any], dict[str, str]]
-"""(HTTP status, JSON body, extra headers)."""
-
-_NO_RETRY = {"x-should-retry": "false"}
 DETAILED_REJECTIONS = 100
 """Requests refused by the HTTP layer that a session records one event each for; later
 ones are only counted (one summary event when the session closes)."""
@@ -96,13 +92,6 @@ class SessionUsage:
     output_tokens: int = 0
     cached_tokens: int = 0
     cost_usd: float = 0.0
-
-
-def api_error(status: int, message: str, type_: str, code: str | None = None,
-              headers: dict[str, str] | None = None) -> Reply:
-    """An OpenAI-style error reply."""
-    return status, {"error": {"message": message, "type": type_, "param": None,
-                              "code": code}}, headers or {}
 
 
 class GatewaySession:
@@ -187,7 +176,7 @@ class GatewaySession:
         try:
             return self.provider.chat(request)
         except LLMError as exc:
-            return _provider_error(exc), f"{exc.kind}: {exc}"
+            return provider_error(exc), f"{exc.kind}: {exc}"
         except Exception as exc:  # a provider bug: the agent gets a 500, the run a record
             return (api_error(500, f"cladist gateway internal error: {exc!r}", "server_error"),
                     f"internal_error: {exc!r}")
@@ -242,7 +231,7 @@ class GatewaySession:
                     spent_tokens=exc.spent_tokens, spent_dollars=exc.spent_dollars,
                     step=step, message=str(exc))
         reply = api_error(429, f"cladist gateway: {exc}", "insufficient_quota",
-                          "budget_exceeded", _NO_RETRY)
+                          "budget_exceeded", NO_RETRY)
         self._finish(step, body, reply, started, error=f"budget_exceeded: {exc}", size=size)
         return reply
 
@@ -256,8 +245,8 @@ class GatewaySession:
                         replay_of=self.replay.session, step=exc.step,
                         expected_hash=exc.expected, got_hash=exc.got, message=str(exc))
             return api_error(409, f"cladist gateway: {exc}", "replay_divergence",
-                             "replay_divergence", _NO_RETRY)
-        return status, payload, ({} if status == 200 else _NO_RETRY)
+                             "replay_divergence", NO_RETRY)
+        return status, payload, ({} if status == 200 else NO_RETRY)
 
     def _finish(self, step: int, body: dict[str, Any], reply: Reply, started: float, *,
                 error: str | None = None, usage: dict[str, int] | None = None,
@@ -283,18 +272,6 @@ class GatewaySession:
             "response": reply[1], "usage": usage or {"input_tokens": 0, "output_tokens": 0,
                                                      "cached_tokens": 0},
             "cost_usd": cost, "error": error, "ref": recording_ref(ident.session, step)})
-
-
-def _provider_error(exc: LLMError) -> Reply:
-    if isinstance(exc, ProviderAuthError):
-        # Never echo key details to the sandbox: the host log has the full message.
-        return api_error(502, "cladist gateway: the upstream provider rejected the host's "
-                         "credentials", "upstream_auth_error", "upstream_auth", _NO_RETRY)
-    status, type_ = {"context_length_exceeded": (400, "invalid_request_error"),
-                     "invalid_request": (400, "invalid_request_error"),
-                     "provider_unavailable": (503, "upstream_unavailable")}.get(
-                         exc.kind, (502, "upstream_error"))
-    return api_error(status, f"cladist gateway: {exc}", type_, exc.kind, _NO_RETRY)
 
 
 def _asked_output_tokens(body: dict[str, Any], default: int) -> int:
