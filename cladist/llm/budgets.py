@@ -53,15 +53,18 @@ class Budgets:
 
 
 class BudgetExceeded(Exception):
-    """A call was refused: ``scope`` (call, session, node, run) has no room for it."""
+    """A call was refused: ``scope`` (call, session, node, run) has no room for it.
+    ``in_flight`` is True when only the holds of calls still in flight leave no room (it
+    may fit once they settle)."""
 
     def __init__(self, scope: str, message: str, *, limit: Limit, spent_tokens: int,
-                 spent_dollars: float):
+                 spent_dollars: float, in_flight: bool = False):
         super().__init__(message)
         self.scope = scope
         self.limit = limit
         self.spent_tokens = spent_tokens
         self.spent_dollars = spent_dollars
+        self.in_flight = in_flight
 
 
 @dataclass
@@ -130,7 +133,7 @@ class Ledger:
                     continue
                 s = (_Spent() if scope == "call"
                      else self._spent.get((scope, keys[scope]), _Spent()))
-                cap = min(cap, _room(scope, limit, s, prompt_tokens, price))
+                cap = min(cap, _room_or_refusal(scope, limit, s, prompt_tokens, price))
             tokens = prompt_tokens + cap
             dollars = (prompt_tokens * price.input + cap * price.output) / 1_000_000 \
                 if price is not None else 0.0
@@ -178,6 +181,21 @@ def _refusal(scope: str, limit: Limit, s: _Spent, why: str) -> BudgetExceeded:
             if s.held_tokens else "")
     return BudgetExceeded(scope, f"{scope} budget exceeded: {why}{held}", limit=limit,
                           spent_tokens=s.tokens, spent_dollars=s.dollars)
+
+
+def _room_or_refusal(scope: str, limit: Limit, s: _Spent, prompt: int,
+                     price: Price | None) -> int:
+    """:func:`_room`; a refusal says whether only the holds of calls in flight cause it."""
+    try:
+        return _room(scope, limit, s, prompt, price)
+    except BudgetExceeded as exc:
+        if s.held_tokens:
+            try:
+                _room(scope, limit, _Spent(s.tokens, s.dollars), prompt, price)
+                exc.in_flight = True
+            except BudgetExceeded:
+                pass
+        raise
 
 
 def _room(scope: str, limit: Limit, s: _Spent, prompt: int, price: Price | None) -> int:

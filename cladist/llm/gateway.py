@@ -194,10 +194,18 @@ class Gateway:
 
     # -- recording, off the request path ----------------------------------------------
     def _enqueue_exchange(self, exchange: dict[str, Any]) -> None:
-        self._queue.put(("exchange", exchange))
+        self._put(("exchange", exchange))
 
     def _enqueue_event(self, kind: str, node_id: int | None, **data: Any) -> None:
-        self._queue.put(("event", (kind, node_id, data)))
+        self._put(("event", (kind, node_id, data)))
+
+    def _put(self, item: tuple[str, Any]) -> None:
+        """Queue for the writer, waiting while the queue is full (backpressure on a flood
+        of requests); after close, nothing drains the queue: note the loss instead."""
+        if not self._writer.is_alive():
+            self.write_errors.append(f"not recorded, the gateway was closed: {item[0]}")
+            return
+        self._queue.put(item)
 
     def _write_loop(self) -> None:
         from cladist.archive.records import NewLlmCall

@@ -121,8 +121,8 @@ class _Handler(BaseHTTPRequestHandler):
                 size: int | None = None) -> None:
         self.close_connection = True
         self.session.rejected(status, reason, size, received)
-        self._send(*api_error(status, message, "invalid_request_error", reason,
-                              {"connection": "close"}))
+        kind = "server_error" if status >= 500 else "invalid_request_error"
+        self._send(*api_error(status, message, kind, reason, {"connection": "close"}))
 
     # -- routes ------------------------------------------------------------------------
     def do_GET(self) -> None:  # noqa: N802 - http.server naming

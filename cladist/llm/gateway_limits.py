@@ -33,7 +33,8 @@ _SLOT_POLL_S = 0.1  # how often a connection waiting for a slot re-checks the de
 
 @dataclass(frozen=True)
 class HTTPLimits:
-    """The bounds of one session's HTTP server (see the module docstring)."""
+    """The bounds of one session's HTTP server (see the module docstring). Raises
+    ValueError for a limit that is not positive (or headers under 1 KiB)."""
 
     max_connections: int = 32
     request_timeout_s: float = 60.0

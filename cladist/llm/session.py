@@ -10,7 +10,9 @@ provider does; every failure becomes an OpenAI-style API error
 A call asks for one choice: ``n`` other than 1 is refused with a 400 (the gateway answers
 one choice, and ``n`` would multiply the output past what was reserved). ``max_tokens`` and
 ``max_completion_tokens`` must be positive integers; the smallest asked (or the gateway's
-default) is capped by the budgets and forwarded as the one field the request used. What is
+default) is capped by the budgets and forwarded as the one field the request used. A call
+refused for the budget gets a 429 ``budget_exceeded`` (do not retry), or ``budget_in_flight``
+(with Retry-After) when only the worst cases held by its concurrent calls leave no room. What is
 recorded of a failed exchange's request is bounded (:func:`~cladist.llm.recording.bounded`).
 """
 
@@ -229,10 +231,16 @@ class GatewaySession:
                     purpose=ident.purpose, task=ident.task_id, scope=exc.scope,
                     limit_tokens=exc.limit.tokens, limit_dollars=exc.limit.dollars,
                     spent_tokens=exc.spent_tokens, spent_dollars=exc.spent_dollars,
-                    step=step, message=str(exc))
-        reply = api_error(429, f"cladist gateway: {exc}", "insufficient_quota",
-                          "budget_exceeded", NO_RETRY)
-        self._finish(step, body, reply, started, error=f"budget_exceeded: {exc}", size=size)
+                    in_flight=exc.in_flight, step=step, message=str(exc))
+        if exc.in_flight:  # it may fit once the calls in flight settle: worth a retry
+            code, reply = "budget_in_flight", api_error(
+                429, f"cladist gateway: {exc}; retry when they finish", "rate_limit_exceeded",
+                "budget_in_flight", {"retry-after": "1"})
+        else:
+            code, reply = "budget_exceeded", api_error(
+                429, f"cladist gateway: {exc}", "insufficient_quota", "budget_exceeded",
+                NO_RETRY)
+        self._finish(step, body, reply, started, error=f"{code}: {exc}", size=size)
         return reply
 
     def _replayed(self, body: dict[str, Any]) -> Reply:

@@ -439,13 +439,16 @@ def test_concurrent_calls_never_together_exceed_the_budget(
                 [gw.open_session(ident(node=5 if scope == "node" else i), budgets=budgets)
                  for i in range(agents)])
     outcomes: list[str] = []
+    codes: list[str] = []
 
     def agent(opened: OpenSession) -> None:
         try:
             Client(socket_path=str(opened.socket_path)).chat(HELLO, max_tokens=300)
             outcomes.append("answered")
-        except BudgetExceededError:
+        except LLMAPIError as exc:
+            assert exc.status == 429 and exc.code in ("budget_in_flight", "budget_exceeded")
             outcomes.append("refused")
+            codes.append(str(exc.code))
 
     threads = [threading.Thread(target=agent, args=(sessions[i % len(sessions)],))
                for i in range(agents)]
@@ -464,3 +467,10 @@ def test_concurrent_calls_never_together_exceed_the_budget(
     assert "refused" in outcomes and len(outcomes) == agents
     assert tokens <= (limit.tokens or tokens) and dollars <= (limit.dollars or dollars)
     assert gw.ledger.held(scope, key) == (0, 0.0)  # every hold settled
+    assert "budget_in_flight" in codes  # refused for the holds, not for the spending
+    last = Client(socket_path=str(sessions[0].socket_path))
+    with pytest.raises(BudgetExceededError):  # what is left goes, then a final refusal
+        for _ in range(10):
+            last.chat(HELLO, max_tokens=300)
+    tokens, dollars = gw.ledger.spent(scope, key)
+    assert tokens <= (limit.tokens or tokens) and dollars <= (limit.dollars or dollars)

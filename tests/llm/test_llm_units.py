@@ -87,11 +87,13 @@ def test_ledger_reserves_caps_settles_and_refuses() -> None:
     second = ledger.reserve(keys, budgets, 20, 1000, None)
     assert second.max_tokens == 30
     with pytest.raises(BudgetExceeded, match="session budget exceeded: 200 of 250 tokens "
-                       r"spent \(calls in flight hold 50 tokens"):
+                       r"spent \(calls in flight hold 50 tokens") as held_back:
         ledger.reserve(keys, budgets, 5, 1000, None)  # the second call holds what is left
+    assert held_back.value.in_flight  # it would fit without the hold
     ledger.release(second)
-    with pytest.raises(BudgetExceeded, match="session budget exceeded: the prompt"):
+    with pytest.raises(BudgetExceeded, match="session budget exceeded: the prompt") as final:
         ledger.reserve(keys, budgets, 60, 1000, None)
+    assert not final.value.in_flight
     assert ledger.spent("session", "s") == (200, 0.0)
     assert ledger.held("session", "s") == (0, 0.0)
 
