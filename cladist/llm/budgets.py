@@ -7,8 +7,10 @@ every scope within its limits counting what is spent *and* held, and holds the c
 case (prompt estimate + that ``max_tokens``, in tokens and in dollars at the model's
 price) against its session, node and run; it raises :class:`BudgetExceeded` when a
 scope has no room. When the answer arrives, :meth:`Ledger.settle` replaces the hold by the
-real usage; when the call fails, :meth:`Ledger.release` drops the hold. So concurrent calls
-can never together be admitted past a limit: the only slack left is a prompt whose real
+real usage; when the call fails, :meth:`Ledger.release` drops the hold. A call that only the
+holds of calls in flight keep out waits (bounded) for them to settle, then is admitted or
+refused on what was really spent. So concurrent calls can never together be admitted past a
+limit: the only slack left is a prompt whose real
 token count exceeds its estimate (the real figure is what gets charged). A call asks one
 choice: the gateway refuses ``n > 1`` before it gets here.
 """
@@ -16,6 +18,7 @@ choice: the gateway refuses ``n > 1`` before it gets here.
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass, field
 
 from cladist.llm.contracts import Usage
@@ -93,6 +96,14 @@ class Ledger:
     def __init__(self) -> None:
         self._spent: dict[tuple[str, str], _Spent] = {}
         self._lock = threading.Lock()
+        self._changed = threading.Condition(self._lock)  # a hold was settled or released
+        self._waiting = 0
+
+    @property
+    def waiting(self) -> int:
+        """Calls waiting in :meth:`reserve` for the holds of calls in flight to settle."""
+        with self._lock:
+            return self._waiting
 
     def seed(self, scope: str, key: str, tokens: int, dollars: float) -> None:
         """Start ``scope``/``key`` from earlier spending (e.g. a resumed run's archive);
@@ -119,21 +130,29 @@ class Ledger:
             return s.held_tokens, s.held_dollars
 
     def reserve(self, keys: dict[str, str], budgets: Budgets, prompt_tokens: int,
-                max_tokens: int, price: Price | None) -> Reservation:
+                max_tokens: int, price: Price | None, wait_s: float = 0.0) -> Reservation:
         """Admit a call (one choice) asking ``max_tokens``, given an estimate of its
         prompt tokens: return its :class:`Reservation` (whose ``max_tokens`` is <= the one
         asked) after holding its worst case against every scope of ``keys`` (session/node/
-        run to their keys). Raises BudgetExceeded naming the first scope with no room
-        (nothing is held then)."""
-        cap = max_tokens
+        run to their keys). When only the holds of calls in flight leave no room, wait up
+        to ``wait_s`` seconds for them to settle. Raises BudgetExceeded naming the first
+        scope with no room (nothing is held then; ``in_flight`` set when the wait ran
+        out)."""
+        deadline = time.monotonic() + wait_s
         with self._lock:
-            for scope in SCOPES:
-                limit: Limit = getattr(budgets, scope)
-                if limit.unlimited or (scope != "call" and scope not in keys):
-                    continue
-                s = (_Spent() if scope == "call"
-                     else self._spent.get((scope, keys[scope]), _Spent()))
-                cap = min(cap, _room_or_refusal(scope, limit, s, prompt_tokens, price))
+            while True:
+                try:
+                    cap = self._cap(keys, budgets, prompt_tokens, max_tokens, price)
+                    break
+                except BudgetExceeded as exc:
+                    left = deadline - time.monotonic()
+                    if not exc.in_flight or left <= 0:
+                        raise
+                    self._waiting += 1
+                    try:
+                        self._changed.wait(left)
+                    finally:
+                        self._waiting -= 1
             tokens = prompt_tokens + cap
             dollars = (prompt_tokens * price.input + cap * price.output) / 1_000_000 \
                 if price is not None else 0.0
@@ -144,6 +163,19 @@ class Ledger:
                 s.held_dollars += dollars
         return Reservation(cap, tokens, dollars, held)
 
+    def _cap(self, keys: dict[str, str], budgets: Budgets, prompt_tokens: int,
+             max_tokens: int, price: Price | None) -> int:
+        """The output cap every scope leaves room for (the lock held)."""
+        cap = max_tokens
+        for scope in SCOPES:
+            limit: Limit = getattr(budgets, scope)
+            if limit.unlimited or (scope != "call" and scope not in keys):
+                continue
+            s = (_Spent() if scope == "call"
+                 else self._spent.get((scope, keys[scope]), _Spent()))
+            cap = min(cap, _room_or_refusal(scope, limit, s, prompt_tokens, price))
+        return cap
+
     def settle(self, reservation: Reservation, usage: Usage, dollars: float) -> None:
         """Replace ``reservation``'s hold by the call's real ``usage`` and ``dollars``."""
         with self._lock:
@@ -152,12 +184,14 @@ class Ledger:
                 _drop_hold(s, reservation)
                 s.tokens += usage.total
                 s.dollars += dollars
+            self._changed.notify_all()
 
     def release(self, reservation: Reservation) -> None:
         """Drop ``reservation``'s hold: the call failed and spent nothing."""
         with self._lock:
             for pair in reservation.keys:
                 _drop_hold(self._spent.setdefault(pair, _Spent()), reservation)
+            self._changed.notify_all()
 
     def charge(self, keys: dict[str, str], usage: Usage, dollars: float) -> None:
         """Add usage that held nothing (calls made elsewhere, e.g. a remote worker's) to

@@ -4,16 +4,18 @@ A :class:`GatewaySession` turns an OpenAI chat-completions request body into an 
 and an OpenAI-shaped body: it reserves the call's worst case against the budgets, asks the
 provider (or, in replay mode, the recording), settles the budgets to the real usage, and
 hands the exchange to the gateway's recorder. It never raises for what a request or the
-provider does; every failure becomes an OpenAI-style API error
-(``{"error": {"message", "type", "param", "code"}}``) that the agent sees.
+provider does; every failure becomes an OpenAI-style API error (``{"error": {"message",
+"type", "param", "code"}}``) that the agent sees.
 
 A call asks for one choice: ``n`` other than 1 is refused with a 400 (the gateway answers
 one choice, and ``n`` would multiply the output past what was reserved). ``max_tokens`` and
 ``max_completion_tokens`` must be positive integers; the smallest asked (or the gateway's
 default) is capped by the budgets and forwarded as the one field the request used. A call
-refused for the budget gets a 429 ``budget_exceeded`` (do not retry), or ``budget_in_flight``
-(with Retry-After) when only the worst cases held by its concurrent calls leave no room. What is
-recorded of a failed exchange's request is bounded (:func:`~cladist.llm.recording.bounded`).
+that only the worst cases held by its concurrent calls keep out waits for them to settle (up
+to ``hold_wait_s``, default :data:`HOLD_WAIT_S`); a call refused for the budget gets a 429
+``budget_exceeded`` (do not retry), or ``budget_in_flight`` (with Retry-After) when that
+wait ran out. What is recorded of a failed exchange's request is bounded
+(:func:`~cladist.llm.recording.bounded`).
 """
 
 from __future__ import annotations
@@ -47,6 +49,8 @@ from cladist.llm.recording import (
 )
 
 Purpose = Literal["diagnosis", "self-edit", "evaluation"]
+HOLD_WAIT_S = 300.0
+"""Most seconds a call waits for concurrent calls' holds to settle before a refusal."""
 DETAILED_REJECTIONS = 100
 """Requests refused by the HTTP layer that a session records one event each for; later
 ones are only counted (one summary event when the session closes)."""
@@ -112,6 +116,7 @@ class GatewaySession:
         self.prices = prices
         self.replay = replay
         self.default_max_tokens = default_max_tokens
+        self.hold_wait_s = HOLD_WAIT_S
         self._record = record
         self._event = event
         self._step = 0
@@ -154,7 +159,7 @@ class GatewaySession:
         try:
             held = self.ledger.reserve(self.identity.ledger_keys(), self.budgets,
                                        _estimate_tokens(body, size), asked,
-                                       self.prices.lookup(model))
+                                       self.prices.lookup(model), self.hold_wait_s)
         except BudgetExceeded as exc:
             return self._refused(step, body, exc, started, size)
         settled = False

@@ -439,38 +439,51 @@ def test_concurrent_calls_never_together_exceed_the_budget(
                 [gw.open_session(ident(node=5 if scope == "node" else i), budgets=budgets)
                  for i in range(agents)])
     outcomes: list[str] = []
-    codes: list[str] = []
 
     def agent(opened: OpenSession) -> None:
         try:
             Client(socket_path=str(opened.socket_path)).chat(HELLO, max_tokens=300)
             outcomes.append("answered")
-        except LLMAPIError as exc:
-            assert exc.status == 429 and exc.code in ("budget_in_flight", "budget_exceeded")
+        except BudgetExceededError:
             outcomes.append("refused")
-            codes.append(str(exc.code))
 
     threads = [threading.Thread(target=agent, args=(sessions[i % len(sessions)],))
                for i in range(agents)]
     for thread in threads:
         thread.start()
-    deadline = time.monotonic() + WAIT
-    while len(server.requests) + outcomes.count("refused") < agents and \
-            time.monotonic() < deadline:
+    deadline = time.monotonic() + WAIT  # every call is upstream or waiting for the holds
+    while len(server.requests) + gw.ledger.waiting < agents and time.monotonic() < deadline:
         time.sleep(0.01)
+    in_flight = len(server.requests)
     release.set()
     for thread in threads:
         thread.join(WAIT)
     key = {"session": sessions[0].identity.session, "node": "run-h:5", "run": "run-h"}[scope]
     tokens, dollars = gw.ledger.spent(scope, key)
-    assert outcomes.count("answered") == len(server.requests) >= 1
-    assert "refused" in outcomes and len(outcomes) == agents
+    assert 1 <= in_flight < agents  # the holds kept the others out while it was in flight
+    assert outcomes.count("answered") == len(server.requests) and len(outcomes) == agents
+    assert "refused" in outcomes  # once really spent, the rest are refused for good
     assert tokens <= (limit.tokens or tokens) and dollars <= (limit.dollars or dollars)
-    assert gw.ledger.held(scope, key) == (0, 0.0)  # every hold settled
-    assert "budget_in_flight" in codes  # refused for the holds, not for the spending
-    last = Client(socket_path=str(sessions[0].socket_path))
-    with pytest.raises(BudgetExceededError):  # what is left goes, then a final refusal
-        for _ in range(10):
-            last.chat(HELLO, max_tokens=300)
-    tokens, dollars = gw.ledger.spent(scope, key)
-    assert tokens <= (limit.tokens or tokens) and dollars <= (limit.dollars or dollars)
+    assert gw.ledger.held(scope, key) == (0, 0.0) and gw.ledger.waiting == 0
+
+
+def test_a_call_kept_out_by_holds_too_long_gets_a_retryable_429(
+        make_gateway: Callable[..., Gateway], server: ScriptedLLMServer) -> None:
+    release = threading.Event()
+    server.default = lambda body: (release.wait(WAIT), billing(body))[1]
+    opened = make_gateway().open_session(ident(), budgets=Budgets(session=Limit(tokens=400)))
+    opened.session.hold_wait_s = 0.2
+    first = threading.Thread(target=lambda: Client(socket_path=str(opened.socket_path)).chat(
+        HELLO, max_tokens=370))  # holds all but a few tokens of the 400
+    first.start()
+    try:
+        deadline = time.monotonic() + WAIT
+        while not server.requests and time.monotonic() < deadline:
+            time.sleep(0.01)
+        with pytest.raises(LLMAPIError) as info:
+            Client(socket_path=str(opened.socket_path)).chat(HELLO, max_tokens=300)
+    finally:
+        release.set()
+        first.join(WAIT)
+    assert (info.value.status, info.value.code) == (429, "budget_in_flight")
+    assert "calls in flight hold" in info.value.message and len(server.requests) == 1

@@ -98,6 +98,26 @@ def test_ledger_reserves_caps_settles_and_refuses() -> None:
     assert ledger.held("session", "s") == (0, 0.0)
 
 
+def test_a_reservation_waits_for_holds_to_settle() -> None:
+    import threading
+
+    ledger = Ledger()
+    keys = {"session": "s"}
+    budgets = Budgets(session=Limit(tokens=100))
+    first = ledger.reserve(keys, budgets, 10, 80, None)  # holds 90 of 100
+    got: list[int] = []
+    waiter = threading.Thread(target=lambda: got.append(  # woken by the settle, not a timeout
+        ledger.reserve(keys, budgets, 10, 80, None, wait_s=600).max_tokens), daemon=True)
+    waiter.start()
+    for _ in range(3000):  # until it waits (or gave up at once: then got stays empty)
+        if ledger.waiting or not waiter.is_alive():
+            break
+        waiter.join(0.01)
+    ledger.settle(first, Usage(10, 20), 0.0)  # really spent 30: room for 60 more
+    waiter.join(30)
+    assert got == [60] and ledger.waiting == 0
+
+
 def test_reservations_hold_dollars_at_the_model_price() -> None:
     from cladist.llm.pricing import Price
 
