@@ -159,7 +159,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
         try:
             body = json.loads(raw)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested past Python's stack
             self.session.rejected(400, "invalid_json", length, raw[:RECORDED_PREFIX])
             self._send(*api_error(400, "the request body is not valid JSON",
                                   "invalid_request_error", "invalid_json"))

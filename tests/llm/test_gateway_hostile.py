@@ -98,7 +98,7 @@ def read_response(sock: socket.socket) -> bytes:
                       if line.lower().startswith(b"content-length:")))
     while len(body) < length:
         body += sock.recv(65536)
-    return data
+    return head + b"\r\n\r\n" + body
 
 
 def exchange(opened: OpenSession, data: bytes) -> bytes:
@@ -181,6 +181,22 @@ def test_a_body_over_the_cap_is_not_read_and_only_its_prefix_is_noted(
     (event,) = events(gw, "llm_request_rejected")
     assert event["size"] == size and event["prefix"] == "x" * RECORDED_PREFIX
     assert server.requests == []
+
+
+@pytest.mark.parametrize("body", [b"[" * 200_000, b"{" + b"k" * 1000, b"\xff\xfe junk"],
+                         ids=["nested", "truncated", "not-utf8"])
+def test_a_body_that_is_not_json_is_a_400_not_a_gateway_error(
+        make_gateway: Callable[..., Gateway], body: bytes) -> None:
+    gw = make_gateway()
+    opened = gw.open_session(ident())
+    with connect(opened) as sock:
+        sock.sendall(post([f"Content-Length: {len(body)}"], body))
+        got, error = status_of(read_response(sock))
+        assert (got, error["error"]["code"]) == (400, "invalid_json")
+        sock.sendall(post([f"Content-Length: {len(BODY)}"]))  # the connection still serves
+        assert status_of(read_response(sock))[0] == 200
+    (event,) = events(gw, "llm_request_rejected")
+    assert event["reason"] == "invalid_json" and event["size"] == len(body)
 
 
 def test_headers_past_the_cap_get_431(make_gateway: Callable[..., Gateway]) -> None:
