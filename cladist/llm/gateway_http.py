@@ -11,7 +11,8 @@ The server is bounded by :class:`~cladist.llm.gateway_limits.HTTPLimits` (connec
 threads, deadlines, header and body bytes). Framing is strict, since the agent writes it: a
 POST needs exactly one ``Content-Length`` of decimal digits (missing: 411; negative,
 non-numeric, duplicated or conflicting: 400; over the body cap: 413) and
-``Transfer-Encoding`` is refused (411). Every such refusal, like every error http.server
+``Transfer-Encoding`` is refused (411); a body must be JSON nested at most
+:data:`MAX_NESTING` deep (400). Every such refusal, like every error http.server
 itself answers, closes the connection and is noted on the session with a bounded prefix of
 what was received (:meth:`~cladist.llm.session.GatewaySession.rejected`).
 """
@@ -34,6 +35,8 @@ from cladist.llm.session import GatewaySession
 
 _DIGITS = re.compile(r"[0-9]{1,15}")
 _ROUTES = ("/v1/chat/completions", "/chat/completions")
+MAX_NESTING = 100
+"""Deepest JSON nesting of a request body (tool schemas nest; nothing sane nests 100)."""
 _PREFIX_WAIT_S = 0.5  # how long a refused oversized body may take to show its prefix
 
 
@@ -164,6 +167,11 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(*api_error(400, "the request body is not valid JSON",
                                   "invalid_request_error", "invalid_json"))
             return
+        if _nesting(body) > MAX_NESTING:  # the recording's hashing recurses: keep it sane
+            self.session.rejected(400, "too_deep", length, raw[:RECORDED_PREFIX])
+            self._send(*api_error(400, f"the request body nests JSON deeper than "
+                                  f"{MAX_NESTING} levels", "invalid_request_error", "too_deep"))
+            return
         if not isinstance(body, dict):
             self.session.rejected(400, "not_an_object", length, raw[:RECORDED_PREFIX])
         stream = isinstance(body, dict) and bool(body.pop("stream", False))
@@ -229,6 +237,18 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
         finally:
             deadlines.disarm(self.connection)
+
+
+def _nesting(value: Any) -> int:
+    """How deeply ``value`` (decoded JSON) nests lists and objects, found without recursion."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, (dict, list)):
+            deepest = max(deepest, depth)
+            stack.extend((child, depth + 1) for child in
+                         (item.values() if isinstance(item, dict) else item))
+    return deepest
 
 
 def sse_events(completion: dict[str, Any], include_usage: bool) -> bytes:

@@ -199,6 +199,22 @@ def test_a_body_that_is_not_json_is_a_400_not_a_gateway_error(
     assert event["reason"] == "invalid_json" and event["size"] == len(body)
 
 
+def test_json_nested_too_deep_for_the_recorder_is_refused(
+        make_gateway: Callable[..., Gateway], server: ScriptedLLMServer) -> None:
+    gw = make_gateway()
+    c = Client(socket_path=str(gw.open_session(ident(session="deep")).socket_path))
+    deep: Any = []
+    for _ in range(600):  # parses, but recursing over it would blow Python's stack
+        deep = [deep]
+    with pytest.raises(LLMAPIError) as info:
+        c.request("POST", "/chat/completions", {"messages": HELLO, "junk": deep})
+    assert (info.value.status, info.value.code) == (400, "too_deep")
+    c.chat(HELLO, junk=[[[{"ok": [1]}]]])  # ordinary nesting is fine
+    gw.flush()
+    assert server.requests and gw.write_errors == []
+    assert len(load_session(gw.sink.root, "deep")) == 1
+
+
 def test_headers_past_the_cap_get_431(make_gateway: Callable[..., Gateway]) -> None:
     opened = make_gateway(max_header_bytes=16 << 10).open_session(ident())
     flood = [f"X-Pad-{i}: {'a' * 1000}" for i in range(40)]  # 40 KB: fine for http.server
