@@ -37,6 +37,25 @@ def output_token_limit(params: dict[str, Any], default: int) -> int:
     return min(asked) if asked else default
 
 
+def checked_output_limit(body: dict[str, Any], default: int) -> int:
+    """:func:`output_token_limit` of an untrusted request body, strictly: raises ValueError
+    for an output-length field that is not a positive integer, and for ``n`` other than 1
+    (one call is one choice; more would multiply the output past what was budgeted)."""
+    n = body.get("n")
+    if n is not None and (isinstance(n, bool) or n != 1):
+        raise ValueError(f"'n' is {n!r}: the cladist gateway answers one choice per call "
+                         "(n=1); ask again for another answer")
+    asked = []
+    for key in OUTPUT_TOKEN_FIELDS:
+        value = body.get(key)
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(f"'{key}' is {value!r}: it must be a positive integer")
+        asked.append(value)
+    return min(asked) if asked else default
+
+
 @dataclass(frozen=True)
 class ChatRequest:
     """What to ask: OpenAI-shaped messages, optional tool definitions and sampling params.

@@ -32,11 +32,11 @@ from typing import Any, Literal
 from cladist.llm.api_errors import NO_RETRY, Reply, api_error, provider_error
 from cladist.llm.budgets import BudgetExceeded, Budgets, Ledger
 from cladist.llm.contracts import (
-    OUTPUT_TOKEN_FIELDS,
     ChatRequest,
     ChatResult,
     LLMError,
     Provider,
+    checked_output_limit,
 )
 from cladist.llm.pricing import PriceTable
 from cladist.llm.recording import (
@@ -150,7 +150,7 @@ class GatewaySession:
         started = time.time()
         try:
             request = ChatRequest.from_openai(body)
-            asked = _asked_output_tokens(body, self.default_max_tokens)
+            asked = checked_output_limit(body, self.default_max_tokens)
         except ValueError as exc:
             reply = api_error(400, str(exc), "invalid_request_error", "invalid_body")
             self._finish(step, body, reply, started, error=str(exc), size=size)
@@ -285,25 +285,6 @@ class GatewaySession:
             "response": reply[1], "usage": usage or {"input_tokens": 0, "output_tokens": 0,
                                                      "cached_tokens": 0},
             "cost_usd": cost, "error": error, "ref": recording_ref(ident.session, step)})
-
-
-def _asked_output_tokens(body: dict[str, Any], default: int) -> int:
-    """The output cap the request asks (the smallest of its output-length fields, else
-    ``default``). Raises ValueError for a field that is not a positive integer and for
-    ``n`` other than 1."""
-    n = body.get("n")
-    if n is not None and (isinstance(n, bool) or n != 1):
-        raise ValueError(f"'n' is {n!r}: the cladist gateway answers one choice per call "
-                         "(n=1); ask again for another answer")
-    asked = []
-    for key in OUTPUT_TOKEN_FIELDS:
-        value = body.get(key)
-        if value is None:
-            continue
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError(f"'{key}' is {value!r}: it must be a positive integer")
-        asked.append(value)
-    return min(asked) if asked else default
 
 
 def _estimate_tokens(body: dict[str, Any], size: int | None) -> int:
