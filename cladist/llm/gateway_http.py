@@ -75,20 +75,25 @@ class _Handler(BaseHTTPRequestHandler):
         limits, deadlines = self.server.limits, self.server.deadlines
         self.rfile.allow(limits.max_header_bytes)  # type: ignore[attr-defined]
         deadlines.arm(self.connection, limits.request_timeout_s)
-        self.command, self.request_version = "", ""  # a refusal before parsing: no stale
+        # A refusal before parsing must find these set (and not the previous request's).
+        self.command, self.request_version, self.requestline = "", "", ""
         try:
             self.raw_requestline = self.rfile.readline(65537)
             if not self.raw_requestline:
                 self.close_connection = True  # closed, or idle past the deadline
                 return
-            if deadlines.late(self.connection):
+            # Past the deadline, a request that did arrive whole is still served (then the
+            # connection closes): one sent as an idle deadline struck is not the agent's fault.
+            if deadlines.late(self.connection) and not self.raw_requestline.endswith(b"\n"):
                 self._timed_out(self.raw_requestline)
                 return
             if not self.parse_request():  # it answered (through send_error)
                 return
             if deadlines.late(self.connection):
-                self._timed_out(self.raw_requestline)
-                return
+                self.close_connection = True
+                if self.rfile.last_line not in (b"\r\n", b"\n"):  # type: ignore[attr-defined]
+                    self._timed_out(self.raw_requestline)
+                    return
             method = getattr(self, "do_" + self.command, None)
             if method is None:
                 self.send_error(501, f"method {self.command!r} is not served")
@@ -148,13 +153,15 @@ class _Handler(BaseHTTPRequestHandler):
         if length is None:
             return
         raw = self.rfile.read(length)
-        if len(raw) < length or self.server.deadlines.late(self.connection):
+        if len(raw) < length:
             if self.server.deadlines.late(self.connection):
                 self._timed_out(raw[:RECORDED_PREFIX])
             else:  # the client stopped sending: nobody to answer
                 self.close_connection = True
                 self.session.rejected(400, "incomplete_body", length, raw[:RECORDED_PREFIX])
             return
+        if self.server.deadlines.late(self.connection):
+            self.close_connection = True  # whole, so served; but this connection is done
         self.server.deadlines.disarm(self.connection)
         if self.path.split("?")[0].rstrip("/") not in _ROUTES:
             self._send(*api_error(404, f"no route POST {self.path} (the cladist gateway "

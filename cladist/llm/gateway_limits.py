@@ -169,13 +169,15 @@ class BoundedServerMixin:
 
 class CappedReader:
     """A handler's ``rfile``: ``readline`` (the request line and headers) stops at a byte
-    budget set by :meth:`allow`, raising ``http.client.LineTooLong`` past it; ``read``
-    (the body, whose length is checked beforehand) is unchanged."""
+    budget set by :meth:`allow`, raising ``http.client.LineTooLong`` past it, and keeps the
+    ``last_line`` read (an empty line: the headers ended); ``read`` (the body, whose length
+    is checked beforehand) is unchanged."""
 
     def __init__(self, raw: Any):
         self._raw = raw
         self._left = 0
         self._cap = 0
+        self.last_line = b""
 
     def allow(self, cap: int) -> None:
         """Start a new request: at most ``cap`` bytes of request line and headers."""
@@ -186,7 +188,7 @@ class CappedReader:
         if self._left <= 0:
             raise http.client.LineTooLong(f"request line and headers over {self._cap} bytes")
         want = self._left + 1 if limit is None or limit < 0 else min(limit, self._left + 1)
-        line = self._raw.readline(want)
+        line = self.last_line = self._raw.readline(want)
         self._left -= len(line)
         if self._left < 0:
             raise http.client.LineTooLong(f"request line and headers over {self._cap} bytes")

@@ -220,6 +220,9 @@ def test_headers_past_the_cap_get_431(make_gateway: Callable[..., Gateway]) -> N
     flood = [f"X-Pad-{i}: {'a' * 1000}" for i in range(40)]  # 40 KB: fine for http.server
     got, error = status_of(exchange(opened, post([f"Content-Length: {len(BODY)}", *flood])))
     assert got == 431 and "16384" in error["error"]["message"]
+    long_line = b"POST /v1/chat/completions?" + b"q" * (20 << 10) + b" HTTP/1.1\r\n\r\n"
+    got, error = status_of(exchange(opened, long_line))  # the first line alone is too long
+    assert got == 431 and "16384" in error["error"]["message"]
 
 
 def test_hundreds_of_held_connections_keep_threads_bounded(
@@ -283,6 +286,30 @@ def test_slowloris_gets_a_408_and_idle_connections_are_closed(
     (event,) = events(gw, "llm_request_rejected")
     assert event["reason"] == "request_timeout" and event["prefix"].startswith("POST /v1")
     assert Client(socket_path=str(opened.socket_path)).chat(HELLO)["choices"]
+
+
+@pytest.mark.parametrize(("sent", "status"), [
+    (post([f"Content-Length: {len(BODY)}"]), 200),  # whole: served, then closed
+    (post([f"Content-Length: {len(BODY)}"])[:-5], 408),  # body cut short
+    (b"POST /v1/chat/completions HTTP/1.1\r\nContent-Le", 408),  # headers cut short
+    (b"POST /v1/chat/comp", 408)])  # request line cut short
+def test_what_arrived_when_the_deadline_struck_decides_408(
+        make_gateway: Callable[..., Gateway], sent: bytes, status: int) -> None:
+    opened = make_gateway().open_session(ident())
+    server = opened._servers[0]
+    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    theirs.settimeout(WAIT)
+    with ours, theirs:
+        theirs.sendall(sent)  # all of it arrived before the deadline struck...
+        server.deadlines.add(ours)
+        server.deadlines.arm(ours, -1.0)
+        server.deadlines.expire()  # ...and the handler had read none of it yet
+        handler = threading.Thread(target=server.process_request_thread,
+                                   args=(ours, ""), daemon=True)
+        handler.start()
+        got, _ = status_of(read_to_eof(theirs))
+        handler.join(WAIT)
+    assert got == status
 
 
 def test_a_closed_session_drops_its_open_connections(make_gateway: Callable[..., Gateway],
