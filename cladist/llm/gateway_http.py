@@ -2,19 +2,19 @@
 
 :func:`serve` starts a threaded HTTP/1.1 server (keep-alive) for one
 :class:`~cladist.llm.session.GatewaySession` on a Unix socket path or on 127.0.0.1, routing
-``POST /v1/chat/completions`` to the session and answering ``GET /v1/models`` and
-``GET /health``. A ``stream: true`` request is answered once complete, as server-sent
-events (one chunk), so streaming clients work. Whatever happens while handling a request,
-the client gets an OpenAI-style answer; the server never dies of a request.
+``POST /v1/chat/completions`` to the session and answering ``GET /v1/models`` and ``GET
+/health``. A ``stream: true`` request is answered once complete, as server-sent events (one
+chunk), so streaming clients work. Whatever happens while handling a request, the client
+gets an OpenAI-style answer; the server never dies of a request.
 
 The server is bounded by :class:`~cladist.llm.gateway_limits.HTTPLimits` (connections,
 threads, deadlines, header and body bytes). Framing is strict, since the agent writes it: a
-POST needs exactly one ``Content-Length`` of decimal digits (missing: 411; negative,
-non-numeric, duplicated or conflicting: 400; over the body cap: 413) and
-``Transfer-Encoding`` is refused (411); a body must be JSON nested at most
-:data:`MAX_NESTING` deep (400). Every such refusal, like every error http.server
-itself answers, closes the connection and is noted on the session with a bounded prefix of
-what was received (:meth:`~cladist.llm.session.GatewaySession.rejected`).
+POST needs exactly one ``Content-Length`` of decimal digits (missing: 411; negative, non-
+numeric, duplicated or conflicting: 400; over the body cap: 413) and ``Transfer-Encoding``
+is refused (411); a body must be JSON nested at most
+:data:`~cladist.llm.gateway_limits.MAX_NESTING` deep (400). Every such refusal, like every
+error http.server itself answers, closes the connection and is noted on the session with a
+bounded prefix of what was received (:meth:`~cladist.llm.session.GatewaySession.rejected`).
 """
 
 from __future__ import annotations
@@ -29,14 +29,18 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from cladist.llm.api_errors import api_error
-from cladist.llm.gateway_limits import BoundedServerMixin, CappedReader, HTTPLimits
+from cladist.llm.gateway_limits import (
+    MAX_NESTING,
+    BoundedServerMixin,
+    CappedReader,
+    HTTPLimits,
+    json_nesting,
+)
 from cladist.llm.recording import RECORDED_PREFIX
 from cladist.llm.session import GatewaySession
 
 _DIGITS = re.compile(r"[0-9]{1,15}")
 _ROUTES = ("/v1/chat/completions", "/chat/completions")
-MAX_NESTING = 100
-"""Deepest JSON nesting of a request body (tool schemas nest; nothing sane nests 100)."""
 _PREFIX_WAIT_S = 0.5  # how long a refused oversized body may take to show its prefix
 
 
@@ -174,7 +178,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(*api_error(400, "the request body is not valid JSON",
                                   "invalid_request_error", "invalid_json"))
             return
-        if _nesting(body) > MAX_NESTING:  # the recording's hashing recurses: keep it sane
+        if json_nesting(body) > MAX_NESTING:  # the recording's hashing recurses: keep it sane
             self.session.rejected(400, "too_deep", length, raw[:RECORDED_PREFIX])
             self._send(*api_error(400, f"the request body nests JSON deeper than "
                                   f"{MAX_NESTING} levels", "invalid_request_error", "too_deep"))
@@ -244,18 +248,6 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
         finally:
             deadlines.disarm(self.connection)
-
-
-def _nesting(value: Any) -> int:
-    """How deeply ``value`` (decoded JSON) nests lists and objects, found without recursion."""
-    deepest, stack = 0, [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
-        if isinstance(item, (dict, list)):
-            deepest = max(deepest, depth)
-            stack.extend((child, depth + 1) for child in
-                         (item.values() if isinstance(item, dict) else item))
-    return deepest
 
 
 def sse_events(completion: dict[str, Any], include_usage: bool) -> bytes:

@@ -11,8 +11,8 @@ lets it grow the host's threads, memory or time without bound:
   within as long: a late one is shut down (idle keep-alive and slowloris alike; a partial
   request gets a 408 first);
 - the request line and headers together hold at most ``max_header_bytes``, a body at most
-  ``max_body_bytes`` (the HTTP layer refuses the rest, see
-  :mod:`cladist.llm.gateway_http`).
+  ``max_body_bytes`` and JSON nested at most :data:`MAX_NESTING` deep (the HTTP layer
+  refuses the rest, see :mod:`cladist.llm.gateway_http`).
 
 :class:`Deadlines` tracks the connections and their deadlines; :class:`BoundedServerMixin`
 gives a ``ThreadingHTTPServer`` the connection cap and enforces the deadlines from the
@@ -28,6 +28,9 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+MAX_NESTING = 100
+"""Deepest JSON nesting of a request body (tool schemas nest; nothing sane nests 100, and
+the recorder's hashing recurses)."""
 _SLOT_POLL_S = 0.1  # how often a connection waiting for a slot re-checks the deadlines
 
 
@@ -201,3 +204,15 @@ class CappedReader:
     def close(self) -> None:
         """Close the underlying file."""
         self._raw.close()
+
+
+def json_nesting(value: Any) -> int:
+    """How deeply ``value`` (decoded JSON) nests lists and objects, found without recursion."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, (dict, list)):
+            deepest = max(deepest, depth)
+            stack.extend((child, depth + 1) for child in
+                         (item.values() if isinstance(item, dict) else item))
+    return deepest
