@@ -2,16 +2,16 @@
 
 :func:`serve` starts a threaded HTTP/1.1 server (keep-alive) for one
 :class:`~cladist.llm.session.GatewaySession` on a Unix socket path or on 127.0.0.1, routing
-``POST /v1/chat/completions`` to the session and answering ``GET /v1/models`` and ``GET
-/health``. A ``stream: true`` request is answered once complete, as server-sent events (one
-chunk), so streaming clients work. Whatever happens while handling a request, the client
-gets an OpenAI-style answer; the server never dies of a request.
+``POST /v1/chat/completions`` to the session and answering ``GET /v1/models`` and
+``GET /health``. A ``stream: true`` request is answered once complete, as server-sent events
+(one chunk), so streaming clients work. Whatever happens while handling a request, the
+client gets an OpenAI-style answer; the server never dies of a request.
 
 The server is bounded by :class:`~cladist.llm.gateway_limits.HTTPLimits` (connections,
 threads, deadlines, header and body bytes). Framing is strict, since the agent writes it: a
-POST needs exactly one ``Content-Length`` of decimal digits (missing: 411; negative, non-
-numeric, duplicated or conflicting: 400; over the body cap: 413) and ``Transfer-Encoding``
-is refused (411); a body must be JSON nested at most
+POST needs exactly one ``Content-Length`` of decimal digits (missing: 411; negative,
+non-numeric, duplicated or conflicting: 400; over the body cap: 413) and
+``Transfer-Encoding`` is refused (411); a body must be JSON nested at most
 :data:`~cladist.llm.gateway_limits.MAX_NESTING` deep (400). Every such refusal, like every
 error http.server itself answers, closes the connection and is noted on the session with a
 bounded prefix of what was received (:meth:`~cladist.llm.session.GatewaySession.rejected`).
