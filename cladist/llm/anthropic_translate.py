@@ -3,12 +3,14 @@
 OpenAI -> Anthropic (:func:`to_anthropic`): system and developer messages become the
 ``system`` parameter; assistant ``tool_calls`` become ``tool_use`` blocks; ``tool`` messages
 become ``tool_result`` blocks in a user turn; consecutive turns of one role are merged
-(Anthropic wants alternation); tool definitions get ``input_schema``; ``tool_choice``,
-``stop``, ``parallel_tool_calls`` and ``reasoning_effort`` are mapped (the Messages API has
-no ``temperature``/``top_p``: they are dropped). Anthropic -> OpenAI (:func:`from_anthropic`):
-text blocks join into ``content``, ``tool_use`` blocks become ``tool_calls`` with JSON
-arguments, ``stop_reason`` maps to ``finish_reason``, cache reads count as cached input.
-Raises ValueError for a message it cannot translate (an unknown role).
+(Anthropic wants alternation); tool definitions get ``input_schema``; ``max_tokens`` is the
+smallest of ``max_tokens`` and ``max_completion_tokens`` (the default when neither);
+``tool_choice``, ``stop``, ``parallel_tool_calls`` and ``reasoning_effort`` are mapped (the
+Messages API has no ``temperature``/``top_p``: they are dropped). Anthropic -> OpenAI
+(:func:`from_anthropic`): text blocks join into ``content``, ``tool_use`` blocks become
+``tool_calls`` with JSON arguments, ``stop_reason`` maps to ``finish_reason``, cache reads
+count as cached input. Raises ValueError for a message it cannot translate (an unknown
+role).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import json
 from typing import Any
 
 from cladist.llm.base import parse_arguments
-from cladist.llm.contracts import ChatRequest, ToolCall, Usage
+from cladist.llm.contracts import ChatRequest, ToolCall, Usage, output_token_limit
 
 FINISH = {"end_turn": "stop", "stop_sequence": "stop", "max_tokens": "length",
           "tool_use": "tool_calls", "pause_turn": "stop", "refusal": "content_filter",
@@ -43,8 +45,9 @@ def to_anthropic(request: ChatRequest, default_max_tokens: int) -> dict[str, Any
         else:
             raise ValueError(f"message role {role!r} is not supported")
     p = request.params
-    max_tokens = p.get("max_tokens") or p.get("max_completion_tokens") or default_max_tokens
-    kwargs: dict[str, Any] = {"messages": turns, "max_tokens": int(max_tokens)}
+    # Whichever of max_tokens / max_completion_tokens was used, the smallest one asked.
+    kwargs: dict[str, Any] = {"messages": turns,
+                              "max_tokens": output_token_limit(p, default_max_tokens)}
     if system:
         kwargs["system"] = "\n\n".join(s for s in system if s)
     # The Messages API of the installed SDK has no sampling parameters: temperature and

@@ -25,6 +25,37 @@ Message = dict[str, Any]
 """One OpenAI-shaped chat message: ``{"role": ..., "content": ..., "tool_calls": ...}``."""
 
 
+OUTPUT_TOKEN_FIELDS = ("max_tokens", "max_completion_tokens")
+"""The chat-completions fields that bound a reply's length (the older and the newer name)."""
+
+
+def output_token_limit(params: dict[str, Any], default: int) -> int:
+    """The output cap ``params`` ask for: the smallest positive integer among its
+    :data:`OUTPUT_TOKEN_FIELDS` (whichever the caller used), else ``default``."""
+    asked = [v for k in OUTPUT_TOKEN_FIELDS if isinstance(v := params.get(k), int)
+             and not isinstance(v, bool) and v >= 1]
+    return min(asked) if asked else default
+
+
+def checked_output_limit(body: dict[str, Any], default: int) -> int:
+    """:func:`output_token_limit` of an untrusted request body, strictly: raises ValueError
+    for an output-length field that is not a positive integer, and for ``n`` other than 1
+    (one call is one choice; more would multiply the output past what was budgeted)."""
+    n = body.get("n")
+    if n is not None and (isinstance(n, bool) or n != 1):
+        raise ValueError(f"'n' is {n!r}: the cladist gateway answers one choice per call "
+                         "(n=1); ask again for another answer")
+    asked = []
+    for key in OUTPUT_TOKEN_FIELDS:
+        value = body.get(key)
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(f"'{key}' is {value!r}: it must be a positive integer")
+        asked.append(value)
+    return min(asked) if asked else default
+
+
 @dataclass(frozen=True)
 class ChatRequest:
     """What to ask: OpenAI-shaped messages, optional tool definitions and sampling params.
@@ -37,6 +68,14 @@ class ChatRequest:
     messages: list[Message]
     tools: list[dict[str, Any]] | None = None
     params: dict[str, Any] = field(default_factory=dict)
+
+    def with_output_cap(self, cap: int) -> ChatRequest:
+        """This request asking at most ``cap`` output tokens, in one field: the one it used
+        (``max_completion_tokens`` when it used that name, else ``max_tokens``)."""
+        params = {k: v for k, v in self.params.items() if k not in OUTPUT_TOKEN_FIELDS}
+        key = "max_completion_tokens" if "max_completion_tokens" in self.params else "max_tokens"
+        params[key] = min(cap, output_token_limit(self.params, cap))
+        return ChatRequest(self.messages, self.tools, params)
 
     @classmethod
     def from_openai(cls, body: dict[str, Any]) -> ChatRequest:

@@ -5,8 +5,11 @@ the recorder. :meth:`Gateway.open_session` starts one HTTP server per sandbox se
 own Unix socket (plus loopback TCP when asked), speaking ``POST /v1/chat/completions``
 (tools included), ``GET /v1/models`` and ``GET /health``. The socket's identity is the
 session's identity: a sandbox that only has that socket can only spend that session's
-budget. Exchanges are written by one background thread, off the request path;
-:meth:`Gateway.flush` and :meth:`Gateway.close` wait for them.
+budget. Each session's server is bounded (connections, threads, deadlines, header and body
+bytes: :class:`~cladist.llm.gateway_limits.HTTPLimits`). Exchanges are written by one
+background thread, off the request path, through a bounded queue (a flood of requests waits
+for the writer rather than filling the host's memory); :meth:`Gateway.flush` and
+:meth:`Gateway.close` wait for them.
 """
 
 from __future__ import annotations
@@ -23,7 +26,8 @@ from typing import TYPE_CHECKING, Any
 from cladist import scratch
 from cladist.errors import ConfigError, UsageError
 from cladist.llm.budgets import Budgets, Ledger
-from cladist.llm.gateway_http import serve
+from cladist.llm.gateway_http import serve, stop
+from cladist.llm.gateway_limits import HTTPLimits
 from cladist.llm.pricing import PriceTable
 from cladist.llm.recording import (
     FolderSink,
@@ -41,6 +45,7 @@ if TYPE_CHECKING:
 
 PURPOSES = ("diagnosis", "self-edit", "evaluation")
 _SUN_PATH_MAX = 107
+_QUEUE_SIZE = 1024  # exchanges and events waiting for the writer
 
 
 @dataclass
@@ -66,8 +71,9 @@ class OpenSession:
     def close(self) -> None:
         """Stop serving and remove the socket file; safe to call twice."""
         for server in self._servers:
-            server.shutdown()
-            server.server_close()
+            stop(server)
+        if self._servers:
+            self.session.close()
         self._servers.clear()
         self.socket_path.unlink(missing_ok=True)
         if self._own_dir is not None:
@@ -85,18 +91,21 @@ class OpenSession:
 
 class Gateway:
     """The host side of the LLM path. ``run`` (a Run) or ``folder`` says where exchanges
-    are recorded (the run folder, else that folder, else a new temporary folder).
+    are recorded (the run folder, else that folder, else a new temporary folder);
+    ``http_limits`` bounds each session's server (default :class:`HTTPLimits`).
 
     Raises ConfigError when dollar budgets are asked for a model with no price.
     """
 
     def __init__(self, provider: Provider | None, *, run: Run | None = None,
                  folder: Path | None = None, budgets: Budgets | None = None,
-                 prices: PriceTable | None = None, default_max_tokens: int = 1024):
+                 prices: PriceTable | None = None, default_max_tokens: int = 1024,
+                 http_limits: HTTPLimits | None = None):
         self.provider = provider
         self.budgets = budgets or Budgets()
         self.prices = prices or PriceTable()
         self.default_max_tokens = default_max_tokens
+        self.http_limits = http_limits or HTTPLimits()
         self.ledger = Ledger()
         self.run = run
         self.sink: Sink = RunSink(run) if run is not None else FolderSink(
@@ -106,7 +115,7 @@ class Gateway:
             self.ledger.seed("run", run.id, int(totals["llm_tokens"]),
                              float(totals["llm_cost_usd"]))
         self._check_prices(self.budgets)
-        self._queue: queue.Queue[tuple[str, Any] | None] = queue.Queue()
+        self._queue: queue.Queue[tuple[str, Any] | None] = queue.Queue(_QUEUE_SIZE)
         self._writer = threading.Thread(target=self._write_loop, name="cladist-llm-recorder",
                                         daemon=True)
         self._writer.start()
@@ -155,11 +164,11 @@ class Gateway:
                              f"{_SUN_PATH_MAX} bytes); choose a shorter path")
         if socket_path.exists():
             raise UsageError(f"{socket_path}: already exists; give a free socket path")
-        servers = [serve(session, str(socket_path))]
+        servers = [serve(session, str(socket_path), self.http_limits)]
         os.chmod(socket_path, 0o666)  # the sandbox's non-root user must connect
         tcp_url = None
         if tcp:
-            servers.append(serve(session, None))
+            servers.append(serve(session, None, self.http_limits))
             tcp_url = f"http://127.0.0.1:{servers[-1].server_address[1]}/v1"
         opened = OpenSession(session, socket_path, tcp_url, servers, own_dir)
         self._sessions.append(opened)
@@ -185,10 +194,18 @@ class Gateway:
 
     # -- recording, off the request path ----------------------------------------------
     def _enqueue_exchange(self, exchange: dict[str, Any]) -> None:
-        self._queue.put(("exchange", exchange))
+        self._put(("exchange", exchange))
 
     def _enqueue_event(self, kind: str, node_id: int | None, **data: Any) -> None:
-        self._queue.put(("event", (kind, node_id, data)))
+        self._put(("event", (kind, node_id, data)))
+
+    def _put(self, item: tuple[str, Any]) -> None:
+        """Queue for the writer, waiting while the queue is full (backpressure on a flood
+        of requests); after close, nothing drains the queue: note the loss instead."""
+        if not self._writer.is_alive():
+            self.write_errors.append(f"not recorded, the gateway was closed: {item[0]}")
+            return
+        self._queue.put(item)
 
     def _write_loop(self) -> None:
         from cladist.archive.records import NewLlmCall
@@ -204,7 +221,7 @@ class Gateway:
                     self.sink.event(kind, node_id, **data)
                     continue
                 ex = payload
-                ex["request_hash"] = request_hash(ex["request"])
+                ex.setdefault("request_hash", request_hash(ex["request"]))
                 self.sink.put_recording(ex["ref"], ex)
                 usage = ex["usage"]
                 self.sink.record_call(NewLlmCall(

@@ -10,15 +10,23 @@ from __future__ import annotations
 from typing import Any
 
 from cladist.llm.base import SDKProvider, api_key_from_env
-from cladist.llm.contracts import ChatRequest, ToolCall, TransientError, Usage
+from cladist.llm.contracts import (
+    OUTPUT_TOKEN_FIELDS,
+    ChatRequest,
+    ToolCall,
+    TransientError,
+    Usage,
+    output_token_limit,
+)
 from cladist.llm.pricing import PriceTable
 from cladist.llm.retry import RetryPolicy
 
-# OpenAI chat-completions fields a request may carry on to the endpoint.
+# OpenAI chat-completions fields a request may carry on to the endpoint. Not ``n``: one call
+# is one choice (more would multiply the output tokens past what was budgeted).
 PASSED_PARAMS = frozenset({
-    "temperature", "top_p", "max_tokens", "max_completion_tokens", "stop", "tool_choice",
-    "parallel_tool_calls", "seed", "presence_penalty", "frequency_penalty", "logit_bias",
-    "response_format", "n", "reasoning_effort", "user", "logprobs", "top_logprobs",
+    "temperature", "top_p", "stop", "tool_choice", "parallel_tool_calls", "seed",
+    "presence_penalty", "frequency_penalty", "logit_bias", "response_format",
+    "reasoning_effort", "user", "logprobs", "top_logprobs",
 })
 
 
@@ -53,8 +61,10 @@ class OpenAIProvider(SDKProvider):
                                                       str]:
         kwargs: dict[str, Any] = {k: v for k, v in request.params.items()
                                   if k in PASSED_PARAMS}
-        if "max_tokens" not in kwargs and "max_completion_tokens" not in kwargs:
-            kwargs["max_tokens"] = self.default_max_tokens
+        # One output cap, the smallest asked, sent under the name the caller used.
+        key = "max_completion_tokens" if "max_completion_tokens" in request.params \
+            else OUTPUT_TOKEN_FIELDS[0]
+        kwargs[key] = output_token_limit(request.params, self.default_max_tokens)
         if request.tools:
             kwargs["tools"] = request.tools
         else:

@@ -1,11 +1,13 @@
 """Recordings of gateway exchanges, and replaying them.
 
 Every exchange of a session is one JSON file ``llm/<session>/<step:04d>.json`` under a root
-folder (a run folder, or any folder): the request, the hash of its normalized form, the
-HTTP status and body returned, usage, dollars, latency and error. A :class:`RunSink` also
-writes an ``llm_call`` row per exchange and run events; a :class:`FolderSink` appends
-``calls.jsonl`` and ``events.jsonl`` to its folder instead. :class:`Replay` serves a
-recorded session in order and refuses a request whose hash differs from the recorded one.
+folder (a run folder, or any folder): the request, the hash of its normalized form, the HTTP
+status and body returned, usage, dollars, latency and error. A failed exchange records at
+most a prefix of its request (:func:`bounded`) with the hash of the whole of it. A
+:class:`RunSink` also writes an ``llm_call`` row per exchange and run events; a
+:class:`FolderSink` appends ``calls.jsonl`` and ``events.jsonl`` to its folder instead.
+:class:`Replay` serves a recorded session in order and refuses a request whose hash differs
+from the recorded one.
 """
 
 from __future__ import annotations
@@ -28,6 +30,21 @@ if TYPE_CHECKING:
 # Request fields that do not change what the model is asked.
 _VOLATILE = frozenset({"stream", "stream_options", "user", "metadata", "store",
                        "service_tier", "safety_identifier", "prompt_cache_key"})
+
+
+RECORDED_PREFIX = 4096
+"""Most characters recorded of a failed exchange's request (and bytes of a rejected one)."""
+
+
+def bounded(body: Any, size: int | None = None) -> Any:
+    """What is recorded of a failed exchange's request: ``body`` itself when its JSON has
+    at most :data:`RECORDED_PREFIX` characters, else ``{"truncated": true, "size": <bytes
+    of the request, ``size`` when given>, "prefix": <its first characters>}``."""
+    text = json.dumps(body, ensure_ascii=False, default=str)
+    if len(text) <= RECORDED_PREFIX:
+        return body
+    return {"truncated": True, "size": size if size is not None else len(text.encode()),
+            "prefix": text[:RECORDED_PREFIX]}
 
 
 def normalize_request(body: dict[str, Any]) -> dict[str, Any]:

@@ -1,10 +1,21 @@
 """One gateway session: who is calling, what it may spend, and the handling of one request.
 
 A :class:`GatewaySession` turns an OpenAI chat-completions request body into an HTTP status
-and an OpenAI-shaped body: it checks the budgets, asks the provider (or, in replay mode,
-the recording), meters, and hands the exchange to the gateway's recorder. It never raises
-for what a request or the provider does; every failure becomes an OpenAI-style API error
-(``{"error": {"message", "type", "param", "code"}}``) that the agent sees.
+and an OpenAI-shaped body: it reserves the call's worst case against the budgets, asks the
+provider (or, in replay mode, the recording), settles the budgets to the real usage, and
+hands the exchange to the gateway's recorder. It never raises for what a request or the
+provider does; every failure becomes an OpenAI-style API error (``{"error": {"message",
+"type", "param", "code"}}``) that the agent sees.
+
+A call asks for one choice: ``n`` other than 1 is refused with a 400 (the gateway answers
+one choice, and ``n`` would multiply the output past what was reserved). ``max_tokens`` and
+``max_completion_tokens`` must be positive integers; the smallest asked (or the gateway's
+default) is capped by the budgets and forwarded as the one field the request used. A call
+that only the worst cases held by its concurrent calls keep out waits for them to settle (up
+to ``hold_wait_s``, default :data:`HOLD_WAIT_S`); a call refused for the budget gets a 429
+``budget_exceeded`` (do not retry), or ``budget_in_flight`` (with Retry-After) when that
+wait ran out. What is recorded of a failed exchange's request is bounded
+(:func:`~cladist.llm.recording.bounded`).
 """
 
 from __future__ import annotations
@@ -18,16 +29,31 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
+from cladist.llm.api_errors import NO_RETRY, Reply, api_error, provider_error
 from cladist.llm.budgets import BudgetExceeded, Budgets, Ledger
-from cladist.llm.contracts import ChatRequest, LLMError, Provider, ProviderAuthError
+from cladist.llm.contracts import (
+    ChatRequest,
+    ChatResult,
+    LLMError,
+    Provider,
+    checked_output_limit,
+)
 from cladist.llm.pricing import PriceTable
-from cladist.llm.recording import Replay, ReplayDivergence, recording_ref
+from cladist.llm.recording import (
+    RECORDED_PREFIX,
+    Replay,
+    ReplayDivergence,
+    bounded,
+    recording_ref,
+    request_hash,
+)
 
 Purpose = Literal["diagnosis", "self-edit", "evaluation"]
-Reply = tuple[int, dict[str, Any], dict[str, str]]
-"""(HTTP status, JSON body, extra headers)."""
-
-_NO_RETRY = {"x-should-retry": "false"}
+HOLD_WAIT_S = 300.0
+"""Most seconds a call waits for concurrent calls' holds to settle before a refusal."""
+DETAILED_REJECTIONS = 100
+"""Requests refused by the HTTP layer that a session records one event each for; later
+ones are only counted (one summary event when the session closes)."""
 
 
 @dataclass(frozen=True)
@@ -61,21 +87,17 @@ class SessionIdentity:
 @dataclass
 class SessionUsage:
     """What a session spent so far: calls answered by the provider, calls refused or
-    failed, tokens (input includes cached) and dollars."""
+    failed, requests refused by the HTTP layer before reaching the session (bad framing,
+    too large, too many connections, too slow), tokens (input includes cached) and
+    dollars."""
 
     calls: int = 0
     failed: int = 0
+    rejected: int = 0
     input_tokens: int = 0
     output_tokens: int = 0
     cached_tokens: int = 0
     cost_usd: float = 0.0
-
-
-def api_error(status: int, message: str, type_: str, code: str | None = None,
-              headers: dict[str, str] | None = None) -> Reply:
-    """An OpenAI-style error reply."""
-    return status, {"error": {"message": message, "type": type_, "param": None,
-                              "code": code}}, headers or {}
 
 
 class GatewaySession:
@@ -94,6 +116,7 @@ class GatewaySession:
         self.prices = prices
         self.replay = replay
         self.default_max_tokens = default_max_tokens
+        self.hold_wait_s = HOLD_WAIT_S
         self._record = record
         self._event = event
         self._step = 0
@@ -127,31 +150,46 @@ class GatewaySession:
         started = time.time()
         try:
             request = ChatRequest.from_openai(body)
+            asked = checked_output_limit(body, self.default_max_tokens)
         except ValueError as exc:
             reply = api_error(400, str(exc), "invalid_request_error", "invalid_body")
-            self._finish(step, body, reply, started, error=str(exc))
+            self._finish(step, body, reply, started, error=str(exc), size=size)
             return reply
         model = self.provider.model if self.provider else "none"
         try:
-            cap = self.ledger.admit(self.identity.ledger_keys(), self.budgets,
-                                    _estimate_tokens(body, size), _asked_max_tokens(
-                                        body, self.default_max_tokens),
-                                    self.prices.lookup(model))
+            held = self.ledger.reserve(self.identity.ledger_keys(), self.budgets,
+                                       _estimate_tokens(body, size), asked,
+                                       self.prices.lookup(model), self.hold_wait_s)
         except BudgetExceeded as exc:
-            return self._refused(step, body, exc, started)
-        request = _with_max_tokens(request, cap)
+            return self._refused(step, body, exc, started, size)
+        settled = False
+        try:
+            result = self._ask(request.with_output_cap(held.max_tokens))
+            if isinstance(result, ChatResult):
+                self.ledger.settle(held, result.usage, result.cost_usd)
+                settled = True
+        finally:
+            if not settled:
+                self.ledger.release(held)
+        if not isinstance(result, ChatResult):
+            reply, error = result
+            self._finish(step, body, reply, started, error=error, size=size)
+            return reply
+        return self._answered(step, body, started, result)
+
+    def _ask(self, request: ChatRequest) -> ChatResult | tuple[Reply, str]:
+        """The provider's result, or the reply and error to record when it failed."""
         assert self.provider is not None
         try:
-            result = self.provider.chat(request)
+            return self.provider.chat(request)
         except LLMError as exc:
-            reply = _provider_error(exc)
-            self._finish(step, body, reply, started, error=f"{exc.kind}: {exc}")
-            return reply
+            return provider_error(exc), f"{exc.kind}: {exc}"
         except Exception as exc:  # a provider bug: the agent gets a 500, the run a record
-            reply = api_error(500, f"cladist gateway internal error: {exc!r}", "server_error")
-            self._finish(step, body, reply, started, error=f"internal_error: {exc!r}")
-            return reply
-        self.ledger.charge(self.identity.ledger_keys(), result.usage, result.cost_usd)
+            return (api_error(500, f"cladist gateway internal error: {exc!r}", "server_error"),
+                    f"internal_error: {exc!r}")
+
+    def _answered(self, step: int, body: dict[str, Any], started: float,
+                  result: ChatResult) -> Reply:
         with self._lock:
             u = self._usage
             u.calls += 1
@@ -165,17 +203,49 @@ class GatewaySession:
                      attempts=result.attempts)
         return reply
 
+    def rejected(self, status: int, reason: str, size: int | None, prefix: bytes) -> None:
+        """Note a request the HTTP layer refused before it reached :meth:`handle`
+        (``reason`` says why, ``size`` is its declared body length, ``prefix`` the first
+        bytes received): an ``llm_request_rejected`` event with a bounded prefix, for the
+        first :data:`DETAILED_REJECTIONS` of the session; later ones are only counted."""
+        with self._lock:
+            self._usage.rejected += 1
+            count = self._usage.rejected
+        if count > DETAILED_REJECTIONS:
+            return
+        ident = self.identity
+        self._event("llm_request_rejected", ident.node_id, session=ident.session,
+                    purpose=ident.purpose, task=ident.task_id, status=status, reason=reason,
+                    size=size, prefix=prefix[:RECORDED_PREFIX].decode("utf-8", "replace"),
+                    detailed_left=DETAILED_REJECTIONS - count)
+
+    def close(self) -> None:
+        """Record how many HTTP-layer rejections went without an event of their own."""
+        with self._lock:
+            extra = self._usage.rejected - DETAILED_REJECTIONS
+        if extra > 0:
+            ident = self.identity
+            self._event("llm_requests_rejected", ident.node_id, session=ident.session,
+                        purpose=ident.purpose, task=ident.task_id,
+                        total=extra + DETAILED_REJECTIONS, without_event=extra)
+
     def _refused(self, step: int, body: dict[str, Any], exc: BudgetExceeded,
-                 started: float) -> Reply:
+                 started: float, size: int | None) -> Reply:
         ident = self.identity
         self._event("llm_budget_exceeded", ident.node_id, session=ident.session,
                     purpose=ident.purpose, task=ident.task_id, scope=exc.scope,
                     limit_tokens=exc.limit.tokens, limit_dollars=exc.limit.dollars,
                     spent_tokens=exc.spent_tokens, spent_dollars=exc.spent_dollars,
-                    step=step, message=str(exc))
-        reply = api_error(429, f"cladist gateway: {exc}", "insufficient_quota",
-                          "budget_exceeded", _NO_RETRY)
-        self._finish(step, body, reply, started, error=f"budget_exceeded: {exc}")
+                    in_flight=exc.in_flight, step=step, message=str(exc))
+        if exc.in_flight:  # it may fit once the calls in flight settle: worth a retry
+            code, reply = "budget_in_flight", api_error(
+                429, f"cladist gateway: {exc}; retry when they finish", "rate_limit_exceeded",
+                "budget_in_flight", {"retry-after": "1"})
+        else:
+            code, reply = "budget_exceeded", api_error(
+                429, f"cladist gateway: {exc}", "insufficient_quota", "budget_exceeded",
+                NO_RETRY)
+        self._finish(step, body, reply, started, error=f"{code}: {exc}", size=size)
         return reply
 
     def _replayed(self, body: dict[str, Any]) -> Reply:
@@ -188,55 +258,33 @@ class GatewaySession:
                         replay_of=self.replay.session, step=exc.step,
                         expected_hash=exc.expected, got_hash=exc.got, message=str(exc))
             return api_error(409, f"cladist gateway: {exc}", "replay_divergence",
-                             "replay_divergence", _NO_RETRY)
-        return status, payload, ({} if status == 200 else _NO_RETRY)
+                             "replay_divergence", NO_RETRY)
+        return status, payload, ({} if status == 200 else NO_RETRY)
 
     def _finish(self, step: int, body: dict[str, Any], reply: Reply, started: float, *,
                 error: str | None = None, usage: dict[str, int] | None = None,
                 cost: float = 0.0, latency: float | None = None, model: str | None = None,
-                attempts: int = 0) -> None:
+                attempts: int = 0, size: int | None = None) -> None:
+        """Hand the exchange to the recorder. A failed exchange's request is recorded
+        bounded (its hash is of the whole request, so a replay still matches it)."""
         ident = self.identity
+        request: Any = body
+        hashed: dict[str, str] = {}
         if error is not None:
             with self._lock:
                 self._usage.failed += 1
-        self._record({
+            request, hashed = bounded(body, size), {"request_hash": request_hash(body)}
+        self._record({**hashed,
             "step": step, "session": ident.session, "run_id": ident.run_id,
             "node_id": ident.node_id, "task_id": ident.task_id, "purpose": ident.purpose,
             "provider": self.provider.name if self.provider else "none",
             "model": model or (self.provider.model if self.provider else "none"),
             "started_at": started, "latency_s": latency if latency is not None
             else time.time() - started, "attempts": attempts,
-            "request": body, "status": reply[0],  # request_hash: added by the writer
+            "request": request, "status": reply[0],  # request_hash: by the writer if absent
             "response": reply[1], "usage": usage or {"input_tokens": 0, "output_tokens": 0,
                                                      "cached_tokens": 0},
             "cost_usd": cost, "error": error, "ref": recording_ref(ident.session, step)})
-
-
-def _provider_error(exc: LLMError) -> Reply:
-    if isinstance(exc, ProviderAuthError):
-        # Never echo key details to the sandbox: the host log has the full message.
-        return api_error(502, "cladist gateway: the upstream provider rejected the host's "
-                         "credentials", "upstream_auth_error", "upstream_auth", _NO_RETRY)
-    status, type_ = {"context_length_exceeded": (400, "invalid_request_error"),
-                     "invalid_request": (400, "invalid_request_error"),
-                     "provider_unavailable": (503, "upstream_unavailable")}.get(
-                         exc.kind, (502, "upstream_error"))
-    return api_error(status, f"cladist gateway: {exc}", type_, exc.kind, _NO_RETRY)
-
-
-def _asked_max_tokens(body: dict[str, Any], default: int) -> int:
-    asked = body.get("max_tokens") or body.get("max_completion_tokens") or default
-    try:
-        return max(1, int(asked))
-    except (TypeError, ValueError):
-        return default
-
-
-def _with_max_tokens(request: ChatRequest, cap: int) -> ChatRequest:
-    params = dict(request.params)
-    key = "max_completion_tokens" if "max_completion_tokens" in params else "max_tokens"
-    params[key] = cap
-    return ChatRequest(request.messages, request.tools, params)
 
 
 def _estimate_tokens(body: dict[str, Any], size: int | None) -> int:

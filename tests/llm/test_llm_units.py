@@ -76,16 +76,63 @@ def test_request_hash_ignores_volatile_fields_and_nulls() -> None:
     assert request_hash(base) != request_hash({**base, "temperature": 0})
 
 
-def test_ledger_admits_caps_and_refuses() -> None:
+def test_ledger_reserves_caps_settles_and_refuses() -> None:
     ledger = Ledger()
     keys = {"session": "s", "run": "r"}
     budgets = Budgets(call=Limit(tokens=100), session=Limit(tokens=250))
-    assert ledger.admit(keys, budgets, 20, 1000, None) == 80
-    ledger.charge(keys, Usage(150, 50), 0.0)
-    assert ledger.admit(keys, budgets, 20, 1000, None) == 30
-    with pytest.raises(BudgetExceeded, match="session budget exceeded: the prompt"):
-        ledger.admit(keys, budgets, 60, 1000, None)
+    first = ledger.reserve(keys, budgets, 20, 1000, None)
+    assert first.max_tokens == 80 and ledger.held("session", "s") == (100, 0.0)
+    ledger.settle(first, Usage(150, 50), 0.0)
+    assert ledger.held("session", "s") == (0, 0.0) and ledger.spent("run", "r") == (200, 0.0)
+    second = ledger.reserve(keys, budgets, 20, 1000, None)
+    assert second.max_tokens == 30
+    with pytest.raises(BudgetExceeded, match="session budget exceeded: 200 of 250 tokens "
+                       r"spent \(calls in flight hold 50 tokens") as held_back:
+        ledger.reserve(keys, budgets, 5, 1000, None)  # the second call holds what is left
+    assert held_back.value.in_flight  # it would fit without the hold
+    ledger.release(second)
+    with pytest.raises(BudgetExceeded, match="session budget exceeded: the prompt") as final:
+        ledger.reserve(keys, budgets, 60, 1000, None)
+    assert not final.value.in_flight
     assert ledger.spent("session", "s") == (200, 0.0)
+    assert ledger.held("session", "s") == (0, 0.0)
+
+
+def test_a_reservation_waits_for_holds_to_settle() -> None:
+    import threading
+
+    ledger = Ledger()
+    keys = {"session": "s"}
+    budgets = Budgets(session=Limit(tokens=100))
+    first = ledger.reserve(keys, budgets, 10, 80, None)  # holds 90 of 100
+    got: list[int] = []
+    waiter = threading.Thread(target=lambda: got.append(  # woken by the settle, not a timeout
+        ledger.reserve(keys, budgets, 10, 80, None, wait_s=600).max_tokens), daemon=True)
+    waiter.start()
+    for _ in range(3000):  # until it waits (or gave up at once: then got stays empty)
+        if ledger.waiting or not waiter.is_alive():
+            break
+        waiter.join(0.01)
+    ledger.settle(first, Usage(10, 20), 0.0)  # really spent 30: room for 60 more
+    waiter.join(30)
+    assert got == [60] and ledger.waiting == 0
+
+
+def test_reservations_hold_dollars_at_the_model_price() -> None:
+    from cladist.llm.pricing import Price
+
+    ledger = Ledger()
+    price = Price(input=1.0, output=10.0, cached=0.1)  # dollars per million
+    keys = {"session": "s", "node": "r:1", "run": "r"}
+    budgets = Budgets(node=Limit(dollars=0.003))
+    # 100 prompt tokens ($0.0001) + 200 output tokens ($0.002) held against each scope
+    held = ledger.reserve(keys, budgets, 100, 200, price)
+    assert (held.max_tokens, held.tokens) == (200, 300)
+    assert ledger.held("node", "r:1")[1] == pytest.approx(0.0021)
+    # $0.0009 left: 100 prompt tokens ($0.0001) and at most 80 output tokens ($0.0008)
+    assert ledger.reserve(keys, budgets, 100, 4096, price).max_tokens == 80
+    with pytest.raises(BudgetExceeded, match="node budget exceeded"):
+        ledger.reserve(keys, budgets, 1, 4096, price)
 
 
 def test_dollar_limits_cap_output_by_price() -> None:
@@ -95,6 +142,6 @@ def test_dollar_limits_cap_output_by_price() -> None:
     price = Price(input=1.0, output=10.0, cached=0.1)  # dollars per million
     budgets = Budgets(call=Limit(dollars=0.001))
     # $0.001 - 100 prompt tokens at $1/M = $0.0009 left -> 90 output tokens at $10/M
-    assert ledger.admit({}, budgets, 100, 4096, price) == 90
+    assert ledger.reserve({}, budgets, 100, 4096, price).max_tokens == 90
     with pytest.raises(BudgetExceeded, match=r"call budget exceeded: the prompt \(~\$0\.0010\)"):
-        ledger.admit({}, budgets, 1000, 4096, price)
+        ledger.reserve({}, budgets, 1000, 4096, price)
