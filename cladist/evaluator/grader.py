@@ -33,6 +33,7 @@ from cladist.evaluator.worktree import protect, trusted_files
 from cladist.sandbox.contract import (
     ExecResult,
     Sandbox,
+    SandboxDiskFull,
     SandboxError,
     SandboxFileNotFound,
     SandboxFileTooLarge,
@@ -135,7 +136,11 @@ def _run_tests(task: Task, tree: Path, restored: list[str], canaries: frozenset[
                     return _broken_toolchain(runner.name, probe, started), None
                 _WORKING.add((spec.image, runner.name))
             sandbox.copy_in(HARNESS_HOST_DIR, HARNESS_DIR)
-            sandbox.copy_in(tree, task.workdir)
+            try:
+                sandbox.copy_in(tree, task.workdir)
+            except SandboxDiskFull as err:
+                return _fail(started, f"the patched work tree does not fit the sandbox's "
+                             f"disk ({err})"), None
             agent_code_ran = True
             result = sandbox.exec(runner.command(task), cwd=task.workdir, env=runner.env(),
                                   timeout=task.test_timeout_s, input=runner.stdin(key))
@@ -162,11 +167,14 @@ def _run_tests(task: Task, tree: Path, restored: list[str], canaries: frozenset[
         output += "\n[cladist: the tests ran out of memory]"
     elif result.truncated:
         output += "\n[cladist: test output exceeded the cap; the tests were stopped]"
+    if result.disk_full:
+        output += "\n[cladist: the tests filled the sandbox's disk]"
     if not verdict.passed:
         output += f"\n[cladist: fail: {verdict.reason}]"
     detail = {**verdict.detail(), "restored_protected": restored[:50],
               "canaries": sorted(canaries),
-              "tests_timed_out": result.timed_out, "tests_oom": result.oom_killed}
+              "tests_timed_out": result.timed_out, "tests_oom": result.oom_killed,
+              "tests_disk_full": result.disk_full}
     return Grade(Verdict.PASS if verdict.passed else Verdict.FAIL, output,
                  time.monotonic() - started, None, result.returncode, detail), parsed
 
