@@ -158,7 +158,7 @@ def test_unittest_runs_are_signed_too(graded: Callable[..., Grade],
                                       swebench_dataset: Demo) -> None:
     (task,) = SWEbenchSuite("rows", rows=[unittest_row(swebench_dataset)]).tasks()
     gold = graded(task, swebench_dataset.gold("demo__calc-1"))
-    assert gold.verdict == Verdict.PASS, (gold.detail, gold.test_output[-2000:])
+    assert gold.verdict == Verdict.PASS, (gold.infra_reason, gold.detail, gold.test_output[-2000:])
     assert gold.detail["evidence"] == "signed unittest report"
     assert gold.detail["FAIL_TO_PASS"]["success"] == [UNITTEST_F2P]
     assert gold.detail["PASS_TO_PASS"]["success"] == [UNITTEST_P2P]  # a docstring's name

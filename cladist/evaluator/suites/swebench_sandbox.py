@@ -54,7 +54,7 @@ HARNESS_MOUNT = "/cladist-harness"
 REPORT_DIR = "/tmp/cladist-swebench"
 """Must be ``REPORT_DIR`` of ``cladist_swebench_pytest.py`` and ``..._unittest.py``."""
 PATCH_FILE = "/tmp/patch.diff"
-EVAL_FILE = "/eval.sh"
+EVAL_FILE = "/tmp/eval.sh"
 OUTPUT_CAP = 32 << 20
 """Bytes of eval output kept at least (the harness keeps all; an honest log is far less)."""
 APPLY_TIMEOUT_S = 120
@@ -68,14 +68,17 @@ SIGNED_SETUP = (
     f"&& (umask 077 && printf '%s\\n' \"$CLADIST_KEY\" > {REPORT_DIR}/key)",
     "unset CLADIST_KEY",
     f'export PYTHONPATH="{HARNESS_MOUNT}${{PYTHONPATH:+:$PYTHONPATH}}"',
-    "for cladist_py in python python3; do \"$cladist_py\" -c 'import os, sysconfig; "
-    'open(os.path.join(sysconfig.get_paths()["purelib"], "cladist-swebench.pth"), "w")'
-    '.write(os.environ["CLADIST_PTH"])\' >/dev/null 2>&1; done',
+    "for cladist_py in python python3; do \"$cladist_py\" -c 'import os, site, sysconfig\n"
+    'for d in (site.getusersitepackages(), sysconfig.get_paths()["purelib"]):\n'
+    "    try:\n        os.makedirs(d, exist_ok=True)\n"
+    '        open(os.path.join(d, "cladist-swebench.pth"), "w").write(os.environ["CLADIST_PTH"])\n'
+    "    except OSError:\n        pass' >/dev/null 2>&1; done",
     "unset cladist_py CLADIST_PTH",
 )
 """Shell run just before the tests start, without tracing (the key stays out of the log):
 the key file, the runner files on the path, and a ``.pth`` file (``CLADIST_PTH``) in the
-site-packages of the Python the tests run on."""
+user site-packages of the Python the tests run on (its home is writable; the image's own
+site-packages are read-only in the sandbox, and are tried too)."""
 RUNNER_SETUP = {
     "pytest": (f"export CLADIST_PTH=$'{HARNESS_MOUNT}\\n'",  # for runners that drop
                'export PYTEST_ADDOPTS="-p cladist_swebench_pytest'  # PYTHONPATH (tox)
