@@ -68,11 +68,8 @@ SIGNED_SETUP = (
     f"&& (umask 077 && printf '%s\\n' \"$CLADIST_KEY\" > {REPORT_DIR}/key)",
     "unset CLADIST_KEY",
     f'export PYTHONPATH="{HARNESS_MOUNT}${{PYTHONPATH:+:$PYTHONPATH}}"',
-    "for cladist_py in python python3; do \"$cladist_py\" -c 'import os, site, sysconfig\n"
-    'for d in (site.getusersitepackages(), sysconfig.get_paths()["purelib"]):\n'
-    "    try:\n        os.makedirs(d, exist_ok=True)\n"
-    '        open(os.path.join(d, "cladist-swebench.pth"), "w").write(os.environ["CLADIST_PTH"])\n'
-    "    except OSError:\n        pass' >/dev/null 2>&1; done",
+    "for cladist_py in python python3; do \"$cladist_py\" "
+    f"{HARNESS_MOUNT}/cladist_install_pth.py >/dev/null 2>&1; done",
     "unset cladist_py CLADIST_PTH",
 )
 """Shell run just before the tests start, without tracing (the key stays out of the log):
