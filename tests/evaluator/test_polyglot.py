@@ -1,7 +1,6 @@
 """The Polyglot loader on a small fixture in the benchmark's layout (one exercise per
-language), and real exercises of Aider's benchmark (``../shared/benchmarks/
-polyglot-benchmark`` beside the repository, or ``$CLADIST_POLYGLOT_PATH``; skipped with the
-reason when absent) graded in Docker with the reference solution and the empty patch."""
+language), and real exercises of Aider's benchmark (see :data:`BENCHMARK`; skipped with the reason when
+absent) graded in Docker with the reference solution and the empty patch."""
 
 from __future__ import annotations
 
@@ -24,8 +23,13 @@ from cladist.sandbox.contract import Limits, SandboxSpec
 
 FIXTURE = Path(__file__).with_name("polyglot_fixture")
 RUNNABLE = ["cpp/leap", "go/leap", "python/leap", "rust/leap"]
-BENCHMARK = Path(os.environ.get("CLADIST_POLYGLOT_PATH") or
-                 Path(__file__).resolve().parents[3] / "shared/benchmarks/polyglot-benchmark")
+_REPO = Path(__file__).resolve().parents[2]
+BENCHMARK = Path(os.environ.get("CLADIST_POLYGLOT_PATH") or next(
+    (folder / "shared/benchmarks/polyglot-benchmark" for folder in _REPO.parents
+     if (folder / "shared/benchmarks/polyglot-benchmark").is_dir()),
+    _REPO.parent / "shared/benchmarks/polyglot-benchmark"))
+"""``$CLADIST_POLYGLOT_PATH``, else ``shared/benchmarks/polyglot-benchmark`` beside the
+repository or beside one of its parent folders."""
 SAMPLE = ["cpp/allergies", "go/bowling", "python/bowling", "rust/acronym"]
 
 
