@@ -1,6 +1,6 @@
 """The Polyglot loader on a small fixture in the benchmark's layout (one exercise per
-language), and real exercises of Aider's benchmark (see :data:`BENCHMARK`; skipped with the reason when
-absent) graded in Docker with the reference solution and the empty patch."""
+language), and real exercises of Aider's benchmark (see :data:`BENCHMARK`; skipped with
+the reason when absent) graded in Docker with the reference solution and the empty patch."""
 
 from __future__ import annotations
 
