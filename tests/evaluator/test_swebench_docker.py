@@ -219,10 +219,12 @@ def _responder(body: dict[str, Any]) -> Reply:
     messages = body.get("messages", [])
     first_user = str(messages[1].get("content", "")) if len(messages) > 1 else ""
     turns = sum(1 for m in messages if m.get("role") == "assistant")
-    if PROBLEMS["demo__calc-1"] in first_user and turns == 0:
+    if PROBLEMS["demo__calc-1"] in first_user and turns == 0:  # one action per reply
         return Reply(content=None, tool_calls=(
-            ("replace", {"path": "calc/ops.py", "old": FIX_ADD[0], "new": FIX_ADD[1]}),
-            ("create", {"path": "tests/test_ops.py", "content": "# the agent's own test\n"})))
+            ("replace", {"path": "calc/ops.py", "old": FIX_ADD[0], "new": FIX_ADD[1]}),))
+    if PROBLEMS["demo__calc-1"] in first_user and turns == 1:
+        return Reply(content=None, tool_calls=(
+            ("create", {"path": "tests/test_ops.py", "content": "# the agent's own test\n"}),))
     if any(p in first_user for p in PROBLEMS.values()):
         return Reply(content="done", tool_calls=(("submit", {}),))
     return fake_respond(body)

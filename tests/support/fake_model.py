@@ -3,8 +3,9 @@ LLM, so a run is deterministic in what it does (not in its order).
 
 - The diagnosis always proposes to add the skill marker to the agent's system prompt.
 - A self-edit adds that marker to ``agent/prompts.py`` (then submits).
-- An evaluation solves the task (writes its reference solution) only when the agent's
-  system prompt carries the marker; otherwise it submits at once (an empty patch).
+- An evaluation solves the task (writes its reference solution, one file per reply) only
+  when the agent's system prompt carries the marker; otherwise it submits at once (an
+  empty patch).
 So the seed fails every task, and a child whose code really changed passes them.
 """
 
@@ -50,10 +51,10 @@ def respond(body: dict[str, Any]) -> Reply:
                 "path": "agent/prompts.py", "old": ORIGINAL,
                 "new": f'SYSTEM = """{MARKER} You are a careful software engineer'}),))
         return Reply(content="done", tool_calls=(("submit", {}),))
-    if MARKER in system and turns == 0:
+    if MARKER in system:
         calls = _solution_calls(first_user)
-        if calls:
-            return Reply(content=None, tool_calls=calls)
+        if turns < len(calls):  # one file per reply: the agent runs one action per reply
+            return Reply(content=None, tool_calls=(calls[turns],))
     return Reply(content="done", tool_calls=(("submit", {}),))
 
 

@@ -1,16 +1,21 @@
-"""The agent loop: ask the model, run the tools it asks for, repeat until it submits.
+"""The agent loop: ask the model, run its action, show the result, repeat until it submits.
 
-One conversation: a system prompt, the problem, then (assistant reply, tool observations)
-pairs. Native tool calls are used when the model makes them; otherwise actions are parsed
-from fenced blocks in the reply (see textformat.py). The loop stops when the model submits,
-when it stops acting, or at a limit (steps, tokens), or when the LLM refuses (budget spent,
-context full); the reason is recorded in the trajectory.
+One conversation: a system prompt, the problem with an overview of the work directory (its
+files, the likely sources, the visible tests' output; see context.py), then (assistant
+reply, result) pairs. Only the FIRST action of a reply runs: the model sees every result
+before it acts again (small models otherwise write view, replace and submit in one reply
+and submit blind). Native tool calls are used when the model makes them; otherwise actions
+are parsed from fenced blocks in the reply (see textformat.py). A submit is refused once
+while no file has changed and once while the visible tests fail. The loop stops when the
+model submits, when it stops acting, at a limit (steps, tokens), or when the LLM refuses
+(budget spent, context full); the reason is recorded in the trajectory.
 """
 
 import json
+import os
 import time
 
-from agent import prompts
+from agent import context, prompts
 from agent.textformat import parse_actions
 from agent.tools import TOOL_SPECS, Tools
 
@@ -51,9 +56,10 @@ class Trajectory:
                 "seconds": round(time.time() - self.started, 3)}
 
 
-def _call_model(chat, messages, native, limits):
-    """One completion; returns (message dict, usage dict). Raises what ``chat`` raises."""
-    params = {"temperature": 0, "max_tokens": limits.max_reply_tokens}
+def _call_model(chat, messages, native, limits, stuck=False):
+    """One completion; returns (message dict, usage dict). Raises what ``chat`` raises.
+    A model that repeated itself (``stuck``) is asked again with some temperature."""
+    params = {"temperature": 0.7 if stuck else 0, "max_tokens": limits.max_reply_tokens}
     reply = chat(messages, TOOL_SPECS if native else None, **params)
     return reply["choices"][0]["message"], reply.get("usage") or {}
 
@@ -78,21 +84,26 @@ def solve(problem, workdir, chat, limits=None, trajectory=None, native_tools=Tru
     """Work on ``problem`` in ``workdir`` until done; returns the trajectory.
 
     ``chat(messages, tools, **params)`` returns an OpenAI chat.completion dict. Errors from
-    ``chat`` end the run with the error's class name as the exit reason.
+    ``chat`` end the run with the error's class name as the exit reason. Each reply's
+    first action runs and its result goes back before the next reply; a submit is refused
+    once while no file has changed, and once while the visible tests fail.
     """
     limits = limits or Limits()
     trajectory = trajectory or Trajectory()
     tools = Tools(workdir, limits.command_timeout)
-    messages = [{"role": "system", "content": prompts.system(native_tools)},
-                {"role": "user", "content": prompts.task(problem)}]
-    idle = 0
+    state = _State(workdir)
     try:
+        overview, state.test_command = context.overview(workdir, problem, tools)
+        messages = [{"role": "system", "content": prompts.system(native_tools)},
+                    {"role": "user", "content": prompts.task(problem, overview)}]
+        idle = 0
         for step in range(1, limits.max_steps + 1):
             if trajectory.tokens_in + trajectory.tokens_out >= limits.max_tokens:
                 trajectory.exit_reason = "token_limit"
                 return trajectory
             try:
-                message, usage = _call_model(chat, messages, native_tools, limits)
+                message, usage = _call_model(chat, messages, native_tools, limits,
+                                             state.repeated(messages))
             except Exception as err:  # the LLM said no: budget, context, connection
                 if native_tools and "tool" in str(err).lower() and step == 1:
                     native_tools = False  # the endpoint rejects tools: use the text format
@@ -105,42 +116,103 @@ def solve(problem, workdir, chat, limits=None, trajectory=None, native_tools=Tru
             trajectory.tokens_out += int(usage.get("completion_tokens") or 0)
             actions = _actions_of(message)
             messages.append(_assistant_entry(message))
-            observations = []
-            submitted = False
-            for call_id, name, args in actions:
-                if name == "submit":
-                    submitted = True
-                    observation = "submitted"
-                elif "__error__" in args:
-                    observation = f"error: {args['__error__']}"
-                elif name == "error":
-                    observation = f"error: {args['message']}"
-                else:
-                    observation = tools.call(name, args)
-                observations.append({"tool": name, "args": args, "output": observation})
-                if call_id is not None:
-                    messages.append({"role": "tool", "tool_call_id": call_id,
-                                     "content": observation})
-                if submitted:
-                    break
-            if observations and not message.get("tool_calls"):
-                messages.append({"role": "user", "content": prompts.observations(observations)})
+            state.replies.append(message.get("content") or json.dumps(
+                message.get("tool_calls") or [], sort_keys=True))
+            if not actions:
+                trajectory.add(step=step, content=message.get("content"), actions=[],
+                               usage=usage)
+                idle += 1
+                if idle >= 2:
+                    trajectory.exit_reason = "no_action"
+                    return trajectory
+                messages.append({"role": "user", "content": prompts.nudge(native_tools)})
+                continue
+            idle = 0
+            (call_id, name, args), skipped = actions[0], actions[1:]
+            observation, submitted = _act(name, args, tools, state)
+            hint = "" if submitted else prompts.hint(name, observation, state.changed())
+            _answer(messages, message, call_id, name, observation, hint, skipped)
             trajectory.add(step=step, content=message.get("content"),
-                           actions=observations, usage=usage)
+                           actions=[{"tool": name, "args": args, "output": observation}],
+                           skipped=len(skipped), usage=usage)
             if submitted:
                 trajectory.exit_reason = "submitted"
                 return trajectory
-            idle = 0 if actions else idle + 1
-            if idle >= 2:
-                trajectory.exit_reason = "no_action"
-                return trajectory
-            if not actions:
-                messages.append({"role": "user", "content": prompts.nudge(native_tools)})
         trajectory.exit_reason = "step_limit"
         return trajectory
     finally:
         tools.close()
         trajectory.save()
+
+
+class _State:
+    """What the loop remembers between steps: the files as they were at the start, the
+    visible tests' command, the replies so far and the refused submits."""
+
+    def __init__(self, workdir):
+        self.workdir = workdir
+        self.start = _fingerprint(workdir)
+        self.test_command = None
+        self.replies = []
+        self.refused_unchanged = False
+        self.tested_version = None
+
+    def changed(self):
+        return _fingerprint(self.workdir) != self.start
+
+    def repeated(self, messages):
+        """True when the model's last two replies were the same (it is stuck)."""
+        return len(self.replies) >= 2 and self.replies[-1] == self.replies[-2]
+
+
+def _act(name, args, tools, state):
+    """Run one action; returns (observation, whether the run is submitted)."""
+    if name == "submit":
+        version = _fingerprint(state.workdir)
+        if version == state.start and not state.refused_unchanged:
+            state.refused_unchanged = True
+            return prompts.NOTHING_CHANGED, False
+        if state.test_command and version != state.start and state.tested_version != version:
+            state.tested_version = version
+            output = tools.bash(state.test_command)
+            if _tests_failed(output):
+                return prompts.tests_fail(output[-2500:]), False
+        return "submitted", True
+    if "__error__" in args:
+        return f"error: {args['__error__']}", False
+    if name == "error":
+        return f"error: {args['message']}", False
+    return tools.call(name, args), False
+
+
+def _tests_failed(output):
+    lowered = output.lower()
+    return any(word in lowered for word in ("failed", "error", "panicked", "fail:", "not ok"))
+
+
+def _answer(messages, message, call_id, name, observation, hint, skipped):
+    """Send the result back: a tool message per tool call (native) or one user message."""
+    if message.get("tool_calls"):
+        messages.append({"role": "tool", "tool_call_id": call_id,
+                         "content": f"{observation}\n\n{hint}".strip()})
+        for other_id, other, _ in skipped:
+            messages.append({"role": "tool", "tool_call_id": other_id,
+                             "content": f"not run: one tool call per reply ({other})"})
+    else:
+        messages.append({"role": "user", "content": prompts.observation(
+            name, observation, hint, len(skipped))})
+
+
+def _fingerprint(workdir):
+    """Paths, sizes and modification times of the work directory's files."""
+    found = []
+    for path in context.files(workdir):
+        try:
+            info = os.stat(os.path.join(workdir, path))
+        except OSError:
+            continue
+        found.append((path, info.st_size, info.st_mtime_ns))
+    return tuple(found)
 
 
 def _assistant_entry(message):

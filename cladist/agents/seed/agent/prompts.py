@@ -1,33 +1,71 @@
-"""The texts the agent sends to the model. Children may rewrite them freely."""
+"""The texts the agent sends to the model. Children may rewrite them freely.
+
+They are short on purpose: small models follow a short prompt with one example better than
+a long one, and a one-line hint after each result keeps them on track.
+"""
 
 from agent.textformat import FORMAT_HELP
 
-SYSTEM = """You are a careful software engineer working in a code repository.
-You fix the problem you are given by editing files in the work directory.
-Work in small steps: look at the relevant files, make the change, run the tests if there
-are any, then submit. Do not edit test files unless the problem asks for it."""
+SYSTEM = """You are a careful software engineer fixing a problem in a code repository.
+Each reply: think in one or two sentences, then write exactly ONE action. You will see its
+result before your next reply. Fix the code, check it, then submit.
+Do not edit test files unless the problem asks for it."""
 
 
 def system(native_tools):
     """The system prompt; without native tool calling it explains the text format."""
     if native_tools:
-        return SYSTEM + "\nUse the tools to act; call submit when you are done."
+        return SYSTEM + "\nAct by calling one tool per reply; call submit when you are done."
     return SYSTEM + "\n\n" + FORMAT_HELP
 
 
-def task(problem):
-    """The first user message: the problem statement."""
-    return f"Problem to solve:\n\n{problem.strip()}\n\nStart by looking at the files."
+def task(problem, overview=""):
+    """The first user message: the problem statement and what the work directory holds."""
+    text = f"Problem to solve:\n\n{problem.strip()}"
+    if overview:
+        text += f"\n\n{overview}"
+    return text + "\n\nWhat is your first action?"
 
 
-def observations(results):
-    """Tool outputs sent back as one user message (text format)."""
-    parts = [f"[{r['tool']}]\n{r['output']}" for r in results]
-    return "Results:\n\n" + "\n\n".join(parts)
+def observation(tool, output, hint, skipped=0):
+    """One action's result sent back as a user message (text format)."""
+    note = (f"\n(Only your first action was run: {skipped} more were ignored. Write one "
+            "action per reply.)") if skipped else ""
+    return f"Result of {tool}:\n{output}{note}\n\n{hint}"
+
+
+def hint(tool, output, edited):
+    """One line saying what to do next, after ``tool`` answered ``output``."""
+    failed = output.startswith("error")
+    if tool == "replace" and failed:
+        return ("Next: the search text must match the file exactly (no line numbers). "
+                "View the file, then replace again.")
+    if tool in ("replace", "create") and not failed:
+        return "Next: check your change (run the tests with bash, or view the file), then submit."
+    if tool == "view":
+        return "Next: fix the code with one replace (or create) action."
+    if tool == "bash" and "[exit code 0]" in output and edited:
+        return "Next: if the fix is complete, submit; otherwise fix the code."
+    if failed:
+        return "Next: correct the action and try again."
+    return "Next: fix the code with one replace (or create) action." if not edited else \
+        "Next: fix what the output shows, or submit if the work is done."
 
 
 def nudge(native_tools):
     """Reminder when the reply contained no action."""
     if native_tools:
-        return "No tool was called. Use a tool to act, or call submit if you are done."
-    return "No action found. Write one fenced block such as ```bash\\nls\\n``` or ```submit```."
+        return "No tool was called. Call one tool, or submit if you are done."
+    return "No action found. Write exactly one fenced block, for example:\n" + EXAMPLE
+
+
+EXAMPLE = "```view calc.py\n```"
+
+NOTHING_CHANGED = ("Not submitted: no file has changed yet. Make the fix first (replace or "
+                   "create), then submit.")
+
+
+def tests_fail(output):
+    """Why a submit was refused once: the visible tests still fail."""
+    return (f"Not submitted yet: the visible tests fail:\n{output}\n\nFix the code, or "
+            "submit again to finish anyway.")

@@ -31,26 +31,33 @@ FENCE = re.compile(r"^```[ \t]*([A-Za-z_]+)?([^\n]*)\n(.*?)^```[ \t]*$", re.S | 
 REPLACE = re.compile(r"<<<<<<< SEARCH\n(.*?)\n?=======\n(.*?)\n?>>>>>>> REPLACE", re.S)
 BASH_TAGS = {"bash", "sh", "shell", "console"}
 
-FORMAT_HELP = """To act, write exactly one fenced block per action, with the tool name after the
-backticks:
+FORMAT_HELP = """Write your action as one fenced block with the tool name after the backticks.
+The actions:
 ```bash
-<a shell command>
+<one shell command>
 ```
-```view <path> [<first line> <last line>]
+```view <path>
+```
+```replace <path>
+<<<<<<< SEARCH
+<exact lines copied from the file>
+=======
+<the new lines>
+>>>>>>> REPLACE
 ```
 ```create <path>
 <the whole new file content>
 ```
-```replace <path>
-<<<<<<< SEARCH
-<exact lines to find>
-=======
-<new lines>
->>>>>>> REPLACE
-```
 ```submit
 ```
-Use submit when the work is done."""
+For example, to fix a wrong operator:
+```replace calc.py
+<<<<<<< SEARCH
+    return a - b
+=======
+    return a + b
+>>>>>>> REPLACE
+```"""
 
 
 def parse_actions(text):

@@ -6,9 +6,12 @@ loop can show it to the model and go on. Paths are relative to the work director
 """
 
 import os
+import re
 import selectors
+import shutil
 import signal
 import subprocess
+import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -84,6 +87,9 @@ class BashSession:
             except (ProcessLookupError, PermissionError):
                 pass
             self.proc.wait()
+            for pipe in (self.proc.stdin, self.proc.stdout):
+                if pipe is not None:
+                    pipe.close()
             self.proc = None
 
 
@@ -92,7 +98,11 @@ class Tools:
 
     def __init__(self, workdir, command_timeout=60.0):
         self.workdir = Path(workdir).resolve()
-        self.bash_session = BashSession(self.workdir, command_timeout)
+        self._shims = _python_shim()
+        env = None
+        if self._shims is not None:
+            env = dict(os.environ, PATH=f"{self._shims}{os.pathsep}{os.environ.get('PATH', '')}")
+        self.bash_session = BashSession(self.workdir, command_timeout, env)
 
     def _path(self, path):
         full = (self.workdir / path).resolve()
@@ -139,6 +149,11 @@ class Tools:
         except (OSError, ValueError) as err:
             return f"error: {err}"
         count = text.count(old) if old else 0
+        if count == 0 and old:  # copied from view's output, or trailing spaces: forgive
+            if _numbered(old):
+                old, new = _unnumbered(old), _unnumbered(new)
+            old = _matching_whitespace(text, old)
+            count = text.count(old) if old else 0
         if count != 1:
             what = "not found" if count == 0 else f"found {count} times; add context"
             return f"error: the text to replace was {what} in {path}"
@@ -165,6 +180,44 @@ class Tools:
     def close(self):
         """Stop the bash session."""
         self.bash_session.close()
+        if self._shims is not None:
+            shutil.rmtree(self._shims, ignore_errors=True)
+
+
+_LINE_NUMBER = re.compile(r"^ *\d+(\t|: | \| )")
+
+
+def _numbered(text):
+    lines = [line for line in text.splitlines() if line.strip()]
+    return bool(lines) and all(_LINE_NUMBER.match(line) for line in lines)
+
+
+def _unnumbered(text):
+    """``text`` without the line numbers ``view`` puts in front of each line."""
+    if not _numbered(text):
+        return text
+    return "\n".join(_LINE_NUMBER.sub("", line, count=1) for line in text.split("\n"))
+
+
+def _matching_whitespace(text, old):
+    """``old`` as it appears in ``text`` when they differ only in trailing spaces."""
+    wanted = [line.rstrip() for line in old.strip("\n").split("\n")]
+    lines = text.split("\n")
+    for start in range(len(lines) - len(wanted) + 1):
+        if [line.rstrip() for line in lines[start:start + len(wanted)]] == wanted:
+            return "\n".join(lines[start:start + len(wanted)])
+    return old
+
+
+def _python_shim():
+    """A folder with ``python`` running ``python3``, when the image has no ``python``
+    (models often type python); None when not needed."""
+    python3 = shutil.which("python3")
+    if shutil.which("python") or not python3:
+        return None
+    folder = tempfile.mkdtemp(prefix="agent-shims-")
+    os.symlink(python3, os.path.join(folder, "python"))
+    return folder
 
 
 def _param(kind, description):

@@ -3,6 +3,7 @@ import tempfile
 import unittest
 from pathlib import Path
 
+from agent import prompts
 from agent.__main__ import main
 from agent.loop import Limits, solve
 
@@ -26,7 +27,8 @@ class ScriptedChat:
         self.calls = []
 
     def __call__(self, messages, tools=None, **params):
-        self.calls.append({"messages": [dict(m) for m in messages], "tools": tools})
+        self.calls.append({"messages": [dict(m) for m in messages], "tools": tools,
+                           "params": params})
         reply = self.replies.pop(0)
         if isinstance(reply, Exception):
             raise reply
@@ -66,8 +68,70 @@ class LoopTest(unittest.TestCase):
         trajectory = solve("add is wrong", self.dir, chat, native_tools=False)
         self.assertEqual(trajectory.exit_reason, "submitted")
         self.assertIsNone(chat.calls[0]["tools"])
-        self.assertIn("Results:", chat.calls[1]["messages"][-1]["content"])
+        self.assertIn("Result of replace:", chat.calls[1]["messages"][-1]["content"])
         self.assertIn("a + b", (self.dir / "calc.py").read_text())
+
+    def test_the_first_prompt_shows_the_files_and_the_visible_tests(self):
+        (self.dir / "tests").mkdir()
+        (self.dir / "tests" / "test_calc.py").write_text(
+            "import unittest\nfrom calc import add\n\n\nclass T(unittest.TestCase):\n"
+            "    def test_add(self):\n        self.assertEqual(add(2, 3), 5)\n")
+        chat = ScriptedChat([completion(tool_calls=[("submit", {})])] * 2)
+        solve("add in calc.py is wrong", self.dir, chat)
+        first = chat.calls[0]["messages"][1]["content"]
+        self.assertIn("calc.py", first)
+        self.assertIn("return a - b", first)  # the source the problem names
+        self.assertIn("The visible tests", first)
+        self.assertIn("FAIL", first.upper())
+
+    def test_only_the_first_action_of_a_reply_runs(self):
+        chat = ScriptedChat([
+            completion("```view calc.py\n```\n```replace calc.py\n<<<<<<< SEARCH\n"
+                       "a - b\n=======\na + b\n>>>>>>> REPLACE\n```\n```submit\n```"),
+            completion("```submit\n```"), completion("```submit\n```"),
+        ])
+        trajectory = solve("add is wrong", self.dir, chat, native_tools=False)
+        self.assertIn("a - b", (self.dir / "calc.py").read_text())  # the replace never ran
+        after_first = chat.calls[1]["messages"][-1]["content"]
+        self.assertIn("2 more were ignored", after_first)
+        self.assertIn("return a - b", after_first)  # it saw the view's result
+        self.assertEqual(trajectory.steps[1]["actions"][0]["output"], prompts.NOTHING_CHANGED)
+
+    def test_native_extra_tool_calls_are_answered_but_not_run(self):
+        chat = ScriptedChat([
+            completion(tool_calls=[("view", {"path": "calc.py"}), ("submit", {})]),
+            completion(tool_calls=[("replace", {"path": "calc.py", "old": "a - b",
+                                                "new": "a + b"})]),
+            completion(tool_calls=[("submit", {})]),
+        ])
+        trajectory = solve("add is wrong", self.dir, chat)
+        self.assertEqual(trajectory.exit_reason, "submitted")
+        answers = [m for m in chat.calls[1]["messages"] if m["role"] == "tool"]
+        self.assertEqual([m["tool_call_id"] for m in answers], ["call_0", "call_1"])
+        self.assertIn("not run", answers[1]["content"])
+
+    def test_submit_is_refused_once_while_nothing_changed_or_tests_fail(self):
+        (self.dir / "test_calc.py").write_text(
+            "import unittest\nfrom calc import add\n\n\nclass T(unittest.TestCase):\n"
+            "    def test_add(self):\n        self.assertEqual(add(2, 3), 5)\n")
+        wrong_fix = completion(tool_calls=[("replace", {"path": "calc.py", "old": "a - b",
+                                                        "new": "a * b"})])
+        chat = ScriptedChat([completion(tool_calls=[("submit", {})]), wrong_fix,
+                             completion(tool_calls=[("submit", {})]),
+                             completion(tool_calls=[("submit", {})])])
+        trajectory = solve("add is wrong", self.dir, chat)
+        outputs = [s["actions"][0]["output"] for s in trajectory.steps]
+        self.assertEqual(outputs[0], prompts.NOTHING_CHANGED)
+        self.assertIn("the visible tests fail", outputs[2])
+        self.assertEqual(outputs[3], "submitted")  # a second submit finishes anyway
+        self.assertEqual(trajectory.exit_reason, "submitted")
+
+    def test_a_stuck_model_is_asked_again_with_some_temperature(self):
+        same = completion("```view calc.py\n```")
+        chat = ScriptedChat([same, same, completion("```submit\n```"),
+                             completion("```submit\n```")])
+        solve("p", self.dir, chat, native_tools=False)
+        self.assertEqual([c["params"]["temperature"] for c in chat.calls[:3]], [0, 0, 0.7])
 
     def test_limits_and_errors_end_the_run_with_a_reason(self):
         looping = ScriptedChat([completion("```bash\necho hi\n```")] * 5)
@@ -86,14 +150,15 @@ class LoopTest(unittest.TestCase):
 
     def test_command_line_writes_the_trajectory(self):
         (self.dir / "problem.md").write_text("fix add")
-        chat = ScriptedChat([completion(tool_calls=[("submit", {})])])
+        (self.dir / "calc.py").write_text("def add(a, b):\n    return a + b\n")
+        chat = ScriptedChat([completion(tool_calls=[("submit", {})])] * 2)
         out = self.dir / "out"
         code = main(["--problem", str(self.dir / "problem.md"), "--workdir", str(self.dir),
                      "--out", str(out)], chat=chat)
         self.assertEqual(code, 0)
         saved = json.loads((out / "trajectory.json").read_text())
         self.assertEqual(saved["exit_reason"], "submitted")
-        self.assertEqual(len(saved["steps"]), 1)
+        self.assertEqual(len(saved["steps"]), 2)  # a first submit of nothing is refused
 
 
 if __name__ == "__main__":

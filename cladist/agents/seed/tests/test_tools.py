@@ -45,6 +45,19 @@ class ToolsTest(unittest.TestCase):
         self.assertIn("replaced 1", self.tools.replace("a/b.py", "two", "2"))
         self.assertEqual((self.dir / "a/b.py").read_text(), "one\n2\nthree\n")
 
+    def test_replace_forgives_line_numbers_and_trailing_spaces(self):
+        self.tools.create("m.py", "def f():\n    return 1   \n\n\ndef g():\n    pass\n")
+        view = self.tools.view("m.py", 1, 2)
+        self.assertIn("replaced 1", self.tools.replace("m.py", view, "    1\tdef f():\n"
+                                                       "    2\t    return 2"))
+        self.assertEqual((self.dir / "m.py").read_text().splitlines()[:2],
+                         ["def f():", "    return 2"])
+        self.assertIn("not found", self.tools.replace("m.py", "    return 3", "x"))
+
+    def test_python_means_python3_in_the_shell(self):
+        out = self.tools.bash("python -c 'import sys; print(sys.version_info[0])'")
+        self.assertIn("3\n", out)
+
     def test_mistakes_are_reported_not_raised(self):
         self.tools.create("f.txt", "x\nx\n")
         self.assertIn("found 2 times", self.tools.replace("f.txt", "x", "y"))
