@@ -80,6 +80,9 @@ SHIPPED: dict[str, ShippedModel] = {m.name: m for m in (
 )}
 
 
+DEFAULT_SERVED_NAME = SHIPPED[DEFAULT_LOCAL_MODEL].served_name
+
+
 class ModelNotInstalledError(ModelFileError):
     """A package of a shipped model is not installed, or at another version."""
 
@@ -98,7 +101,7 @@ def check_choice(value: str) -> str:
     ValueError (a config error) otherwise."""
     if value in SHIPPED or value.endswith(".gguf") or Path(value).expanduser().is_file():
         return value
-    raise ValueError(f"not a shipped model ({', '.join(SHIPPED)}) nor a path to a .gguf file")
+    raise ValueError("not a shipped model nor a path to a .gguf file")
 
 
 def served_name(choice: str) -> str:
