@@ -204,17 +204,17 @@ def model_status(model: ShippedModel, cache_dir: Path | None = None) -> ModelSta
     if model.assembled and (cache / model.file_name).exists():
         target = cache / model.file_name
         if verify(target, model.file, sidecar_of(target)):
-            return ModelStatus(model.name, "verified", f"{size}, verified at {target}")
+            return ModelStatus(model.name, "verified", f"{size} at {target}")
         return ModelStatus(model.name, "corrupted", f"{target} is corrupted",
                            "delete it (rebuilt from the chunk packages on next use)")
     try:
         chunks = packaged_files(model)
         if not model.assembled:
             return ModelStatus(model.name, "verified",
-                               f"{size}, verified at {shipped_model_path(model, cache)}")
+                               f"{size} at {shipped_model_path(model, cache)}")
         check_chunks(chunks, model.name)
     except ModelFileError as err:
         state: State = "missing" if isinstance(err, ModelNotInstalledError) else "corrupted"
         return ModelStatus(model.name, state, err.problem, err.fix)
-    return ModelStatus(model.name, "installed", f"{size} in {len(chunks)} chunk packages; "
+    return ModelStatus(model.name, "installed", f"{size} in {len(chunks)} chunk packages, "
                        f"assembled into {cache / model.file_name} on first use")
