@@ -16,6 +16,7 @@ import hashlib
 import json
 import os
 import shutil
+import sys
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -111,9 +112,10 @@ def verify(path: Path, expected: Expected, sidecar: Path) -> bool:
     try:
         before = _identity(path, expected)
         size, digest = sha256_of(path)
+        unchanged = _identity(path, expected) == before  # not rewritten while hashed
     except OSError:
         return False
-    if (size, digest) != (expected.size, expected.sha256) or _identity(path, expected) != before:
+    if (size, digest) != (expected.size, expected.sha256) or not unchanged:
         return False
     _VERIFIED_HERE.add(before)
     record = dict(zip(("path", "size", "mtime_ns", "ino", "dev", "sha256"), before, strict=True))
@@ -138,7 +140,8 @@ def assemble(chunks: Sequence[Chunk], target: Path, expected: Expected, what: st
              reinstall_all: str) -> Path:
     """``target``, holding ``expected``: used as is when verified, else (re)built by
     concatenating ``chunks`` in order. Safe to call from several processes at once: one
-    builds, the others wait for its lock and reuse the result.
+    builds, the others wait for its lock and reuse the result. Says on stderr when it
+    builds (a few seconds per GB).
 
     ``what`` names the model in messages; ``reinstall_all`` is the command that reinstalls
     every chunk. Raises ModelFileError when a chunk is missing, truncated or corrupted, the
@@ -164,6 +167,7 @@ def _assemble_locked(chunks: Sequence[Chunk], target: Path, expected: Expected, 
     if target.exists():
         if verify(target, expected, sidecar):
             return target
+        print(f"cladist: {target} is corrupted: rebuilding it", file=sys.stderr)
         try:  # a corrupted file is never served: rebuild it
             target.unlink()
             sidecar.unlink(missing_ok=True)
@@ -174,6 +178,8 @@ def _assemble_locked(chunks: Sequence[Chunk], target: Path, expected: Expected, 
         stale.unlink(missing_ok=True)
     check_chunks(chunks, what)
     _check_room(target.parent, expected.size, what)
+    print(f"cladist: assembling {what} ({expected.size / 1e9:.2f} GB) into {target}, once",
+          file=sys.stderr)
     _build(chunks, target, expected, what, reinstall_all)
     return target
 

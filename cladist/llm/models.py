@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -141,9 +140,6 @@ def shipped_model_path(model: ShippedModel, cache_dir: Path | None = None) -> Pa
     target = cache / model.file_name
     chunks = [] if known_verified(target, model.file, sidecar_of(target)) else (
         packaged_files(model))
-    if chunks and not target.exists():
-        print(f"cladist: assembling {model.name} ({model.file.size / 1e9:.1f} GB) into "
-              f"{target}, once", file=sys.stderr)
     return assemble(chunks, target, model.file, model.name, model.reinstall_all)
 
 
