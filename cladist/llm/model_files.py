@@ -90,6 +90,8 @@ def known_verified(path: Path, expected: Expected, sidecar: Path) -> bool:
     except OSError:
         return False
     if seen in _VERIFIED_HERE:
+        if not sidecar.exists():  # verified here for another sidecar: share the fact
+            _remember(seen, sidecar)
         return True
     try:
         recorded = json.loads(sidecar.read_text())
@@ -117,11 +119,15 @@ def verify(path: Path, expected: Expected, sidecar: Path) -> bool:
         return False
     if (size, digest) != (expected.size, expected.sha256) or not unchanged:
         return False
-    _VERIFIED_HERE.add(before)
-    record = dict(zip(("path", "size", "mtime_ns", "ino", "dev", "sha256"), before, strict=True))
-    with contextlib.suppress(OSError):
-        _write_atomically(sidecar, json.dumps(record).encode())
+    _remember(before, sidecar)
     return True
+
+
+def _remember(identity: tuple[str, int, int, int, int, str], sidecar: Path) -> None:
+    _VERIFIED_HERE.add(identity)
+    names = ("path", "size", "mtime_ns", "ino", "dev", "sha256")
+    with contextlib.suppress(OSError):  # unwritable: the next process hashes again
+        _write_atomically(sidecar, json.dumps(dict(zip(names, identity, strict=True))).encode())
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
