@@ -159,7 +159,7 @@ def packaged_files(model: ShippedModel) -> list[Chunk]:
                                          "is not installed", INSTALL) from None
         if dist.version != model.version:
             raise ModelNotInstalledError(f"{model.name}: package {package} is at version "
-                                 f"{dist.version}, not {model.version}", INSTALL)
+                                         f"{dist.version}, not {model.version}", INSTALL)
         found = [f for f in dist.files or [] if f.name.endswith(model.data_suffix)]
         if len(found) != 1:
             raise ModelFileError(f"{model.name}: package {package} ships {len(found)} "
