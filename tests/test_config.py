@@ -95,3 +95,49 @@ def test_an_override_longer_than_a_file_name_is_still_an_override() -> None:
     ids = [f"py-task-number-{i}" for i in range(40)]
     config = load_config([f"evaluator.tasks=[{', '.join(ids)}]"])
     assert config.evaluator.tasks == ids
+
+
+@pytest.mark.parametrize("name, served", [
+    ("qwen2.5-coder-1.5b", "qwen2.5-coder-1.5b-instruct"),
+    ("qwen2.5-coder-0.5b", "qwen2.5-coder-0.5b-instruct"),
+    ("smollm2-135m", "smollm2-135m-instruct"),
+])
+def test_local_model_takes_a_shipped_name_and_the_model_name_follows(name: str,
+                                                                     served: str) -> None:
+    llm = load_config([f"llm.local_model={name}"]).llm
+    assert (llm.local_model, llm.model) == (name, served)
+    assert load_config([f"llm.local_model={name}", "llm.model=mine"]).llm.model == "mine"
+
+
+def test_local_model_takes_a_gguf_path_also_under_its_old_name(tmp_path: Path) -> None:
+    import yaml
+
+    from cladist.llm.models import DEFAULT_LOCAL_MODEL, served_name
+
+    default = load_config([]).llm
+    assert (default.local_model, default.model) == (DEFAULT_LOCAL_MODEL,
+                                                    served_name(DEFAULT_LOCAL_MODEL))
+    gguf = tmp_path / "Tiny-Model.Q8_0.gguf"
+    llm = load_config([f"llm.local_model={gguf}"]).llm
+    assert (llm.local_model, llm.model) == (str(gguf), "Tiny-Model.Q8_0")
+    assert load_config([f"llm.local_model_path={gguf}"]).llm.local_model == str(gguf)
+    # a run saved before llm.local_model existed (local_model_path: null) used SmolLM2
+    saved = tmp_path / "config.yaml"
+    saved.write_text("llm:\n  model: smollm2-135m-instruct\n  local_model_path: null\n")
+    assert load_config([str(saved)]).llm.local_model == "smollm2-135m"
+    resumed = load_config([str(saved), "llm.local_model=qwen2.5-coder-0.5b"]).llm
+    assert resumed.local_model == "qwen2.5-coder-0.5b"
+    dumped = yaml.safe_load(load_config([f"llm.local_model={gguf}"]).to_yaml())
+    assert Config.model_validate(dumped).llm.local_model == str(gguf)
+
+
+@pytest.mark.parametrize("sources, expected", [
+    (["llm.local_model=qwen-7b"],
+     "llm.local_model: Value error, not a shipped model nor a path to a .gguf file; got "
+     "'qwen-7b' (Model of the local provider: a shipped one (qwen2.5-coder-1.5b, "),
+    (["llm.local_model=smollm2-135m", "llm.local_model_path=/models/other.gguf"],
+     "llm: Value error, give llm.local_model only (llm.local_model_path is its old name)"),
+])
+def test_a_bad_local_model_is_a_one_line_error(sources: list[str], expected: str) -> None:
+    problems = _problems(*sources)
+    assert len(problems) == 1 and problems[0].startswith(expected), problems

