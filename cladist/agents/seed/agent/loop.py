@@ -11,9 +11,11 @@ model submits, when it stops acting, at a limit (steps, tokens), or when the LLM
 (budget spent, context full); the reason is recorded in the trajectory.
 """
 
+import difflib
 import json
 import os
 import time
+from pathlib import Path
 
 from agent import context, prompts
 from agent.textformat import parse_actions
@@ -130,10 +132,18 @@ def solve(problem, workdir, chat, limits=None, trajectory=None, native_tools=Tru
             idle = 0
             (call_id, name, args), skipped = actions[0], actions[1:]
             observation, submitted = _act(name, args, tools, state)
-            hint = "" if submitted else prompts.hint(name, observation, state.changed())
+            done = [{"tool": name, "args": args, "output": observation}]
+            if not submitted and name in ("view", "bash") and skipped \
+                    and skipped[-1][1] == "submit" and state.changed():
+                # "look, then submit" about an edit it has already seen: honour the submit
+                output, submitted = _act("submit", {}, tools, state)
+                done.append({"tool": "submit", "args": {}, "output": output})
+                skipped = skipped[:-1]
+                observation += f"\n\n[submit]\n{output}"
+            hint = "" if submitted else prompts.hint(name, observation, state.changed(),
+                                                     state.diff(args.get("path")))
             _answer(messages, message, call_id, name, observation, hint, skipped)
-            trajectory.add(step=step, content=message.get("content"),
-                           actions=[{"tool": name, "args": args, "output": observation}],
+            trajectory.add(step=step, content=message.get("content"), actions=done,
                            skipped=len(skipped), usage=usage)
             if submitted:
                 trajectory.exit_reason = "submitted"
@@ -156,9 +166,30 @@ class _State:
         self.replies = []
         self.refused_unchanged = False
         self.tested_version = None
+        self.originals = {}
 
     def changed(self):
         return _fingerprint(self.workdir) != self.start
+
+    def remember(self, path):
+        """Keep a file's content as it was before the agent's first edit of it."""
+        if path and path not in self.originals:
+            try:
+                self.originals[path] = (Path(self.workdir) / path).read_text()
+            except (OSError, UnicodeDecodeError):
+                self.originals[path] = ""
+
+    def diff(self, path):
+        """The agent's changes to ``path`` so far (a few lines of unified diff), or ""."""
+        if path not in self.originals:
+            return ""
+        try:
+            now = (Path(self.workdir) / path).read_text()
+        except (OSError, UnicodeDecodeError):
+            return ""
+        lines = list(difflib.unified_diff(self.originals[path].splitlines(),
+                                          now.splitlines(), lineterm="", n=1))[2:]
+        return "\n".join(lines[:30])
 
     def repeated(self, messages):
         """True when the model's last two replies were the same (it is stuck)."""
@@ -182,6 +213,8 @@ def _act(name, args, tools, state):
         return f"error: {args['__error__']}", False
     if name == "error":
         return f"error: {args['message']}", False
+    if name in ("replace", "create") and isinstance(args.get("path"), str):
+        state.remember(args["path"])
     return tools.call(name, args), False
 
 

@@ -34,16 +34,20 @@ def observation(tool, output, hint, skipped=0):
     return f"Result of {tool}:\n{output}{note}\n\n{hint}"
 
 
-def hint(tool, output, edited):
-    """One line saying what to do next, after ``tool`` answered ``output``."""
+def hint(tool, output, edited, diff=""):
+    """One line saying what to do next, after ``tool`` answered ``output`` (with the
+    agent's changes to the file so far, after an edit)."""
     failed = output.startswith("error")
     if tool == "replace" and failed:
         return ("Next: the search text must match the file exactly (no line numbers). "
                 "View the file, then replace again.")
     if tool in ("replace", "create") and not failed:
-        return "Next: check your change (run the tests with bash, or view the file), then submit."
+        change = f"Your changes to this file so far:\n{diff}\n" if diff else ""
+        return (f"{change}Next: if this fixes the problem, submit; otherwise check it (run "
+                "the tests with bash) or change it again.")
     if tool == "view":
-        return "Next: fix the code with one replace (or create) action."
+        return ("Next: if the fix is done, submit; otherwise fix the code with one replace "
+                "action." if edited else "Next: fix the code with one replace action.")
     if tool == "bash" and "[exit code 0]" in output and edited:
         return "Next: if the fix is complete, submit; otherwise fix the code."
     if failed:
@@ -56,10 +60,8 @@ def nudge(native_tools):
     """Reminder when the reply contained no action."""
     if native_tools:
         return "No tool was called. Call one tool, or submit if you are done."
-    return "No action found. Write exactly one fenced block, for example:\n" + EXAMPLE
-
-
-EXAMPLE = "```view calc.py\n```"
+    return ("No action found. Write exactly one fenced block, such as ```bash\nls\n``` or "
+            "```submit\n```.")
 
 NOTHING_CHANGED = ("Not submitted: no file has changed yet. Make the fix first (replace or "
                    "create), then submit.")

@@ -40,7 +40,7 @@ The actions:
 ```
 ```replace <path>
 <<<<<<< SEARCH
-<exact lines copied from the file>
+<the exact lines of the file to change, copied as they are>
 =======
 <the new lines>
 >>>>>>> REPLACE
@@ -49,14 +49,6 @@ The actions:
 <the whole new file content>
 ```
 ```submit
-```
-For example, to fix a wrong operator:
-```replace calc.py
-<<<<<<< SEARCH
-    return a - b
-=======
-    return a + b
->>>>>>> REPLACE
 ```"""
 
 

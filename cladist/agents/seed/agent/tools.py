@@ -6,7 +6,6 @@ loop can show it to the model and go on. Paths are relative to the work director
 """
 
 import os
-import re
 import selectors
 import shutil
 import signal
@@ -15,6 +14,8 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
+
+from agent.matching import forgiving_match
 
 MAX_OUTPUT = 10_000  # characters of one observation shown to the model
 
@@ -149,10 +150,8 @@ class Tools:
         except (OSError, ValueError) as err:
             return f"error: {err}"
         count = text.count(old) if old else 0
-        if count == 0 and old:  # copied from view's output, or trailing spaces: forgive
-            if _numbered(old):
-                old, new = _unnumbered(old), _unnumbered(new)
-            old = _matching_whitespace(text, old)
+        if count == 0 and old:  # line numbers, other indentation, trailing spaces: forgive
+            old, new = forgiving_match(text, old, new)
             count = text.count(old) if old else 0
         if count != 1:
             what = "not found" if count == 0 else f"found {count} times; add context"
@@ -182,31 +181,6 @@ class Tools:
         self.bash_session.close()
         if self._shims is not None:
             shutil.rmtree(self._shims, ignore_errors=True)
-
-
-_LINE_NUMBER = re.compile(r"^ *\d+(\t|: | \| )")
-
-
-def _numbered(text):
-    lines = [line for line in text.splitlines() if line.strip()]
-    return bool(lines) and all(_LINE_NUMBER.match(line) for line in lines)
-
-
-def _unnumbered(text):
-    """``text`` without the line numbers ``view`` puts in front of each line."""
-    if not _numbered(text):
-        return text
-    return "\n".join(_LINE_NUMBER.sub("", line, count=1) for line in text.split("\n"))
-
-
-def _matching_whitespace(text, old):
-    """``old`` as it appears in ``text`` when they differ only in trailing spaces."""
-    wanted = [line.rstrip() for line in old.strip("\n").split("\n")]
-    lines = text.split("\n")
-    for start in range(len(lines) - len(wanted) + 1):
-        if [line.rstrip() for line in lines[start:start + len(wanted)]] == wanted:
-            return "\n".join(lines[start:start + len(wanted)])
-    return old
 
 
 def _python_shim():

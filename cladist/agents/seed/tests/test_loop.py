@@ -126,6 +126,18 @@ class LoopTest(unittest.TestCase):
         self.assertEqual(outputs[3], "submitted")  # a second submit finishes anyway
         self.assertEqual(trajectory.exit_reason, "submitted")
 
+    def test_look_then_submit_is_honoured_once_the_edit_was_seen(self):
+        chat = ScriptedChat([
+            completion("```replace calc.py\n<<<<<<< SEARCH\na - b\n=======\na + b\n"
+                       ">>>>>>> REPLACE\n```"),
+            completion("```view calc.py\n```\n```submit\n```"),
+        ])
+        trajectory = solve("add is wrong", self.dir, chat, native_tools=False)
+        self.assertEqual(trajectory.exit_reason, "submitted")
+        self.assertEqual([a["tool"] for a in trajectory.steps[1]["actions"]],
+                         ["view", "submit"])
+        self.assertIn("-    return a - b", chat.calls[1]["messages"][-1]["content"])
+
     def test_a_stuck_model_is_asked_again_with_some_temperature(self):
         same = completion("```view calc.py\n```")
         chat = ScriptedChat([same, same, completion("```submit\n```"),

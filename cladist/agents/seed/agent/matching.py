@@ -1,0 +1,66 @@
+"""Finding the text a model meant to replace when it did not copy it exactly.
+
+Small models copy ``view``'s line numbers into the search text, indent with four spaces in
+a file indented with tabs or two spaces, or drop trailing spaces. ``forgiving_match``
+finds the one place in the file whose lines are the same once those differences are
+removed, and re-indents the replacement the way the file is indented.
+"""
+
+import re
+
+_LINE_NUMBER = re.compile(r"^ *\d+(\t|: | \| )")
+
+
+def _numbered(text):
+    lines = [line for line in text.splitlines() if line.strip()]
+    return bool(lines) and all(_LINE_NUMBER.match(line) for line in lines)
+
+
+def _unnumbered(text):
+    """``text`` without the line numbers ``view`` puts in front of each line."""
+    return "\n".join(_LINE_NUMBER.sub("", line, count=1) for line in text.split("\n"))
+
+
+def _indent(line):
+    return line[:len(line) - len(line.lstrip(" \t"))]
+
+
+def _width(indent, tab=4):
+    return sum(tab if c == "\t" else 1 for c in indent)
+
+
+def _unit(lines):
+    """The file's indentation step: a tab, or the smallest run of leading spaces."""
+    if any(line.startswith("\t") for line in lines):
+        return "\t"
+    widths = [len(_indent(line)) for line in lines if line.strip() and line[0] == " "]
+    return " " * (min(widths) if widths else 4)
+
+
+def forgiving_match(text, old, new):
+    """(the file's own text for ``old``, ``new`` re-indented to match), or (old, new)
+    unchanged when no single place matches."""
+    if _numbered(old):
+        old, new = _unnumbered(old), _unnumbered(new) if _numbered(new) else new
+    wanted = [line.strip() for line in old.strip("\n").split("\n")]
+    lines = text.split("\n")
+    found = [start for start in range(len(lines) - len(wanted) + 1)
+             if [line.strip() for line in lines[start:start + len(wanted)]] == wanted]
+    if len(found) != 1:
+        return old, new
+    start = found[0]
+    matched = lines[start:start + len(wanted)]
+    model_base = _width(_indent(old.strip("\n").split("\n")[0]))
+    model_step = _width(_unit([ln for ln in old.split("\n") + new.split("\n")])) or 4
+    file_base, file_step = _indent(matched[0]), _unit(lines)
+    out = []
+    for line in new.split("\n"):
+        if not line.strip():
+            out.append("")
+            continue
+        level = max(0, round((_width(_indent(line)) - model_base) / model_step))
+        out.append(file_base + file_step * level + line.lstrip(" \t"))
+    replacement = "\n".join(out)
+    if new.endswith("\n") and not replacement.endswith("\n"):
+        replacement += "\n"
+    return "\n".join(matched), replacement

@@ -1,0 +1,33 @@
+import unittest
+
+from agent.matching import forgiving_match
+
+
+class MatchingTest(unittest.TestCase):
+    def test_four_spaces_in_a_file_indented_with_tabs(self):
+        text = "func F(n int) int {\n\tif n%2 != 0 {\n\t\treturn 1\n\t}\n\treturn 0\n}\n"
+        old, new = forgiving_match(text, "    if n%2 != 0 {\n        return 1",
+                                   "    if n%2 == 0 {\n        return 1")
+        self.assertEqual(old, "\tif n%2 != 0 {\n\t\treturn 1")
+        self.assertEqual(new, "\tif n%2 == 0 {\n\t\treturn 1")
+
+    def test_four_spaces_in_a_file_indented_with_two(self):
+        text = "function f(w) {\n  if (w) {\n    return w.slice(0);\n  }\n}\n"
+        old, new = forgiving_match(text, "    return w.slice(0);", "    return w.slice(1);")
+        self.assertEqual((old, new), ("    return w.slice(0);", "    return w.slice(1);"))
+        old, new = forgiving_match(text, "    if (w) {\n        return w.slice(0);",
+                                   "    if (w) {\n        return w.slice(1);")
+        self.assertEqual(new, "  if (w) {\n    return w.slice(1);")
+
+    def test_line_numbers_copied_from_view(self):
+        text = "def f():\n    return 1\n"
+        old, new = forgiving_match(text, "    2\t    return 1", "    2\t    return 2")
+        self.assertEqual((old, new), ("    return 1", "    return 2"))
+
+    def test_no_single_match_changes_nothing(self):
+        text = "x = 1\nx = 1\n"
+        self.assertEqual(forgiving_match(text, "  x = 1", "x = 2"), ("  x = 1", "x = 2"))
+
+
+if __name__ == "__main__":
+    unittest.main()
