@@ -242,8 +242,8 @@ class GatewaySession:
                         "cost_usd": result.cost_usd}
             why = None
         except Exception as exc:  # whatever the provider does, the probe has its answer
-            why = (f"{PROVIDER_DOWN}: {failures} call(s) failed ({last}) and a probe failed "
-                   f"too ({type(exc).__name__}: {exc})")
+            why = (f"{PROVIDER_DOWN}: {failures} call(s) failed, and a probe just after "
+                   f"too: {exc}")
         self._event("llm_provider_probe", ident.node_id, session=ident.session,
                     purpose=ident.purpose, task=ident.task_id, failures=failures,
                     last_failure=last, answered=answered, down=why,
