@@ -97,7 +97,7 @@ def test_connection_refused_and_a_rejected_host_key_count(
             Client(socket_path=str(opened.socket_path)).chat(HELLO)
         assert info.value.status == 502
         assert opened.usage.provider_failures == 1
-        assert "auth_error" in (opened.provider_down() or "")
+        assert "was rejected (HTTP 401" in (opened.provider_down() or "")
     wrong.close()
 
 
