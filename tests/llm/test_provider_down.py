@@ -19,6 +19,7 @@ from conftest import API_KEY
 from cladist.agents.llm_client import Client, LLMAPIError
 from cladist.llm.budgets import Budgets, Limit
 from cladist.llm.gateway import Gateway
+from cladist.llm.local import llama_cpp_missing
 from cladist.llm.openai_provider import OpenAIProvider
 from cladist.llm.retry import RetryPolicy
 from cladist.llm.session import PROVIDER_DOWN, SessionIdentity, is_provider_down
@@ -117,3 +118,39 @@ def test_refusals_the_caller_caused_never_count(gateway: Gateway,
     assert opened.usage.failed == 3 and opened.usage.provider_failures == 0
     assert opened.provider_down() is None and len(server.requests) == asked  # no probe
     assert probes(gateway) == []
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(llama_cpp_missing() is not None,
+                    reason=f"the embedded model is unavailable: {llama_cpp_missing()}")
+def test_a_local_server_that_dies_and_cannot_restart_is_down(tmp_path: Path) -> None:
+    import os
+    import shutil
+    import signal
+    import time
+
+    from cladist.llm.local import LocalProvider, default_model_path
+
+    model = tmp_path / "model.gguf"
+    shutil.copy(default_model_path(), model)
+    provider = LocalProvider(model_path=model, default_max_tokens=4,
+                             retry=RetryPolicy(max_retries=1, backoff_s=0.01))
+    try:
+        with Gateway(provider, folder=tmp_path / "rec") as gw:
+            opened = gw.open_session(IDENT)
+            agent = Client(socket_path=str(opened.socket_path))
+            assert agent.chat(HELLO)["choices"][0]["message"] is not None
+            server = provider.server
+            model.unlink()  # a restart has nothing to load
+            assert server.pid is not None
+            os.killpg(server.pid, signal.SIGKILL)
+            deadline = time.monotonic() + 10
+            while server.running and time.monotonic() < deadline:
+                time.sleep(0.05)
+            with pytest.raises(LLMAPIError) as info:
+                agent.chat(HELLO)
+            assert info.value.status == 503 and "did not restart" in info.value.message
+            down = opened.provider_down() or ""
+            assert down.startswith(PROVIDER_DOWN) and "no such model file" in down
+    finally:
+        provider.close()
