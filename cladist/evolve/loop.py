@@ -31,7 +31,7 @@ from cladist.evolve.budget import BudgetTracker, InfraStreak, Usage
 from cladist.evolve.executors import Executor
 from cladist.evolve.expand import ExpansionJob, ExpansionResult
 from cladist.evolve.seam import LoopArchive, RunArchive
-from cladist.llm.session import is_provider_down
+from cladist.llm.outage import is_provider_down
 from cladist.scheduler.contracts import Budget, Evaluate, Expand, Policy, Wait
 from cladist.scheduler.state import TreeState
 

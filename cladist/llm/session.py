@@ -15,14 +15,9 @@ that only the worst cases held by its concurrent calls keep out waits for them t
 to ``hold_wait_s``, default :data:`HOLD_WAIT_S`); a call refused for the budget gets a 429
 ``budget_exceeded`` (do not retry), or ``budget_in_flight`` (with Retry-After) when that
 wait ran out. What is recorded of a failed exchange's request is bounded
-(:func:`~cladist.llm.recording.bounded`).
-
-Provider failures are the host's, not the agent's, only when the provider is really down: a
-session counts the calls the provider failed after its retries (unavailable, a rejected
-host key, a provider bug; never a refusal of the request itself: a 4xx, a context overflow
-or a spent budget stay the caller's), and :meth:`GatewaySession.provider_down` confirms
-with a trusted probe that the provider does not answer now (a provider that answers the
-probe was failing on what the agent asked, e.g. a request that crashed it).
+(:func:`~cladist.llm.recording.bounded`). Calls the provider failed are noted
+(:mod:`cladist.llm.outage`): :meth:`GatewaySession.provider_down` says whether the
+session's work is lost to a provider that is down.
 """
 
 from __future__ import annotations
@@ -47,6 +42,7 @@ from cladist.llm.contracts import (
     ProviderUnavailableError,
     checked_output_limit,
 )
+from cladist.llm.outage import ProviderFailures
 from cladist.llm.pricing import PriceTable
 from cladist.llm.recording import (
     RECORDED_PREFIX,
@@ -60,12 +56,6 @@ from cladist.llm.recording import (
 Purpose = Literal["diagnosis", "self-edit", "evaluation"]
 HOLD_WAIT_S = 300.0
 """Most seconds a call waits for concurrent calls' holds to settle before a refusal."""
-PROVIDER_DOWN = "the model did not answer"
-"""How the reason of work lost because the provider was down begins (see
-:func:`is_provider_down`)."""
-PROBE = ChatRequest([{"role": "user", "content": "Reply with the single word OK."}],
-                    params={"max_tokens": 1, "temperature": 0})
-"""The trusted request that checks whether a provider answers at all."""
 DETAILED_REJECTIONS = 100
 """Requests refused by the HTTP layer that a session records one event each for; later
 ones are only counted (one summary event when the session closes)."""
@@ -104,7 +94,7 @@ class SessionUsage:
     """What a session spent so far: calls answered by the provider, calls refused or
     failed, requests refused by the HTTP layer before reaching the session (bad framing,
     too large, too many connections, too slow), calls the provider failed (unavailable
-    after retries, host key rejected, provider bug: counted in ``failed`` too), tokens
+    after its retries, host key rejected, provider bug; counted in ``failed`` too), tokens
     (input includes cached) and dollars."""
 
     calls: int = 0
@@ -139,15 +129,22 @@ class GatewaySession:
         self._step = 0
         self._lock = threading.Lock()
         self._usage = SessionUsage()
-        self._provider_error: str | None = None
-        self._probe_lock = threading.Lock()
-        self._probed: tuple[str | None] | None = None
+        ident = self.identity
+        self.failures = ProviderFailures(provider, event, ident.node_id, {
+            "session": ident.session, "purpose": ident.purpose, "task": ident.task_id})
 
     @property
     def usage(self) -> SessionUsage:
         """A snapshot of what the session spent so far (live calls only, not replays)."""
         with self._lock:
-            return SessionUsage(**asdict(self._usage))
+            return SessionUsage(**{**asdict(self._usage),
+                                   "provider_failures": self.failures.count})
+
+    def provider_down(self) -> str | None:
+        """Why this session's work is lost to a provider that is down (one line beginning
+        with :data:`~cladist.llm.outage.PROVIDER_DOWN`), or None: see
+        :meth:`~cladist.llm.outage.ProviderFailures.provider_down`."""
+        return self.failures.provider_down()
 
     def _next_step(self) -> int:
         with self._lock:
@@ -204,51 +201,12 @@ class GatewaySession:
             return self.provider.chat(request)
         except LLMError as exc:
             if isinstance(exc, (ProviderUnavailableError, ProviderAuthError)):
-                self._provider_failed(f"{exc.kind}: {exc}")
+                self.failures.failed(f"{exc.kind}: {exc}")
             return provider_error(exc), f"{exc.kind}: {exc}"
         except Exception as exc:  # a provider bug: the agent gets a 500, the run a record
-            self._provider_failed(f"internal_error: {exc!r}")
+            self.failures.failed(f"internal_error: {exc!r}")
             return (api_error(500, f"cladist gateway internal error: {exc!r}", "server_error"),
                     f"internal_error: {exc!r}")
-
-    def _provider_failed(self, error: str) -> None:
-        with self._lock:
-            self._usage.provider_failures += 1
-            self._provider_error = error[:500]
-
-    def provider_down(self) -> str | None:
-        """Why work of this session is lost to a provider that is down, or None.
-
-        None when the provider failed no call of the session. Otherwise the provider is
-        asked :data:`PROBE` (once per session; the answer is kept): None when it answers
-        (the failures came from what was asked), else a one-line reason beginning with
-        :data:`PROVIDER_DOWN`. Records an ``llm_provider_probe`` event. Never raises."""
-        with self._lock:
-            failures, last = self._usage.provider_failures, self._provider_error
-        if not failures or self.provider is None:
-            return None
-        with self._probe_lock:
-            if self._probed is None:
-                self._probed = (self._probe(failures, last),)
-            return self._probed[0]
-
-    def _probe(self, failures: int, last: str | None) -> str | None:
-        assert self.provider is not None
-        ident, started, answered = self.identity, time.monotonic(), None
-        try:
-            result = self.provider.chat(PROBE)
-            answered = {"input_tokens": result.usage.input_tokens,
-                        "output_tokens": result.usage.output_tokens,
-                        "cost_usd": result.cost_usd}
-            why = None
-        except Exception as exc:  # whatever the provider does, the probe has its answer
-            why = (f"{PROVIDER_DOWN}: {failures} call(s) failed, and a probe just after "
-                   f"too: {exc}")
-        self._event("llm_provider_probe", ident.node_id, session=ident.session,
-                    purpose=ident.purpose, task=ident.task_id, failures=failures,
-                    last_failure=last, answered=answered, down=why,
-                    seconds=round(time.monotonic() - started, 3))
-        return " ".join(why.split())[:1000] if why else None
 
     def _answered(self, step: int, body: dict[str, Any], started: float,
                   result: ChatResult) -> Reply:
@@ -347,12 +305,6 @@ class GatewaySession:
             "response": reply[1], "usage": usage or {"input_tokens": 0, "output_tokens": 0,
                                                      "cached_tokens": 0},
             "cost_usd": cost, "error": error, "ref": recording_ref(ident.session, step)})
-
-
-def is_provider_down(reason: str | None) -> bool:
-    """Whether ``reason`` (a result's infra reason, an expansion's reason) says the work was
-    lost because the provider did not answer (see :meth:`GatewaySession.provider_down`)."""
-    return bool(reason) and str(reason).startswith(PROVIDER_DOWN)
 
 
 def _estimate_tokens(body: dict[str, Any], size: int | None) -> int:

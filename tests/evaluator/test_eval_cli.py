@@ -87,7 +87,7 @@ def test_eval_with_the_model_down_scores_nothing_and_fails(tmp_path: Path, docke
                                                            base_image) -> None:  # noqa: ANN001
     import json
 
-    from cladist.llm.session import PROVIDER_DOWN
+    from cladist.llm.outage import PROVIDER_DOWN
 
     gone = ScriptedLLMServer().start()
     url = gone.openai_base_url

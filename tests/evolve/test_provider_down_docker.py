@@ -16,7 +16,7 @@ from sqlalchemy import select
 from cladist.archive import schema as t
 from cladist.archive.records import Verdict
 from cladist.archive.run import Run, resolve_run
-from cladist.llm.session import PROVIDER_DOWN
+from cladist.llm.outage import PROVIDER_DOWN
 from cladist.llm.testing import Fault, Reply, ScriptedLLMServer
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
