@@ -129,7 +129,8 @@ def test_a_real_server_that_cannot_hold_the_test_prompt_is_refused() -> None:
 
 @pytest.mark.skipif(llama_cpp_missing() is not None, reason=f"{llama_cpp_missing()}")
 @pytest.mark.parametrize("command", [["llm", "chat", "hello"],
-                                     ["run", "--preset", "quickstart"]])
+                                     ["run", "--preset", "quickstart"],
+                                     ["eval", "--agent", "seed", "--task", "py-easy-is-even"]])
 def test_commands_exit_with_one_line_when_the_model_cannot_run(tmp_path: Path,
                                                                command: list[str]) -> None:
     junk = tmp_path / "junk.gguf"
