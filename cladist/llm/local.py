@@ -157,6 +157,14 @@ class LocalModelServer:
         """True while the server process is alive."""
         return self._proc is not None and self._proc.poll() is None
 
+    def how_it_ended(self) -> str:
+        """How the server process ended (``died with SIGILL (illegal instruction)``...),
+        ``was stopped`` after :meth:`stop`, ``is running`` while it runs."""
+        if self._proc is None:
+            return "was stopped"
+        code = self._proc.poll()
+        return "is running" if code is None else exit_description(code)
+
     def stop(self) -> None:
         """Stop the server (SIGTERM, then SIGKILL after 5 s) and remove its log; safe to
         call twice."""
@@ -215,11 +223,12 @@ class LocalProvider(OpenAIProvider):
         with self._restart_lock:
             if self.server.running:
                 return
+            ended = self.server.how_it_ended()
             try:
                 server = LocalModelServer(self.server.model_path, alias=self.model,
                                           ready_timeout_s=self._ready_timeout_s)
             except LocalModelError as exc:
-                raise ProviderUnavailableError(f"local: the model server died and did not "
+                raise ProviderUnavailableError(f"local: the model server {ended} and did not "
                                                f"restart: {exc}") from exc
             old, self._client = self._client, openai.OpenAI(
                 api_key="local", base_url=server.base_url, timeout=self._timeout_s,

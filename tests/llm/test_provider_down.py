@@ -150,7 +150,8 @@ def test_a_local_server_that_dies_and_cannot_restart_is_down(tmp_path: Path) -> 
                 time.sleep(0.05)
             with pytest.raises(LLMAPIError) as info:
                 agent.chat(HELLO)
-            assert info.value.status == 503 and "did not restart" in info.value.message
+            assert info.value.status == 503
+            assert "died with SIGKILL (killed) and did not restart" in info.value.message
             down = opened.provider_down() or ""
             assert down.startswith(PROVIDER_DOWN) and "no such model file" in down
     finally:
