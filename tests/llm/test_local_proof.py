@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from smollm2 import smollm2_path
 
 from cladist.llm.local import LocalModelError, LocalModelServer, llama_cpp_missing
 from cladist.llm.local_proof import PROOF_TOKENS, exit_description, proof_prompt
@@ -121,7 +122,7 @@ def test_the_test_prompt_and_exit_descriptions() -> None:
 @pytest.mark.skipif(llama_cpp_missing() is not None, reason=f"{llama_cpp_missing()}")
 def test_a_real_server_that_cannot_hold_the_test_prompt_is_refused() -> None:
     with pytest.raises(LocalModelError) as caught:
-        LocalModelServer(n_ctx=512, ready_timeout_s=120)
+        LocalModelServer(smollm2_path(), n_ctx=512, ready_timeout_s=120)
     message = str(caught.value)
     assert "refused a 1200-word test prompt (HTTP 400" in message and "\n" not in message
     assert "context" in message

@@ -130,11 +130,13 @@ def test_a_local_server_that_dies_and_cannot_restart_is_down(tmp_path: Path) -> 
     import signal
     import time
 
-    from cladist.llm.local import LocalProvider, default_model_path
+    from smollm2 import smollm2_path
+
+    from cladist.llm.local import LocalProvider
 
     model = tmp_path / "model.gguf"
-    shutil.copy(default_model_path(), model)
-    provider = LocalProvider(model_path=model, default_max_tokens=4,
+    shutil.copy(smollm2_path(), model)
+    provider = LocalProvider("smollm2-135m-instruct", model_path=model, default_max_tokens=4,
                              retry=RetryPolicy(max_retries=1, backoff_s=0.01))
     try:
         with Gateway(provider, folder=tmp_path / "rec") as gw:
