@@ -150,6 +150,12 @@ def run_cmd(config: ConfigOpt = None, preset: PresetOpt = None,
                       f"--out agent-{best}", soft_wrap=True)
     console.print(f"see the tree with: cladist tree {opened.id}", soft_wrap=True)
     opened.close()
+    from cladist.evolve.budget import infra_stop
+
+    if infra_stop(reason):  # the run did not do what was asked: the command fails
+        print(f"cladist: error: run {opened.id} stopped: {reason}; fix it, then resume with: "
+              f"cladist run --resume {opened.id}", file=sys.stderr)
+        raise typer.Exit(1)
 
 
 def _agent_folder(spec: str, runs_dir: Path, tmp: Path) -> str:
@@ -228,6 +234,7 @@ def eval_cmd(agent: Annotated[str, typer.Option(
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     summary = summarize(results)
+    _fail_if_nothing_scored(run.id, summary, results)
     if as_json:
         sys.stdout.write(json.dumps({
             "run": run.id, "path": str(run.path), "pass@1": summary.pass_at_1,
@@ -238,6 +245,8 @@ def eval_cmd(agent: Annotated[str, typer.Option(
                                  "tokens_out": r.tokens_out, "cost_usd": r.cost_usd,
                                  "infra_reason": r.infra_reason} for r in rows]
                       for task_id, rows in sorted(results.items())}}, indent=1) + "\n")
+        if summary.tasks and not summary.scored:
+            raise typer.Exit(1)
         return
     table = Table("task", "verdict", "attempts", "tokens", "$")
     for task_id in sorted(results):
@@ -252,3 +261,16 @@ def eval_cmd(agent: Annotated[str, typer.Option(
         line += f", pass@2 {summary.pass_at_2:.2f}"
     console.print(f"{line}; run {run.id}; per-task logs: cladist show {run.id} 0",
                   soft_wrap=True)
+    if summary.tasks and not summary.scored:
+        raise typer.Exit(1)
+
+
+def _fail_if_nothing_scored(run_id: str, summary: Any, results: dict[str, list[Any]]) -> None:
+    """Print one line saying why when no task got a verdict (every one an infra_error,
+    e.g. the model never answered); the command then exits 1 after its report."""
+    if not summary.tasks or summary.scored:
+        return
+    reasons = [rows[-1].infra_reason for rows in results.values() if rows[-1].infra_reason]
+    last = " ".join(reasons[-1].split())[:400] if reasons else "unknown"
+    print(f"cladist: error: run {run_id}: no task was scored: {summary.infra_errors} "
+          f"infra error(s) (last: {last})", file=sys.stderr)

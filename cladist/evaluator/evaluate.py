@@ -121,14 +121,34 @@ def run_attempt(ctx: EvalContext, agent_dir: Path, node_id: int | None, task: Ta
     if ran.dropped:
         detail["dropped_from_tree"] = [list(d) for d in ran.dropped[:50]]
     if ran.failure is not None:
-        return TaskResult(task.id, Verdict.FAIL, test_output=f"[cladist: fail: {ran.failure}]",
-                          detail={**detail, "fail_reason": ran.failure}, **common)
+        return provider_fault(session, TaskResult(
+            task.id, Verdict.FAIL, test_output=f"[cladist: fail: {ran.failure}]",
+            detail={**detail, "fail_reason": ran.failure}, **common))
     grade_spec = replace(spec, agent_code=None, gateway_socket=None, role="grader")
     graded = grade(task, ran.patch, ctx.open_sandbox, grade_spec, ctx.log_root)
     detail.update({"test_returncode": graded.returncode, **graded.detail})
-    return TaskResult(task.id, graded.verdict, patch=ran.patch, test_output=graded.test_output,
-                      grade_seconds=graded.seconds, infra_reason=graded.infra_reason,
-                      detail=detail, **common)
+    return provider_fault(session, TaskResult(
+        task.id, graded.verdict, patch=ran.patch, test_output=graded.test_output,
+        grade_seconds=graded.seconds, infra_reason=graded.infra_reason, detail=detail,
+        **common))
+
+
+def provider_fault(session: Any, result: TaskResult) -> TaskResult:
+    """``result``, or an infra_error when it failed while the model provider was down.
+
+    The rule: a pass stays a pass (it was earned despite the failures); a fail during
+    which the provider failed calls of the attempt's session (unavailable after its
+    retries, the host's key rejected) and then does not answer a trusted probe either is
+    an infra_error, retried and never scored. A fail whose failed calls the agent caused
+    (4xx refusals, context overflow, budgets) or after which the provider answers the
+    probe (it failed on what the agent sent) stays the agent's fail."""
+    if result.verdict != Verdict.FAIL:
+        return result
+    down = session.provider_down()
+    if down is None:
+        return result
+    return replace(result, verdict=Verdict.INFRA_ERROR, infra_reason=down,
+                   detail={**result.detail, "provider_down": True})
 
 
 def output_caps(cfg: Config) -> OutputCaps:

@@ -76,35 +76,57 @@ class BudgetTracker:
         return limit is None or usage.evaluations + tasks <= limit
 
 
+INFRA_FAILING = "infrastructure failing"
+"""How the stop reason of a run whose sandboxes or engine keep failing begins."""
+MODEL_UNAVAILABLE = "model unavailable"
+"""How the stop reason of a run whose model provider stays down begins."""
+
+
+def infra_stop(reason: str | None) -> bool:
+    """Whether a run's stop ``reason`` is an infrastructure stop (the command fails)."""
+    return bool(reason) and str(reason).startswith((INFRA_FAILING, MODEL_UNAVAILABLE))
+
+
 class InfraStreak:
     """Consecutive pieces of work lost to infrastructure faults, and the agents they hit.
 
     The run stops as "infrastructure failing" only on faults no single agent can be
     blamed for: ``limit`` in a row across at least two agents, or ``limit * 3`` in a row
     when only one agent is being worked on (a run of one agent whose sandboxes all fail).
-    Any scored result or finished expansion ends the streak.
+    A provider that is down is no agent's fault at all (the evaluator confirmed it with a
+    probe): ``provider_limit`` pieces of work in a row lost to it stop the run as "model
+    unavailable", whatever agents they were for. Any scored result or finished expansion
+    ends both streaks; another kind of fault ends the provider's.
     """
 
-    def __init__(self, limit: int = 10):
+    def __init__(self, limit: int = 10, provider_limit: int = 2):
         self.limit = limit
+        self.provider_limit = provider_limit
         self.count = 0
+        self.provider_count = 0
         self.agents: set[int] = set()
         self.last: str | None = None
 
-    def fault(self, agent: int, reason: str | None) -> None:
-        """One more piece of work on ``agent`` lost to an infrastructure fault."""
+    def fault(self, agent: int, reason: str | None, *, provider_down: bool = False) -> None:
+        """One more piece of work on ``agent`` lost to an infrastructure fault;
+        ``provider_down`` when the model provider did not answer."""
         self.count += 1
+        self.provider_count = self.provider_count + 1 if provider_down else 0
         self.agents.add(agent)
         self.last = reason
 
     def success(self) -> None:
         """A piece of work came back with a result: the streak ends."""
-        self.count, self.agents, self.last = 0, set(), None
+        self.count, self.provider_count, self.agents, self.last = 0, 0, set(), None
 
     def stop_reason(self) -> str | None:
         """Why the run should stop, or None."""
+        if self.provider_count >= self.provider_limit:
+            return (f"{MODEL_UNAVAILABLE}: {self.provider_count} pieces of work in a row "
+                    f"were lost because the model provider did not answer (last: "
+                    f"{self.last})")
         if self.count >= self.limit and (len(self.agents) >= 2 or
                                          self.count >= 3 * self.limit):
-            return (f"infrastructure failing: {self.count} pieces of work in a row on "
+            return (f"{INFRA_FAILING}: {self.count} pieces of work in a row on "
                     f"{len(self.agents)} agent(s) failed (last: {self.last})")
         return None

@@ -5,6 +5,7 @@ worker thread or in a Ray task on any node alike; the driver stores what it retu
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -72,7 +73,9 @@ def _steps(job: ExpansionJob, ctx: EvalContext, parent_dir: Path, tmp: Path,
         except LLMError as err:  # a 4xx (refusal, budget, context) is the model's, not ours
             model_side = isinstance(err, LLMAPIError) and 400 <= err.status < 500 \
                 and err.status not in (401, 403)
-            return ExpansionWork("error", f"diagnosis: {err}", infra=not model_side)
+            down = None if model_side else session.provider_down()
+            return ExpansionWork("error", f"{down} (diagnosis)" if down else
+                                 f"diagnosis: {err}", infra=not model_side)
         finally:
             client.close()
     done = ExpansionWork("running", None, problem_statement=diagnosis.problem_statement,
@@ -91,20 +94,21 @@ def _steps(job: ExpansionJob, ctx: EvalContext, parent_dir: Path, tmp: Path,
         if edit.infra_reason is None:
             break
     assert edit is not None
+    down = s.provider_down  # the last self-edit session's: was the provider down during it?
     if edit.infra_reason is not None:
         return replace(done, outcome="error", reason=f"self-edit sandbox: {edit.infra_reason}")
     done = replace(done, trajectory=edit.trajectory, summary=diagnosis.summary[:300],
                    patch=edit.patch)
     if edit.failure is not None:  # a tree over the caps, a sandbox it broke, ...
-        return _child(done, NodeStatus.INVALID, f"the self-edit failed: {edit.failure}")
+        return _child(done, NodeStatus.INVALID, f"the self-edit failed: {edit.failure}", down)
     if not edit.patch.strip():
-        return _child(done, NodeStatus.INVALID, "the self-edit changed nothing")
+        return _child(done, NodeStatus.INVALID, "the self-edit changed nothing", down)
     child_dir = extract_tree(job.parent_tar, tmp / "child")
     try:  # a link or special file never reaches validation, nor the host's next prompt
         apply_patch(child_dir, edit.patch)
         check_tree(child_dir)
     except (PatchRejected, UnsafeTreeError) as err:
-        return _child(done, NodeStatus.INVALID, str(err))
+        return _child(done, NodeStatus.INVALID, str(err), down)
     for _ in range(cfg.evolve.infra_retries + 1):
         checked = validate(child_dir, ctx.open_sandbox, image, limits, run_id=job.run_id,
                            node_id=f"child-of-{job.parent_id}",
@@ -114,8 +118,15 @@ def _steps(job: ExpansionJob, ctx: EvalContext, parent_dir: Path, tmp: Path,
     if checked.infra_reason is not None:
         return replace(done, outcome="error",
                        reason=f"validation sandbox: {checked.infra_reason}")
-    return _child(done, NodeStatus.VALID if checked.ok else NodeStatus.INVALID, checked.reason)
+    return _child(done, NodeStatus.VALID if checked.ok else NodeStatus.INVALID, checked.reason,
+                  down)
 
 
-def _child(done: ExpansionWork, status: NodeStatus, reason: str | None) -> ExpansionWork:
+def _child(done: ExpansionWork, status: NodeStatus, reason: str | None,
+           provider_down: Callable[[], str | None]) -> ExpansionWork:
+    """The child with ``status``; an invalid one made while the model provider was down
+    (``provider_down``: the self-edit session's failed calls, confirmed by a probe) is no
+    evidence about the parent: an ``error`` of ours instead."""
+    if status is NodeStatus.INVALID and (down := provider_down()) is not None:
+        return replace(done, outcome="error", reason=f"{down} (self-edit)", infra=True)
     return replace(done, outcome=str(status), reason=reason, status=status)

@@ -31,11 +31,14 @@ from cladist.evolve.budget import BudgetTracker, InfraStreak, Usage
 from cladist.evolve.executors import Executor
 from cladist.evolve.expand import ExpansionJob, ExpansionResult
 from cladist.evolve.seam import LoopArchive, RunArchive
+from cladist.llm.outage import is_provider_down
 from cladist.scheduler.contracts import Budget, Evaluate, Expand, Policy, Wait
 from cladist.scheduler.state import TreeState
 
 INFRA_STREAK_LIMIT = 10
 """Infrastructure faults in a row (across agents) that stop a run (see InfraStreak)."""
+PROVIDER_DOWN_LIMIT = 2
+"""Pieces of work in a row lost to a model provider that is down that stop a run."""
 
 
 @dataclass(frozen=True)
@@ -71,7 +74,7 @@ class Evolution:
         self.backlog: deque[tuple[int, str]] = deque()  # (node, task) decided, not started
         self.stop_requested = threading.Event()
         self.expansions_done = self.archive.expansions_done()
-        self.infra = InfraStreak(INFRA_STREAK_LIMIT)
+        self.infra = InfraStreak(INFRA_STREAK_LIMIT, PROVIDER_DOWN_LIMIT)
         self.stop_reason: str | None = None
         self._seeds = np.random.SeedSequence([ctx.config.run.random_seed,
                                               state.n, self.expansions_done])
@@ -195,7 +198,8 @@ class Evolution:
         if result.outcome != "abandoned":
             self.expansions_done += 1
         if result.outcome == "error" and result.infra:
-            self.infra.fault(job.node, f"expansion: {result.reason}")
+            self.infra.fault(job.node, f"expansion: {result.reason}",
+                             provider_down=is_provider_down(result.reason))
         elif result.outcome != "error":  # a model-side failure proves nothing either way
             self.infra.success()
         self.stop_reason = self.stop_reason or self.infra.stop_reason()
@@ -214,7 +218,8 @@ class Evolution:
         if scored:
             self.infra.success()
         else:
-            self.infra.fault(job.node, results[-1].infra_reason)
+            self.infra.fault(job.node, results[-1].infra_reason,
+                             provider_down=is_provider_down(results[-1].infra_reason))
         self.stop_reason = self.stop_reason or self.infra.stop_reason()
         self.on_event("task_result", {"node": job.node, "task": job.task,
                                       "verdict": str(results[-1].verdict),

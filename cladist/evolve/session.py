@@ -61,7 +61,8 @@ def elapsed_before(run: Run) -> float:
 def evolve(run: Run, config: Config, *, executor: str = "local",
            ray_address: str | None = None, on_event: EventHook | None = None,
            stop_hook: Callable[[Any], None] | None = None) -> str:
-    """Run one session of evolution on ``run``; returns the stop reason.
+    """Run one session of evolution on ``run``; returns the stop reason (an infrastructure
+    stop, :func:`~cladist.evolve.budget.infra_stop`, leaves the run ``stopped``).
 
     ``stop_hook(evolution)`` is called once the loop exists, so a caller (the CLI's
     Ctrl-C handler) can request a graceful stop. Raises what building the suite, the
@@ -69,7 +70,7 @@ def evolve(run: Run, config: Config, *, executor: str = "local",
     """
     from cladist.evaluator.evaluate import EvalContext, make_context
     from cladist.evaluator.selection import select_tasks
-    from cladist.evolve.budget import BudgetTracker
+    from cladist.evolve.budget import BudgetTracker, infra_stop
     from cladist.evolve.executors import make_executor
     from cladist.evolve.loop import Evolution
     from cladist.llm.factory import make_gateway
@@ -104,7 +105,8 @@ def evolve(run: Run, config: Config, *, executor: str = "local",
         run.event("session_started", executor=executor, tasks=len(tasks),
                   policy=config.scheduler.policy)
         reason = loop.run_loop()
-        status = "stopped" if loop.stop_requested.is_set() else "finished"
+        # a run the infrastructure (or the model) stopped did not finish: resume it
+        status = "stopped" if loop.stop_requested.is_set() or infra_stop(reason) else "finished"
         return reason
     except KeyboardInterrupt:
         reason, status = "stopped by the user (at once)", "stopped"

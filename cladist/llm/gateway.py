@@ -68,6 +68,12 @@ class OpenSession:
         """What the session spent so far (still readable after close)."""
         return self.session.usage
 
+    def provider_down(self) -> str | None:
+        """Why this session's work is lost to a provider that is down, or None (see
+        :meth:`GatewaySession.provider_down`; usable after close, while the gateway is
+        open)."""
+        return self.session.provider_down()
+
     def close(self) -> None:
         """Stop serving and remove the socket file; safe to call twice."""
         for server in self._servers:

