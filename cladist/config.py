@@ -87,6 +87,8 @@ class LLMConfig(_Section):
     max_retries: int = Field(5, ge=0, le=20, description="Retries on 429, 5xx and timeouts.")
     max_retry_s: float = Field(300.0, gt=0, description="Most seconds one call may spend "
                                "retrying, waits included (Retry-After is honoured within it).")
+    local_threads: int | None = Field(None, ge=1, le=256, description="Threads of the local "
+                                      "model server (default: every CPU cladist may use).")
     local_ready_timeout_s: float = Field(180.0, gt=0, description="Seconds the local model "
                                          "server gets to load and answer its health check.")
     call_tokens: int | None = Field(None, ge=1, description="Gateway budget: most tokens "

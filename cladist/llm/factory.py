@@ -47,7 +47,8 @@ def make_provider(config: LLMConfig) -> Provider:
     from cladist.llm.models import resolve_local_model
 
     return LocalProvider(config.model, model_path=resolve_local_model(config.local_model),
-                         ready_timeout_s=config.local_ready_timeout_s, **common)
+                         ready_timeout_s=config.local_ready_timeout_s,
+                         threads=config.local_threads, **common)
 
 
 def make_budgets(config: LLMConfig, budget: BudgetConfig | None = None) -> Budgets:

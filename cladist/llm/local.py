@@ -55,6 +55,14 @@ def default_model_path() -> Path:
     return resolve_local_model(DEFAULT_LOCAL_MODEL)
 
 
+def usable_cpus() -> int:
+    """The CPUs this process may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
 def free_port() -> int:
     """A TCP port free on 127.0.0.1 right now."""
     with socket.socket() as s:
@@ -75,13 +83,16 @@ class LocalModelServer:
     OpenAI-style ``/v1`` URL, ``proof_seconds`` how long the test prompt took.
 
     ``command`` replaces ``python -m llama_cpp.server`` (another server taking the same
-    options). Raises LocalModelError from the constructor when it cannot start, get
-    healthy, or answer the test prompt (each within ``ready_timeout_s``).
+    options). ``threads`` is the number of threads for reading prompts and generating
+    (default: every CPU this process may use; llama.cpp's own default of half of them
+    generates about 30% slower on 2 cores). Raises LocalModelError from the constructor
+    when it cannot start, get healthy, or answer the test prompt (each within
+    ``ready_timeout_s``).
     """
 
     def __init__(self, model_path: Path | None = None, *, alias: str = "local",
                  ready_timeout_s: float = 180.0, n_ctx: int = 8192,
-                 command: Sequence[str] | None = None):
+                 command: Sequence[str] | None = None, threads: int | None = None):
         reason = None if command else llama_cpp_missing()
         if reason:
             raise LocalModelError(reason)
@@ -90,13 +101,15 @@ class LocalModelServer:
             raise LocalModelError(f"{self.model_path}: no such model file "
                                   "(llm.local_model must name a GGUF file)")
         self.port = free_port()
+        self.threads = threads or usable_cpus()
         self.base_url = f"http://127.0.0.1:{self.port}/v1"
         self.log_path = Path(tempfile.mkstemp(prefix="cladist-llama-", suffix=".log")[1])
         with open(self.log_path, "wb") as log:
             self._proc: subprocess.Popen[bytes] | None = subprocess.Popen(
                 [*(command or [sys.executable, "-m", "llama_cpp.server"]),
                  "--model", str(self.model_path), "--host", "127.0.0.1",
-                 "--port", str(self.port), "--model_alias", alias, "--n_ctx", str(n_ctx)],
+                 "--port", str(self.port), "--model_alias", alias, "--n_ctx", str(n_ctx),
+                 "--n_threads", str(self.threads), "--n_threads_batch", str(self.threads)],
                 stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                 preexec_fn=_die_with_parent)  # noqa: PLW1509 - setsid + death signal
         atexit.register(self.stop)
@@ -185,11 +198,14 @@ class LocalProvider(OpenAIProvider):
     def __init__(self, model: str = DEFAULT_SERVED_NAME, *,
                  model_path: Path | None = None, ready_timeout_s: float = 180.0,
                  timeout_s: float = 120.0, prices: PriceTable | None = None,
-                 retry: RetryPolicy | None = None, default_max_tokens: int = 1024):
+                 retry: RetryPolicy | None = None, default_max_tokens: int = 1024,
+                 threads: int | None = None):
         prices = prices or PriceTable()
         prices.setdefault(model, Price(0.0, 0.0, 0.0))  # a local model costs no dollars
-        self.server = LocalModelServer(model_path, alias=model, ready_timeout_s=ready_timeout_s)
+        self.server = LocalModelServer(model_path, alias=model, ready_timeout_s=ready_timeout_s,
+                                       threads=threads)
         self._timeout_s, self._ready_timeout_s = timeout_s, ready_timeout_s
+        self._threads = threads
         self._restart_lock = threading.Lock()
         self.restarts = 0
         try:
@@ -216,7 +232,8 @@ class LocalProvider(OpenAIProvider):
             ended = self.server.how_it_ended()
             try:
                 server = LocalModelServer(self.server.model_path, alias=self.model,
-                                          ready_timeout_s=self._ready_timeout_s)
+                                          ready_timeout_s=self._ready_timeout_s,
+                                          threads=self._threads)
             except LocalModelError as exc:
                 raise ProviderUnavailableError(f"local: the model server {ended} and did not "
                                                f"restart: {exc}") from exc
