@@ -184,11 +184,11 @@ class EvaluatorConfig(_Section):
                             "50, rest): the same seed gives every run the same subsets.")
     attempts: Literal[1, 2] = Field(1, description="2 adds a retry with test feedback (pass@2).")
     agent_timeout_s: int = Field(600, ge=10, description="Time the agent gets per task "
-                                 "(150 when llm.provider is local and this is not set).")
+                                 "(300 when llm.provider is local and this is not set).")
     test_timeout_s: int = Field(300, ge=5, description="Time the hidden tests get per task.")
     infra_retries: int = Field(2, ge=0, le=10, description="Retries of an infra_error.")
     agent_max_steps: int = Field(30, ge=1, le=1000, description="Most steps of the agent "
-                                 "(6 when llm.provider is local and this is not set).")
+                                 "(8 when llm.provider is local and this is not set).")
     agent_tools: Literal["auto", "native", "text"] = Field(
         "auto", description="How the agent calls tools: native tool calls, the plain-text "
         "format, or auto (text for the local model, native otherwise).")
@@ -273,14 +273,15 @@ class Config(_Section):
 
     @model_validator(mode="after")
     def _small_model_defaults(self) -> Config:
-        # The embedded 135M model is slow and rarely helped by long conversations: unless
-        # the user chose otherwise, give its agents fewer steps and less time.
+        # The embedded models are slow on a CPU: unless the user chose otherwise, give their
+        # agents the steps and time the seed agent needs with Qwen2.5-Coder-1.5B on the easy
+        # bundled tasks (bench/embedded_model.py): most end within 8 steps, a few minutes.
         given = self.evaluator.model_fields_set
         if self.llm.provider == "local":
             if "agent_max_steps" not in given:
-                self.evaluator.agent_max_steps = 6
+                self.evaluator.agent_max_steps = 8
             if "agent_timeout_s" not in given:
-                self.evaluator.agent_timeout_s = 150
+                self.evaluator.agent_timeout_s = 300
         return self
 
     def to_yaml(self) -> str:

