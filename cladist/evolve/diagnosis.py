@@ -130,7 +130,10 @@ def build_prompt(target: Target, code: str, problem: str | None, trajectory: str
     """The user message of the diagnosis."""
     budget = max_chars // 4
     sections = [f"# The agent's code\n\n{code}"]
-    sections.append(f"# What to fix\n\n{META.get(target.kind, 'The agent failed this task.')}")
+    what = META.get(target.kind, "The agent failed this task.")
+    if target.direction:
+        what += f" Work on one thing: {target.direction}."
+    sections.append(f"# What to fix\n\n{what}")
     if problem:
         sections.append(f"# The task it failed\n\n{problem[:budget]}")
     if trajectory:
@@ -185,6 +188,8 @@ def diagnose(chat: Any, prompt: str, target: Target, problem: str | None, retrie
 def fallback(target: Target, problem: str | None, attempts: int) -> Diagnosis:
     """A plain problem statement from the target when the model gave no usable JSON."""
     what = META.get(target.kind, "The agent failed a coding task.")
+    if target.direction:
+        what += f" Work on one thing: {target.direction}."
     statement = (f"{what}\nImprove the agent's code (its loop, tools or prompts) so that it "
                  "does better. Keep `python -m agent` working and its tests passing.")
     if problem:

@@ -3,7 +3,9 @@ meta-problem its results show (many empty patches, context overflows, flaky task
 
 Follows DGM: each meta-problem whose symptom shows is chosen with its configured
 probability; otherwise a failed task is drawn uniformly. A parent with no failure and no
-symptom gets the generic target "make the agent better at solving tasks".
+symptom gets the generic target "make the agent better at solving tasks", with one
+concrete direction drawn from ``GENERAL_DIRECTIONS`` (a vague target gives a small model
+nothing to change, and every expansion of the same parent the same diagnosis).
 """
 
 from __future__ import annotations
@@ -18,15 +20,33 @@ from cladist.archive.run import Run
 
 EMPTY_PATCH_SHARE = 0.1
 
+GENERAL_DIRECTIONS = (
+    "the hint sent after each tool result (the seed keeps it in agent/prompts.py, hint()): "
+    "say more precisely what to do next",
+    "the system prompt (agent/prompts.py, SYSTEM): one short worked example of a good "
+    "first action",
+    "what the first prompt shows (agent/context.py): the functions the problem names, "
+    "with line numbers",
+    "the view tool (agent/tools.py, view()): show a long file around the lines that "
+    "matter instead of its start",
+    "the bash tool's output (agent/tools.py): keep the end of a long output, where test "
+    "failures are, rather than its start",
+    "the replies the model wastes (agent/loop.py): an action that repeats one that just "
+    "failed should get a different answer",
+)
+"""Concrete directions for the generic target, named by the seed agent's files (a child
+may have moved them: the diagnosis reads the code it is given)."""
+
 
 @dataclass(frozen=True)
 class Target:
     """What to fix: ``kind`` is ``task``, ``empty_patches``, ``context_length``,
     ``stochasticity`` or ``general``; ``result`` is the failed evaluation shown to the
-    diagnosis (None for ``general``)."""
+    diagnosis (None for ``general``); ``direction`` what a ``general`` target works on."""
 
     kind: str
     result: ResultRecord | None = None
+    direction: str | None = None
 
     def describe(self) -> str:
         """One line for logs and the archive's ``target`` column."""
@@ -77,4 +97,5 @@ def choose_target(run: Run, parent_id: int, probabilities: dict[str, float], rng
             return Target(kind, examples[int(rng.integers(len(examples)))])
     if found["task"]:
         return Target("task", found["task"][int(rng.integers(len(found["task"])))])
-    return Target("general")
+    return Target("general", direction=GENERAL_DIRECTIONS[
+        int(rng.integers(len(GENERAL_DIRECTIONS)))])

@@ -4,7 +4,8 @@ One conversation: a system prompt, the problem with an overview of the work dire
 files, the likely sources, the visible tests' output; see context.py), then (assistant
 reply, result) pairs. Only the FIRST action of a reply runs: the model sees every result
 before it acts again (small models otherwise write view, replace and submit in one reply
-and submit blind). Native tool calls are used when the model makes them; otherwise actions
+and submit blind). A reply that repeats the previous one is told so, and the next call
+samples with some temperature and a fresh seed. Native tool calls are used when the model makes them; otherwise actions
 are parsed from fenced blocks in the reply (see textformat.py). A submit is refused once
 while no file has changed and once while the visible tests fail. The loop stops when the
 model submits, when it stops acting, at a limit (steps, tokens), or when the LLM refuses
@@ -14,6 +15,7 @@ model submits, when it stops acting, at a limit (steps, tokens), or when the LLM
 import difflib
 import json
 import os
+import random
 import time
 from pathlib import Path
 
@@ -62,6 +64,8 @@ def _call_model(chat, messages, native, limits, stuck=False):
     """One completion; returns (message dict, usage dict). Raises what ``chat`` raises.
     A model that repeated itself (``stuck``) is asked again with some temperature."""
     params = {"temperature": 0.7 if stuck else 0, "max_tokens": limits.max_reply_tokens}
+    if stuck:  # a fixed sampling seed can give the same reply again
+        params["seed"] = random.randrange(2**31)
     reply = chat(messages, TOOL_SPECS if native else None, **params)
     return reply["choices"][0]["message"], reply.get("usage") or {}
 
@@ -142,6 +146,8 @@ def solve(problem, workdir, chat, limits=None, trajectory=None, native_tools=Tru
                 observation += f"\n\n[submit]\n{output}"
             hint = "" if submitted else prompts.hint(name, observation, state.changed(),
                                                      state.diff(args.get("path")))
+            if not submitted and state.repeated(messages):
+                hint = prompts.REPEATED + hint
             _answer(messages, message, call_id, name, observation, hint, skipped)
             trajectory.add(step=step, content=message.get("content"), actions=done,
                            skipped=len(skipped), usage=usage)

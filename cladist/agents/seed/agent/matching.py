@@ -3,9 +3,12 @@
 Small models copy ``view``'s line numbers into the search text, indent with four spaces in
 a file indented with tabs or two spaces, or drop trailing spaces. ``forgiving_match``
 finds the one place in the file whose lines are the same once those differences are
-removed, and re-indents the replacement the way the file is indented.
+removed, and re-indents the replacement the way the file is indented. When nothing
+matches, ``closest_lines`` shows the part of the file most like what the model wrote, so
+it can copy the real text instead of guessing again.
 """
 
+import difflib
 import re
 
 _LINE_NUMBER = re.compile(r"^ *\d+(\t|: | \| )")
@@ -64,3 +67,29 @@ def forgiving_match(text, old, new):
     if new.endswith("\n") and not replacement.endswith("\n"):
         replacement += "\n"
     return "\n".join(matched), replacement
+
+
+def closest_lines(text, old, context=2, whole_file_lines=40, most=30):
+    """The file's lines most like ``old`` (numbered as ``view`` numbers them, with
+    ``context`` lines around), or the whole file when it is short; "" for an empty file."""
+    lines = text.split("\n")
+    if not text.strip():
+        return ""
+    if len(lines) <= whole_file_lines:
+        first, last = 1, len(lines)
+    else:
+        wanted = [line.strip() for line in _unnumbered(old).strip("\n").split("\n")]
+        size = min(len(wanted), len(lines), most)
+        target = "\n".join(wanted)
+        best, best_score = 0, -1.0
+        for start in range(0, len(lines) - size + 1):
+            window = "\n".join(line.strip() for line in lines[start:start + size])
+            matcher = difflib.SequenceMatcher(None, target, window, autojunk=False)
+            if matcher.real_quick_ratio() <= best_score or matcher.quick_ratio() <= best_score:
+                continue
+            score = matcher.ratio()
+            if score > best_score:
+                best, best_score = start, score
+        first = max(best + 1 - context, 1)
+        last = min(best + size + context, len(lines))
+    return "\n".join(f"{n:5d}\t{lines[n - 1]}" for n in range(first, last + 1))

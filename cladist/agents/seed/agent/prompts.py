@@ -39,8 +39,8 @@ def hint(tool, output, edited, diff=""):
     agent's changes to the file so far, after an edit)."""
     failed = output.startswith("error")
     if tool == "replace" and failed:
-        return ("Next: the search text must match the file exactly (no line numbers). "
-                "View the file, then replace again.")
+        return ("Next: copy the search text exactly from the file's lines shown above "
+                "(without the line numbers), then replace again.")
     if tool in ("replace", "create") and not failed:
         change = f"Your changes to this file so far:\n{diff}\n" if diff else ""
         return (f"{change}Next: if this fixes the problem, submit; otherwise check it (run "
@@ -62,6 +62,9 @@ def nudge(native_tools):
         return "No tool was called. Call one tool, or submit if you are done."
     return ("No action found. Write exactly one fenced block, such as ```bash\nls\n``` or "
             "```submit\n```.")
+
+REPEATED = ("You wrote the same reply as before, so you got the same result. Do something "
+            "different this time.\n")
 
 NOTHING_CHANGED = ("Not submitted: no file has changed yet. Make the fix first (replace or "
                    "create), then submit.")

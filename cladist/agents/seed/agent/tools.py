@@ -15,7 +15,7 @@ import time
 import uuid
 from pathlib import Path
 
-from agent.matching import forgiving_match
+from agent.matching import closest_lines, forgiving_match
 
 MAX_OUTPUT = 10_000  # characters of one observation shown to the model
 
@@ -149,13 +149,19 @@ class Tools:
             text = full.read_text()
         except (OSError, ValueError) as err:
             return f"error: {err}"
-        count = text.count(old) if old else 0
-        if count == 0 and old:  # line numbers, other indentation, trailing spaces: forgive
+        if not old:
+            return "error: the text to replace is empty: copy the lines to change from the file"
+        count = text.count(old)
+        if count == 0:  # line numbers, other indentation, trailing spaces: forgive
             old, new = forgiving_match(text, old, new)
             count = text.count(old) if old else 0
-        if count != 1:
-            what = "not found" if count == 0 else f"found {count} times; add context"
-            return f"error: the text to replace was {what} in {path}"
+        if count > 1:
+            return f"error: the text to replace was found {count} times in {path}; add context"
+        if count == 0:
+            closest = closest_lines(text, old)
+            shown = (f"\nThe lines of {path} most like it (copy the text, without the line "
+                     f"numbers):\n{closest}") if closest else f" ({path} is empty)"
+            return f"error: the text to replace was not found in {path}.{shown}"
         full.write_text(text.replace(old, new, 1))
         return f"replaced 1 occurrence in {path}"
 

@@ -144,6 +144,10 @@ class LoopTest(unittest.TestCase):
                              completion("```submit\n```")])
         solve("p", self.dir, chat, native_tools=False)
         self.assertEqual([c["params"]["temperature"] for c in chat.calls[:3]], [0, 0, 0.7])
+        self.assertNotIn("seed", chat.calls[1]["params"])
+        self.assertIsInstance(chat.calls[2]["params"]["seed"], int)
+        self.assertIn(prompts.REPEATED, chat.calls[2]["messages"][-1]["content"])
+        self.assertNotIn(prompts.REPEATED, chat.calls[1]["messages"][-1]["content"])
 
     def test_limits_and_errors_end_the_run_with_a_reason(self):
         looping = ScriptedChat([completion("```bash\necho hi\n```")] * 5)

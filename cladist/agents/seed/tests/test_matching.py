@@ -1,6 +1,6 @@
 import unittest
 
-from agent.matching import forgiving_match
+from agent.matching import closest_lines, forgiving_match
 
 
 class MatchingTest(unittest.TestCase):
@@ -27,6 +27,19 @@ class MatchingTest(unittest.TestCase):
     def test_no_single_match_changes_nothing(self):
         text = "x = 1\nx = 1\n"
         self.assertEqual(forgiving_match(text, "  x = 1", "x = 2"), ("  x = 1", "x = 2"))
+
+    def test_closest_lines_show_where_a_guess_went_wrong(self):
+        text = "\n".join(f"def f{i}(x):\n    return x * {i}\n" for i in range(40))
+        guess = "def f17(y):\n    return y * 17"
+        shown = closest_lines(text, guess, context=1)
+        numbered = shown.split("\n")
+        self.assertEqual(numbered[1], "   52\tdef f17(x):")
+        self.assertEqual(numbered[2], "   53\t    return x * 17")
+        self.assertEqual(len(numbered), 4)
+
+    def test_a_short_file_is_shown_whole(self):
+        self.assertEqual(closest_lines("a = 1\nb = 2", "c = 3"), "    1\ta = 1\n    2\tb = 2")
+        self.assertEqual(closest_lines("", "c = 3"), "")
 
 
 if __name__ == "__main__":

@@ -52,7 +52,10 @@ class ToolsTest(unittest.TestCase):
                                                        "    2\t    return 2"))
         self.assertEqual((self.dir / "m.py").read_text().splitlines()[:2],
                          ["def f():", "    return 2"])
-        self.assertIn("not found", self.tools.replace("m.py", "    return 3", "x"))
+        missed = self.tools.replace("m.py", "    return 3", "x")
+        self.assertIn("not found", missed)
+        self.assertIn("    2\t    return 2", missed)  # the file's real text, to copy
+        self.assertIn("empty", self.tools.replace("m.py", "", "x"))
 
     def test_python_means_python3_in_the_shell(self):
         out = self.tools.bash("python -c 'import sys; print(sys.version_info[0])'")

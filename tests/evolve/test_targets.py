@@ -1,0 +1,46 @@
+"""What a self-improvement step works on, from a real archive: a failed task when there is
+one, else the generic target with one concrete direction, shown to the diagnosis."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from cladist.archive.records import NewResult, Verdict
+from cladist.archive.run import Run
+from cladist.config import load_config
+from cladist.evolve.diagnosis import build_prompt, fallback
+from cladist.evolve.targets import GENERAL_DIRECTIONS, choose_target
+
+
+@pytest.fixture
+def run(tmp_path: Path) -> Iterator[Run]:
+    cfg = load_config([f"run.runs_dir={tmp_path / 'runs'}"])
+    with Run.create(cfg) as created:
+        yield created
+
+
+def test_a_parent_that_failed_nothing_gets_a_concrete_direction(run: Run) -> None:
+    run.store.record_result(NewResult(0, "t1", Verdict.PASS))
+    rng = np.random.default_rng(7)
+    targets = [choose_target(run, 0, {}, rng) for _ in range(40)]
+    assert {t.kind for t in targets} == {"general"}
+    assert {t.describe() for t in targets} == {"general"}
+    directions = {t.direction for t in targets}
+    # every expansion of the same parent does not get the same diagnosis
+    assert len(directions) >= 3 and directions <= set(GENERAL_DIRECTIONS)
+    prompt = build_prompt(targets[0], "--- agent/x.py\n", None, "", "", None, 4000)
+    assert f"Work on one thing: {targets[0].direction}." in prompt
+    assert targets[0].direction in fallback(targets[0], None, 2).problem_statement
+
+
+def test_a_failed_task_comes_first_and_has_no_direction(run: Run) -> None:
+    run.store.record_result(NewResult(0, "t1", Verdict.PASS))
+    run.store.record_result(NewResult(0, "t2", Verdict.FAIL))
+    target = choose_target(run, 0, {}, np.random.default_rng(1))
+    assert (target.kind, target.describe(), target.direction) == ("task", "task:t2", None)
+    prompt = build_prompt(target, "--- agent/x.py\n", "make t2 pass", "", "", None, 4000)
+    assert "Work on one thing" not in prompt and "make t2 pass" in prompt
