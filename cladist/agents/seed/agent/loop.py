@@ -5,11 +5,12 @@ files, the likely sources, the visible tests' output; see context.py), then (ass
 reply, result) pairs. Only the FIRST action of a reply runs: the model sees every result
 before it acts again (small models otherwise write view, replace and submit in one reply
 and submit blind). A reply that repeats the previous one is told so, and the next call
-samples with some temperature and a fresh seed. Native tool calls are used when the model makes them; otherwise actions
-are parsed from fenced blocks in the reply (see textformat.py). A submit is refused once
-while no file has changed and once while the visible tests fail. The loop stops when the
-model submits, when it stops acting, at a limit (steps, tokens), or when the LLM refuses
-(budget spent, context full); the reason is recorded in the trajectory.
+samples with some temperature and a fresh seed. Native tool calls are used when the model
+makes them; otherwise actions are parsed from fenced blocks in the reply (see
+textformat.py). A submit is refused once while no file has changed and once while the
+visible tests fail. The loop stops when the model submits, when it stops acting, at a
+limit (steps, tokens), or when the LLM refuses (budget spent, context full); the reason
+is recorded in the trajectory.
 """
 
 import difflib
