@@ -36,3 +36,8 @@ class NotFoundError(CladistError):
 
 class ArchiveError(CladistError):
     """The archive cannot be used (newer schema, corrupt database, missing git repository)."""
+
+
+class ModelUnavailableError(CladistError):
+    """The model provider stayed down: the command stopped early, keeping what it finished
+    (the message says which run holds it)."""

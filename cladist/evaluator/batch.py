@@ -13,9 +13,11 @@ from cladist import scratch
 from cladist.archive.records import Verdict
 from cladist.archive.run import Run
 from cladist.config import Config
+from cladist.errors import CladistError, ModelUnavailableError
 from cladist.evaluator.contracts import Task, TaskResult
 from cladist.evaluator.evaluate import EvalContext, evaluate
 from cladist.evaluator.record import record_results
+from cladist.llm.outage import MODEL_UNAVAILABLE, PROVIDER_DOWN_LIMIT, is_provider_down
 
 
 @dataclass(frozen=True)
@@ -60,9 +62,12 @@ def evaluate_node(run: Run, node_id: int, tasks: list[Task], ctx: EvalContext, w
                   ) -> dict[str, list[TaskResult]]:
     """Evaluate node ``node_id`` of ``run`` on ``tasks`` with ``workers`` threads; each
     task's results are recorded when it finishes and passed to ``on_result``. Raises
-    NotFoundError for an unknown node."""
+    NotFoundError for an unknown node, and ModelUnavailableError (after recording what
+    finished, without starting more tasks) when ``PROVIDER_DOWN_LIMIT`` tasks in a row
+    were lost because the model provider did not answer."""
     results: dict[str, list[TaskResult]] = {}
     lock = threading.Lock()
+    down: list[str] = []  # the reasons of the tasks lost in a row to a provider outage
     with scratch.shared("agent") as tmp:
         agent_dir = run.agents.materialize(run.node_commit(node_id), Path(tmp) / "agent")
         agent_dir.chmod(0o755)
@@ -70,6 +75,8 @@ def evaluate_node(run: Run, node_id: int, tasks: list[Task], ctx: EvalContext, w
             futures = {pool.submit(evaluate, ctx, agent_dir, node_id, task): task
                        for task in tasks}
             for future in as_completed(futures):
+                if future.cancelled():
+                    continue
                 task = futures[future]
                 outcome = future.result()
                 with lock:
@@ -77,6 +84,17 @@ def evaluate_node(run: Run, node_id: int, tasks: list[Task], ctx: EvalContext, w
                     results[task.id] = outcome
                 if on_result is not None:
                     on_result(task, outcome)
+                last = outcome[-1]
+                down = [*down, str(last.infra_reason)] if is_provider_down(
+                    last.infra_reason) else []
+                if len(down) == PROVIDER_DOWN_LIMIT:
+                    for pending in futures:  # those not started yet; running ones finish
+                        pending.cancel()
+    if len(down) >= PROVIDER_DOWN_LIMIT:
+        raise ModelUnavailableError(
+            f"{MODEL_UNAVAILABLE}: {len(down)} tasks in a row were lost because the model "
+            f"provider did not answer (last: {down[-1]}); {len(tasks) - len(results)} of "
+            f"{len(tasks)} tasks were not run, the {len(results)} finished are in run {run.id}")
     return results
 
 
@@ -88,7 +106,8 @@ def eval_agent(config: Config, agent: str,
     agent name), evaluated on the configured tasks; returns the run (closed) and results.
 
     Raises what loading the suite, the provider (e.g. a missing key or local model) and the
-    sandbox backend raise, before anything is evaluated.
+    sandbox backend raise, before anything is evaluated; ModelUnavailableError when the
+    provider stays down (see :func:`evaluate_node`; the run is then stopped, not finished).
     """
     from cladist.evaluator.evaluate import make_context
     from cladist.evaluator.selection import select_tasks
@@ -119,7 +138,8 @@ def eval_agent(config: Config, agent: str,
                 gateway.provider.close()
         run.store.set_run_status("finished", "evaluated every task")
     except BaseException as err:
-        run.store.set_run_status("stopped", f"{type(err).__name__}: {err}"[:500])
+        why = str(err) if isinstance(err, CladistError) else f"{type(err).__name__}: {err}"
+        run.store.set_run_status("stopped", why[:500])
         raise
     finally:
         run.close()

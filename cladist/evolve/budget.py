@@ -7,6 +7,7 @@ import time
 from dataclasses import dataclass
 
 from cladist.config import BudgetConfig
+from cladist.llm.outage import MODEL_UNAVAILABLE
 
 
 @dataclass
@@ -78,8 +79,6 @@ class BudgetTracker:
 
 INFRA_FAILING = "infrastructure failing"
 """How the stop reason of a run whose sandboxes or engine keep failing begins."""
-MODEL_UNAVAILABLE = "model unavailable"
-"""How the stop reason of a run whose model provider stays down begins."""
 
 
 def infra_stop(reason: str | None) -> bool:

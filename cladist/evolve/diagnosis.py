@@ -59,6 +59,14 @@ class Diagnosis:
     fallback: bool
     attempts: int
 
+    def self_edit_problem(self) -> str:
+        """What the self-edit is asked to do: the problem statement, followed by the
+        proposal unless the statement already holds it (weak models often write a
+        statement that only restates the symptom, and the proposal names the files)."""
+        if self.fallback or self.proposal.strip() in self.problem_statement:
+            return self.problem_statement
+        return f"{self.problem_statement.rstrip()}\n\nThe change proposed: {self.proposal}"
+
 
 def code_digest(agent_dir: Path, max_chars: int) -> str:
     """The agent's README and source files, each with its path, cut at ``max_chars``.

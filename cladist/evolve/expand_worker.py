@@ -78,7 +78,8 @@ def _steps(job: ExpansionJob, ctx: EvalContext, parent_dir: Path, tmp: Path,
                                  f"diagnosis: {err}", infra=not model_side)
         finally:
             client.close()
-    done = ExpansionWork("running", None, problem_statement=diagnosis.problem_statement,
+    problem = diagnosis.self_edit_problem()
+    done = ExpansionWork("running", None, problem_statement=problem,
                          diagnosis=diagnosis.__dict__ | {"target": target.describe()})
     limits = Limits.from_config(cfg.sandbox)
     image = ctx.image_for("agent")
@@ -87,7 +88,7 @@ def _steps(job: ExpansionJob, ctx: EvalContext, parent_dir: Path, tmp: Path,
         with ctx.gateway.open_session(SessionIdentity(job.run_id, job.parent_id,
                                                       "self-edit")) as s:
             sessions.append(s.identity.session)
-            edit = self_edit(parent_dir, diagnosis.problem_statement, ctx.open_sandbox, image,
+            edit = self_edit(parent_dir, problem, ctx.open_sandbox, image,
                              s.socket_path, limits, run_id=job.run_id, node_id=job.parent_id,
                              timeout_s=cfg.evolve.self_edit_timeout_s,
                              max_steps=cfg.evolve.self_edit_max_steps, tools=ctx.tools_mode())

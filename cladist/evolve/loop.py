@@ -31,14 +31,12 @@ from cladist.evolve.budget import BudgetTracker, InfraStreak, Usage
 from cladist.evolve.executors import Executor
 from cladist.evolve.expand import ExpansionJob, ExpansionResult
 from cladist.evolve.seam import LoopArchive, RunArchive
-from cladist.llm.outage import is_provider_down
+from cladist.llm.outage import PROVIDER_DOWN_LIMIT, is_provider_down
 from cladist.scheduler.contracts import Budget, Evaluate, Expand, Policy, Wait
 from cladist.scheduler.state import TreeState
 
 INFRA_STREAK_LIMIT = 10
 """Infrastructure faults in a row (across agents) that stop a run (see InfraStreak)."""
-PROVIDER_DOWN_LIMIT = 2
-"""Pieces of work in a row lost to a model provider that is down that stop a run."""
 
 
 @dataclass(frozen=True)

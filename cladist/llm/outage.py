@@ -24,6 +24,11 @@ PROVIDER_DOWN = "the model did not answer"
 PROBE = ChatRequest([{"role": "user", "content": "Reply with the single word OK."}],
                     params={"max_tokens": 1, "temperature": 0})
 """The trusted request that checks whether a provider answers at all."""
+PROVIDER_DOWN_LIMIT = 2
+"""Pieces of work lost in a row to a provider that is down before a run or an eval stops
+as "model unavailable" (nothing more can be learnt while it stays down)."""
+MODEL_UNAVAILABLE = "model unavailable"
+"""How the stop reason of a run or eval whose model provider stays down begins."""
 
 
 def is_provider_down(reason: str | None) -> bool:

@@ -13,7 +13,7 @@ import pytest
 from cladist.archive.records import Verdict
 from cladist.archive.run import Run, resolve_run
 from cladist.evaluator.suites.bundled import BundledSuite
-from cladist.llm.testing import Reply, ScriptedLLMServer
+from cladist.llm.testing import Fault, Reply, ScriptedLLMServer
 
 pytestmark = pytest.mark.docker
 
@@ -108,3 +108,29 @@ def test_eval_with_the_model_down_scores_nothing_and_fails(tmp_path: Path, docke
     (error,) = [line for line in done.stderr.splitlines() if line.startswith("cladist: error")]
     assert "no task was scored: 1 infra error(s)" in error and PROVIDER_DOWN in error
     assert "connection failed" in error
+
+
+def test_eval_stops_when_the_model_stays_down(tmp_path: Path, docker_client, base_image) -> None:  # noqa: ANN001
+    """Every call fails (500): the first two tasks are infra errors, not fails; the others
+    are never started, and the command exits 1 with one line saying why."""
+    tasks = ["py-easy-is-even", "py-easy-greeting", "py-easy-largest", "py-easy-factorial"]
+    with ScriptedLLMServer(default=lambda body: Fault("server_error"),
+                           api_key="sk-eval") as server:
+        done = subprocess.run(
+            [sys.executable, "-m", "cladist", "eval", "--agent", "seed", "--suite", "bundled",
+             *[arg for task in tasks for arg in ("--task", task)],
+             "-c", "llm.provider=openai", "-c", "llm.model=gpt-4o-mini",
+             "-c", f"llm.base_url={server.openai_base_url}", "-c", "llm.api_key_env=EVAL_KEY",
+             "-c", "llm.max_retries=0", "-c", "evaluator.infra_retries=0",
+             "-c", "budget.workers=1", "-c", "evaluator.agent_timeout_s=120"],
+            cwd=tmp_path, capture_output=True, text=True, timeout=900,
+            env={**os.environ, "EVAL_KEY": "sk-eval", "COLUMNS": "200"})
+    assert done.returncode == 1, done.stdout[-2000:] + done.stderr[-2000:]
+    (error,) = [line for line in done.stderr.splitlines() if line.startswith("cladist: error")]
+    assert "model unavailable: 2 tasks in a row" in error and "2 of 4 tasks were not run" in error
+    with Run.open(resolve_run("eval", tmp_path / "runs")) as run:
+        results = run.store.results(0)
+        assert len(results) == 2 and {r.verdict for r in results} == {Verdict.INFRA_ERROR}
+        assert all(r.detail["provider_down"] is True for r in results)
+        record = run.store.run_record()
+        assert record.status == "stopped" and record.stop_reason.startswith("model unavailable")

@@ -12,8 +12,8 @@ import pytest
 from cladist.archive.records import NewResult, Verdict
 from cladist.archive.run import Run
 from cladist.config import load_config
-from cladist.evolve.diagnosis import build_prompt, fallback
-from cladist.evolve.targets import GENERAL_DIRECTIONS, choose_target
+from cladist.evolve.diagnosis import Diagnosis, build_prompt, fallback
+from cladist.evolve.targets import GENERAL_DIRECTIONS, Target, choose_target
 
 
 @pytest.fixture
@@ -44,3 +44,14 @@ def test_a_failed_task_comes_first_and_has_no_direction(run: Run) -> None:
     assert (target.kind, target.describe(), target.direction) == ("task", "task:t2", None)
     prompt = build_prompt(target, "--- agent/x.py\n", "make t2 pass", "", "", None, 4000)
     assert "Work on one thing" not in prompt and "make t2 pass" in prompt
+
+
+def test_the_self_edit_sees_the_proposal_when_the_statement_lacks_it() -> None:
+    vague = Diagnosis("s", "Edit agent/loop.py to stop repeats.", "The agent repeats itself.",
+                      False, 1)
+    assert vague.self_edit_problem() == ("The agent repeats itself.\n\nThe change proposed: "
+                                         "Edit agent/loop.py to stop repeats.")
+    full = Diagnosis("s", "Edit agent/loop.py.", "Repeats. Edit agent/loop.py.", False, 1)
+    assert full.self_edit_problem() == "Repeats. Edit agent/loop.py."
+    assert fallback(Target("general"), None, 2).self_edit_problem() == fallback(
+        Target("general"), None, 2).problem_statement

@@ -38,6 +38,8 @@ def hint(tool, output, edited, diff=""):
     """One line saying what to do next, after ``tool`` answered ``output`` (with the
     agent's changes to the file so far, after an edit)."""
     failed = output.startswith("error")
+    if output.startswith("error: not applied"):
+        return "Next: write the edit again so that the file stays valid Python."
     if tool == "replace" and failed:
         return ("Next: copy the search text exactly from the file's lines shown above "
                 "(without the line numbers), then replace again.")

@@ -13,6 +13,7 @@ import subprocess
 import tempfile
 import time
 import uuid
+import warnings
 from pathlib import Path
 
 from agent.matching import closest_lines, forgiving_match
@@ -133,9 +134,14 @@ class Tools:
         return truncate("\n".join(shown)) or "(empty file)"
 
     def create(self, path, content):
-        """Write a whole file (creating folders), replacing any existing one."""
+        """Write a whole file (creating folders), replacing any existing one; refused when
+        it would turn a valid (or new) Python file into invalid Python."""
         try:
             full = self._path(path)
+            before = full.read_text() if full.is_file() else ""
+            broken = _breaks_python(path, before, content)
+            if broken:
+                return broken
             full.parent.mkdir(parents=True, exist_ok=True)
             full.write_text(content)
         except (OSError, ValueError) as err:
@@ -162,7 +168,11 @@ class Tools:
             shown = (f"\nThe lines of {path} most like it (copy the text, without the line "
                      f"numbers):\n{closest}") if closest else f" ({path} is empty)"
             return f"error: the text to replace was not found in {path}.{shown}"
-        full.write_text(text.replace(old, new, 1))
+        edited = text.replace(old, new, 1)
+        broken = _breaks_python(path, text, edited)
+        if broken:
+            return broken
+        full.write_text(edited)
         return f"replaced 1 occurrence in {path}"
 
     def call(self, name, args):
@@ -187,6 +197,31 @@ class Tools:
         self.bash_session.close()
         if self._shims is not None:
             shutil.rmtree(self._shims, ignore_errors=True)
+
+
+def _syntax_error(path, text):
+    """Why ``text`` is not valid Python source (a short reason), or None."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            compile(text, str(path), "exec", dont_inherit=True)
+    except SyntaxError as err:
+        return f"{err.msg} at line {err.lineno}"
+    except ValueError as err:  # null bytes
+        return str(err)
+    return None
+
+
+def _breaks_python(path, before, after):
+    """An error message when an edit would make a ``.py`` file that compiled (or did not
+    exist) invalid Python; None otherwise. The edit is then not applied."""
+    if not str(path).endswith(".py") or _syntax_error(path, before):
+        return None
+    why = _syntax_error(path, after)
+    if why is None:
+        return None
+    return (f"error: not applied: the edit would make {path} invalid Python ({why}). "
+            "Nothing was changed; write an edit that keeps the code valid.")
 
 
 def _python_shim():

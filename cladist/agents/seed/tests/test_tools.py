@@ -57,6 +57,20 @@ class ToolsTest(unittest.TestCase):
         self.assertIn("    2\t    return 2", missed)  # the file's real text, to copy
         self.assertIn("empty", self.tools.replace("m.py", "", "x"))
 
+    def test_an_edit_that_breaks_python_is_not_applied(self):
+        self.tools.create("m.py", "def system(native):\n    return 1\n")
+        refused = self.tools.replace("m.py", "system(native)", "system(native) + 'x'")
+        self.assertIn("not applied", refused)
+        self.assertIn("invalid Python", refused)
+        self.assertEqual((self.dir / "m.py").read_text(), "def system(native):\n    return 1\n")
+        self.assertIn("not applied", self.tools.create("new.py", "def f(:\n"))
+        self.assertFalse((self.dir / "new.py").exists())
+        self.assertIn("replaced 1", self.tools.replace("m.py", "return 1", "return 2"))
+        # not Python, or already broken: edits are the agent's business
+        self.assertIn("wrote", self.tools.create("notes.txt", "def f(:\n"))
+        (self.dir / "bad.py").write_text("def f(:\n    return 1\n")
+        self.assertIn("replaced 1", self.tools.replace("bad.py", "return 1", "return 2"))
+
     def test_python_means_python3_in_the_shell(self):
         out = self.tools.bash("python -c 'import sys; print(sys.version_info[0])'")
         self.assertIn("3\n", out)
