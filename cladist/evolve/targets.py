@@ -21,18 +21,20 @@ from cladist.archive.run import Run
 EMPTY_PATCH_SHARE = 0.1
 
 GENERAL_DIRECTIONS = (
-    "the hint sent after each tool result (the seed keeps it in agent/prompts.py, hint()): "
-    "say more precisely what to do next",
-    "the system prompt (agent/prompts.py, SYSTEM): one short worked example of a good "
-    "first action",
-    "what the first prompt shows (agent/context.py): the functions the problem names, "
-    "with line numbers",
-    "the view tool (agent/tools.py, view()): show a long file around the lines that "
-    "matter instead of its start",
-    "the bash tool's output (agent/tools.py): keep the end of a long output, where test "
-    "failures are, rather than its start",
-    "the replies the model wastes (agent/loop.py): an action that repeats one that just "
-    "failed should get a different answer",
+    "the system prompt (the seed keeps it in agent/prompts.py, SYSTEM): tell the model "
+    "to read the code it changes before changing it",
+    "the hint after a replace that failed (agent/prompts.py, hint()): say how to find "
+    "the exact text to copy",
+    "the answer to a submit made before any file changed (agent/prompts.py, "
+    "NOTHING_CHANGED): say what to do instead",
+    "the first message (agent/prompts.py, task()): ask for the fix in one sentence "
+    "before the first action",
+    "the reminder sent when a reply has no action (agent/prompts.py, nudge()): show "
+    "one complete example of an action",
+    "the bash tool's output (agent/tools.py, truncate()): keep the end of a long "
+    "output, where test failures are, rather than its start",
+    "the view tool (agent/tools.py, view()): end a file's listing with how many lines "
+    "it has",
 )
 """Concrete directions for the generic target, named by the seed agent's files (a child
 may have moved them: the diagnosis reads the code it is given)."""

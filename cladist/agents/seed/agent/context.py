@@ -6,6 +6,7 @@ output: then one edit and one check are often enough.
 """
 
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -37,7 +38,8 @@ def _is_test(path):
 
 def relevant_sources(workdir, problem, listed):
     """The source files to show first: those the problem names, then the other small
-    non-test files, while they fit in :data:`MAX_SHOWN_CHARS`."""
+    non-test files, while they fit in :data:`MAX_SHOWN_CHARS`. A named file too long to
+    show is given as its outline (see :func:`outline`); returns (path, text) pairs."""
     named = [p for p in listed if os.path.basename(p) in problem or p in problem]
     others = [p for p in listed if p not in named and not _is_test(p)]
     chosen, used = [], 0
@@ -49,10 +51,25 @@ def relevant_sources(workdir, problem, listed):
         except (OSError, UnicodeDecodeError):
             continue
         if used + len(text) > MAX_SHOWN_CHARS:
+            if path in named and (short := outline(text)):
+                chosen.append((f"{path} (long: its outline; view the lines you need)", short))
+                used += len(short)
             continue
         chosen.append((path, text))
         used += len(text)
     return chosen
+
+
+_DEFINITION = re.compile(r"^\s*(async def|def|class|func|fn|pub fn|function|impl|struct)\b"
+                         r"|^[A-Z_][A-Z0-9_]* =")
+
+
+def outline(text, most=40):
+    """The lines of ``text`` that define something (functions, classes, constants), with
+    their line numbers as ``view`` shows them; at most ``most`` lines."""
+    found = [f"{n:5d}\t{line}" for n, line in enumerate(text.split("\n"), 1)
+             if _DEFINITION.match(line)]
+    return "\n".join(found[:most])
 
 
 def test_command(workdir, listed):

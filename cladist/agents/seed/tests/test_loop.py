@@ -84,6 +84,17 @@ class LoopTest(unittest.TestCase):
         self.assertIn("The visible tests", first)
         self.assertIn("FAIL", first.upper())
 
+    def test_a_long_file_the_problem_names_is_shown_as_its_outline(self):
+        body = "".join(f"def helper_{i}(x):\n    return x + {i}\n\n" for i in range(400))
+        (self.dir / "big.py").write_text("LIMIT = 3\n" + body)
+        chat = ScriptedChat([completion(tool_calls=[("submit", {})])] * 2)
+        solve("helper_7 in big.py is wrong", self.dir, chat)
+        first = chat.calls[0]["messages"][1]["content"]
+        self.assertIn("Content of big.py (long: its outline", first)
+        self.assertIn("    1\tLIMIT = 3", first)
+        self.assertIn("   23\tdef helper_7(x):", first)
+        self.assertNotIn("return x + 7", first)
+
     def test_only_the_first_action_of_a_reply_runs(self):
         chat = ScriptedChat([
             completion("```view calc.py\n```\n```replace calc.py\n<<<<<<< SEARCH\n"
