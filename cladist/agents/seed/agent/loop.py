@@ -5,12 +5,12 @@ files, the likely sources, the visible tests' output; see context.py), then (ass
 reply, result) pairs. Only the FIRST action of a reply runs: the model sees every result
 before it acts again (small models otherwise write view, replace and submit in one reply
 and submit blind). A reply that repeats the previous one is told so, and the next call
-samples with some temperature and a fresh seed. Native tool calls are used when the model
-makes them; otherwise actions are parsed from fenced blocks in the reply (see
-textformat.py). A submit is refused once while no file has changed and once while the
-visible tests fail. The loop stops when the model submits, when it stops acting, at a
-limit (steps, tokens), or when the LLM refuses (budget spent, context full); the reason
-is recorded in the trajectory.
+samples with some temperature and a fresh seed; an action identical to one that just failed
+is not run again. Native tool calls are used when the model makes them; otherwise actions
+are parsed from fenced blocks in the reply (see textformat.py). A submit is refused once
+while no file has changed and once while the visible tests fail. The loop stops when the
+model submits, when it stops acting, at a limit (steps, tokens), or when the LLM refuses
+(budget spent, context full); the reason is recorded in the trajectory.
 """
 
 import difflib
@@ -110,7 +110,7 @@ def solve(problem, workdir, chat, limits=None, trajectory=None, native_tools=Tru
                 return trajectory
             try:
                 message, usage = _call_model(chat, messages, native_tools, limits,
-                                             state.repeated(messages))
+                                             state.stuck())
             except Exception as err:  # the LLM said no: budget, context, connection
                 if native_tools and "tool" in str(err).lower() and step == 1:
                     native_tools = False  # the endpoint rejects tools: use the text format
@@ -136,7 +136,13 @@ def solve(problem, workdir, chat, limits=None, trajectory=None, native_tools=Tru
                 continue
             idle = 0
             (call_id, name, args), skipped = actions[0], actions[1:]
-            observation, submitted = _act(name, args, tools, state)
+            state.blocked = state.failed is not None and state.failed[0] == (name, args)
+            if state.blocked:  # the very action that just failed: it would fail again
+                observation, submitted = prompts.same_failure(state.failed[1]), False
+            else:
+                observation, submitted = _act(name, args, tools, state)
+                state.failed = ((name, args), observation) \
+                    if observation.startswith("error") else None
             done = [{"tool": name, "args": args, "output": observation}]
             if not submitted and name in ("view", "bash") and skipped \
                     and skipped[-1][1] == "submit" and state.changed():
@@ -147,7 +153,7 @@ def solve(problem, workdir, chat, limits=None, trajectory=None, native_tools=Tru
                 observation += f"\n\n[submit]\n{output}"
             hint = "" if submitted else prompts.hint(name, observation, state.changed(),
                                                      state.diff(args.get("path")))
-            if not submitted and state.repeated(messages):
+            if not submitted and state.repeated():
                 hint = prompts.REPEATED + hint
             _answer(messages, message, call_id, name, observation, hint, skipped)
             trajectory.add(step=step, content=message.get("content"), actions=done,
@@ -172,6 +178,8 @@ class _State:
         self.test_command = None
         self.replies = []
         self.refused_unchanged = False
+        self.failed = None  # ((tool, args), output) of the last action run, if it failed
+        self.blocked = False  # the last action repeated one that had just failed
         self.tested_version = None
         self.originals = {}
 
@@ -198,9 +206,14 @@ class _State:
                                           now.splitlines(), lineterm="", n=1))[2:]
         return "\n".join(lines[:30])
 
-    def repeated(self, messages):
-        """True when the model's last two replies were the same (it is stuck)."""
+    def repeated(self):
+        """True when the model's last two replies were the same."""
         return len(self.replies) >= 2 and self.replies[-1] == self.replies[-2]
+
+    def stuck(self):
+        """True when the model repeated its last reply, or an action that had just failed:
+        its next reply is sampled with some temperature and a fresh seed."""
+        return self.repeated() or self.blocked
 
 
 def _act(name, args, tools, state):

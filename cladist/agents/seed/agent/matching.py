@@ -71,25 +71,30 @@ def forgiving_match(text, old, new):
 
 def closest_lines(text, old, context=2, whole_file_lines=40, most=30):
     """The file's lines most like ``old`` (numbered as ``view`` numbers them, with
-    ``context`` lines around), or the whole file when it is short; "" for an empty file."""
+    ``context`` lines around), or the whole file when it is short; "" for an empty file.
+
+    The place is found by the single line of ``old`` most like a line of the file (a
+    model that guessed a function's body usually got its first line nearly right)."""
     lines = text.split("\n")
     if not text.strip():
         return ""
     if len(lines) <= whole_file_lines:
         first, last = 1, len(lines)
     else:
-        wanted = [line.strip() for line in _unnumbered(old).strip("\n").split("\n")]
-        size = min(len(wanted), len(lines), most)
-        target = "\n".join(wanted)
-        best, best_score = 0, -1.0
-        for start in range(0, len(lines) - size + 1):
-            window = "\n".join(line.strip() for line in lines[start:start + size])
-            matcher = difflib.SequenceMatcher(None, target, window, autojunk=False)
-            if matcher.real_quick_ratio() <= best_score or matcher.quick_ratio() <= best_score:
+        wanted = [line.strip() for line in _unnumbered(old).strip("\n").split("\n")][:most]
+        best_score, best_line, best_offset = -1.0, 0, 0
+        for offset, want in enumerate(wanted):
+            if not want:
                 continue
-            score = matcher.ratio()
-            if score > best_score:
-                best, best_score = start, score
-        first = max(best + 1 - context, 1)
-        last = min(best + size + context, len(lines))
+            for index, line in enumerate(lines):
+                matcher = difflib.SequenceMatcher(None, want, line.strip(), autojunk=False)
+                if matcher.real_quick_ratio() <= best_score \
+                        or matcher.quick_ratio() <= best_score:
+                    continue
+                score = matcher.ratio()
+                if score > best_score:
+                    best_score, best_line, best_offset = score, index, offset
+        start = max(best_line - best_offset, 0)
+        first = max(start + 1 - context, 1)
+        last = min(start + len(wanted) + context, len(lines))
     return "\n".join(f"{n:5d}\t{lines[n - 1]}" for n in range(first, last + 1))

@@ -68,6 +68,12 @@ def nudge(native_tools):
 REPEATED = ("You wrote the same reply as before, so you got the same result. Do something "
             "different this time.\n")
 
+def same_failure(output):
+    """The answer to an action identical to the one that just failed (it is not run)."""
+    return (f"error: not run: this is exactly the action that just failed, with:\n"
+            f"{output[:1500]}\nIt would fail the same way. Do something different.")
+
+
 NOTHING_CHANGED = ("Not submitted: no file has changed yet. Make the fix first (replace or "
                    "create), then submit.")
 

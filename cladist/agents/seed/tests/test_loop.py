@@ -160,6 +160,23 @@ class LoopTest(unittest.TestCase):
         self.assertIn(prompts.REPEATED, chat.calls[2]["messages"][-1]["content"])
         self.assertNotIn(prompts.REPEATED, chat.calls[1]["messages"][-1]["content"])
 
+    def test_an_action_that_just_failed_is_not_run_again(self):
+        wrong = ("replace", {"path": "calc.py", "old": "return a-b", "new": "return a+b"})
+        chat = ScriptedChat([completion("Fix it.", tool_calls=[wrong]),
+                             completion("Fix it again.", tool_calls=[wrong]),
+                             completion(tool_calls=[("replace", {
+                                 "path": "calc.py", "old": "return a - b",
+                                 "new": "return a + b"})]),
+                             completion(tool_calls=[("submit", {})])])
+        trajectory = solve("p", self.dir, chat)
+        outputs = [s["actions"][0]["output"] for s in trajectory.steps]
+        self.assertIn("not found", outputs[0])
+        self.assertIn("    2\t    return a - b", outputs[0])  # the real text, to copy
+        self.assertTrue(outputs[1].startswith("error: not run: this is exactly the action"))
+        self.assertIn("replaced 1", outputs[2])
+        self.assertEqual([c["params"]["temperature"] for c in chat.calls], [0, 0, 0.7, 0])
+        self.assertEqual(trajectory.exit_reason, "submitted")
+
     def test_limits_and_errors_end_the_run_with_a_reason(self):
         looping = ScriptedChat([completion("```bash\necho hi\n```")] * 5)
         self.assertEqual(solve("p", self.dir, looping, Limits(max_steps=3)).exit_reason,

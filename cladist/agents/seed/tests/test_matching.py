@@ -37,6 +37,15 @@ class MatchingTest(unittest.TestCase):
         self.assertEqual(numbered[2], "   53\t    return x * 17")
         self.assertEqual(len(numbered), 4)
 
+    def test_a_guessed_body_is_placed_by_its_first_line(self):
+        text = "\n".join(f"    def tool_{i}(self, path, start=None):\n        return {i}\n"
+                         for i in range(40))
+        guess = ("def tool_31(path, start=None):\n    # Show a file.\n"
+                 "    if os.path.isdir(path):\n        return list_files(path)")
+        shown = closest_lines(text, guess, context=0).split("\n")
+        self.assertEqual(shown[0], "   94\t    def tool_31(self, path, start=None):")
+        self.assertEqual(len(shown), 4)
+
     def test_a_short_file_is_shown_whole(self):
         self.assertEqual(closest_lines("a = 1\nb = 2", "c = 3"), "    1\ta = 1\n    2\tb = 2")
         self.assertEqual(closest_lines("", "c = 3"), "")
