@@ -22,7 +22,9 @@ The model writes fenced blocks whose info string names the tool:
 
 ``parse_actions`` turns a reply into a list of (tool name, arguments dict); text outside
 blocks is the model's reasoning and is ignored. Blocks tagged ``sh``/``shell`` count as
-bash; blocks in other languages (``python`` ...) are not actions.
+bash, unless their first line names another tool (```` ```bash ```` then ``replace PATH``
+and its body: small models do that); blocks in other languages (``python`` ...) are not
+actions.
 """
 
 import re
@@ -62,6 +64,11 @@ def parse_actions(text):
         tag = (match.group(1) or "").lower()
         rest = match.group(2).split()
         body = match.group(3)
+        first, _, after = body.partition("\n")
+        if tag in BASH_TAGS and first.split()[:1] in (["view"], ["create"], ["replace"],
+                                                      ["submit"]):
+            # a tool written as a shell command (```bash\nreplace PATH ...): the tool
+            tag, rest, body = first.split()[0], first.split()[1:], after
         if tag in BASH_TAGS:
             if body.strip():
                 actions.append(("bash", {"command": body.rstrip("\n")}))

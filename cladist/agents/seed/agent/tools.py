@@ -138,8 +138,10 @@ class Tools:
         it would turn a valid (or new) Python file into invalid Python."""
         try:
             full = self._path(path)
-            before = full.read_text() if full.is_file() else ""
-            broken = _breaks_python(path, before, content)
+            before = full.read_bytes() if full.is_file() else None
+            if before == content.encode():
+                return f"error: {path} already has exactly this content: nothing changed"
+            broken = _breaks_python(path, (before or b"").decode(errors="replace"), content)
             if broken:
                 return broken
             full.parent.mkdir(parents=True, exist_ok=True)
@@ -168,6 +170,9 @@ class Tools:
             shown = (f"\nThe lines of {path} most like it (copy the text, without the line "
                      f"numbers):\n{closest}") if closest else f" ({path} is empty)"
             return f"error: the text to replace was not found in {path}.{shown}"
+        if old == new:
+            return ("error: the new text is the same as the old: nothing changed. Write "
+                    "the lines as they should be after the fix.")
         edited = text.replace(old, new, 1)
         broken = _breaks_python(path, text, edited)
         if broken:

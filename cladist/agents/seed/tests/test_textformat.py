@@ -40,6 +40,13 @@ return a + b
         self.assertEqual(action[0], "error")
         self.assertIn("SEARCH", action[1]["message"])
 
+    def test_a_tool_written_as_a_shell_command_is_that_tool(self):
+        reply = ("```bash\nreplace m.py\n<<<<<<< SEARCH\nx = 1\n=======\nx = 2\n"
+                 ">>>>>>> REPLACE\n```\n```sh\nview m.py\n```\n```bash\nls -la\n```")
+        self.assertEqual(parse_actions(reply), [
+            ("replace", {"path": "m.py", "old": "x = 1", "new": "x = 2"}),
+            ("view", {"path": "m.py"}), ("bash", {"command": "ls -la"})])
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -56,6 +56,12 @@ class ToolsTest(unittest.TestCase):
         self.assertIn("not found", missed)
         self.assertIn("    2\t    return 2", missed)  # the file's real text, to copy
         self.assertIn("empty", self.tools.replace("m.py", "", "x"))
+        before = (self.dir / "m.py").stat().st_mtime_ns
+        same = self.tools.replace("m.py", "    1\tdef f():", "    2\tdef f():")
+        self.assertIn("nothing changed", same)  # the line numbers differed, not the text
+        self.assertEqual((self.dir / "m.py").stat().st_mtime_ns, before)
+        self.assertIn("nothing changed", self.tools.create("m.py", (self.dir / "m.py").read_text()))
+        self.assertEqual((self.dir / "m.py").stat().st_mtime_ns, before)
 
     def test_an_edit_that_breaks_python_is_not_applied(self):
         self.tools.create("m.py", "def system(native):\n    return 1\n")
