@@ -59,13 +59,17 @@ class Diagnosis:
     fallback: bool
     attempts: int
 
-    def self_edit_problem(self) -> str:
+    def self_edit_problem(self, direction: str | None = None) -> str:
         """What the self-edit is asked to do: the problem statement, followed by the
         proposal unless the statement already holds it (weak models often write a
-        statement that only restates the symptom, and the proposal names the files)."""
-        if self.fallback or self.proposal.strip() in self.problem_statement:
-            return self.problem_statement
-        return f"{self.problem_statement.rstrip()}\n\nThe change proposed: {self.proposal}"
+        statement that only restates the symptom, and the proposal names the files),
+        and by the target's ``direction`` when it has one."""
+        text = self.problem_statement.rstrip()
+        if not self.fallback and self.proposal.strip() not in self.problem_statement:
+            text += f"\n\nThe change proposed: {self.proposal}"
+        if direction and direction not in text:
+            text += f"\n\nStart with this change: {direction}."
+        return text
 
 
 def code_digest(agent_dir: Path, max_chars: int) -> str:

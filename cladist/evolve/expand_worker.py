@@ -78,7 +78,7 @@ def _steps(job: ExpansionJob, ctx: EvalContext, parent_dir: Path, tmp: Path,
                                  f"diagnosis: {err}", infra=not model_side)
         finally:
             client.close()
-    problem = diagnosis.self_edit_problem()
+    problem = diagnosis.self_edit_problem(target.direction)
     done = ExpansionWork("running", None, problem_statement=problem,
                          diagnosis=diagnosis.__dict__ | {"target": target.describe()})
     limits = Limits.from_config(cfg.sandbox)

@@ -21,23 +21,22 @@ from cladist.archive.run import Run
 EMPTY_PATCH_SHARE = 0.1
 
 GENERAL_DIRECTIONS = (
-    "the system prompt (the seed keeps it in agent/prompts.py, SYSTEM): tell the model "
-    "to read the code it changes before changing it",
-    "the hint after a replace that failed (agent/prompts.py, hint()): say how to find "
-    "the exact text to copy",
-    "the answer to a submit made before any file changed (agent/prompts.py, "
-    "NOTHING_CHANGED): say what to do instead",
-    "the first message (agent/prompts.py, task()): ask for the fix in one sentence "
-    "before the first action",
-    "the reminder sent when a reply has no action (agent/prompts.py, nudge()): show "
-    "one complete example of an action",
-    "the bash tool's output (agent/tools.py, truncate()): keep the end of a long "
-    "output, where test failures are, rather than its start",
-    "the view tool (agent/tools.py, view()): end a file's listing with how many lines "
-    "it has",
+    "in agent/prompts.py, add a sentence to SYSTEM telling the model to view a file "
+    "before it changes it",
+    "in agent/prompts.py, make NOTHING_CHANGED name the actions that change a file "
+    "(replace and create)",
+    "in agent/prompts.py, make task() ask the model to say in one sentence what is wrong "
+    "before its first action",
+    "in agent/prompts.py, make nudge() end with a complete example of a view action",
+    "in agent/prompts.py, make the hint after a successful replace remind the model to "
+    "run the visible tests",
+    "in agent/tools.py, make truncate() keep the end of a long output (where test "
+    "failures are) rather than its start",
+    "in agent/tools.py, make view() end a file's listing with how many lines the file has",
 )
-"""Concrete directions for the generic target, named by the seed agent's files (a child
-may have moved them: the diagnosis reads the code it is given)."""
+"""Concrete first steps for the generic target, each one small change to the seed agent's
+files (a child may have moved them: the diagnosis reads the code it is given). They are
+given to the diagnosis and, verbatim, to the self-edit."""
 
 
 @dataclass(frozen=True)

@@ -55,3 +55,8 @@ def test_the_self_edit_sees_the_proposal_when_the_statement_lacks_it() -> None:
     assert full.self_edit_problem() == "Repeats. Edit agent/loop.py."
     assert fallback(Target("general"), None, 2).self_edit_problem() == fallback(
         Target("general"), None, 2).problem_statement
+    direction = GENERAL_DIRECTIONS[0]
+    assert full.self_edit_problem(direction) == (f"Repeats. Edit agent/loop.py.\n\n"
+                                                 f"Start with this change: {direction}.")
+    general = fallback(Target("general", direction=direction), None, 2)
+    assert general.self_edit_problem(direction) == general.problem_statement  # holds it
