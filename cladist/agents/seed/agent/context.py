@@ -39,7 +39,8 @@ def _is_test(path):
 def relevant_sources(workdir, problem, listed):
     """The source files to show first: those the problem names, then the other small
     non-test files, while they fit in :data:`MAX_SHOWN_CHARS`. A named file too long to
-    show is given as its outline (see :func:`outline`); returns (path, text) pairs."""
+    show is given as its outline (see :func:`outline`) and the definitions the problem
+    names (see :func:`named_definitions`); returns (label, text) pairs."""
     named = [p for p in listed if os.path.basename(p) in problem or p in problem]
     others = [p for p in listed if p not in named and not _is_test(p)]
     chosen, used = [], 0
@@ -54,6 +55,10 @@ def relevant_sources(workdir, problem, listed):
             if path in named and (short := outline(text)):
                 chosen.append((f"{path} (long: its outline; view the lines you need)", short))
                 used += len(short)
+                for first, last, block in named_definitions(text, problem):
+                    if used + len(block) <= MAX_SHOWN_CHARS:
+                        chosen.append((f"{path}, lines {first}-{last}", block))
+                        used += len(block)
             continue
         chosen.append((path, text))
         used += len(text)
@@ -62,6 +67,34 @@ def relevant_sources(workdir, problem, listed):
 
 _DEFINITION = re.compile(r"^\s*(async def|def|class|func|fn|pub fn|function|impl|struct)\b"
                          r"|^[A-Z_][A-Z0-9_]* =")
+
+
+_NAMED = re.compile(r"^(\s*)(?:async def|def|class|func|fn|pub fn|function)\s+([A-Za-z_]\w*)")
+
+
+def named_definitions(text, problem, most=3):
+    """(first line, last line, text) of at most ``most`` definitions (functions, classes)
+    in ``text`` whose names the problem mentions as words; a definition ends where the
+    indentation returns to its own level (a lone closing brace is kept)."""
+    lines = text.split("\n")
+    found = []
+    for index, line in enumerate(lines):
+        match = _NAMED.match(line)
+        if not match or not re.search(rf"\b{re.escape(match.group(2))}\b", problem):
+            continue
+        indent = len(match.group(1))
+        end = index + 1
+        while end < len(lines) and (not lines[end].strip()
+                                    or len(lines[end]) - len(lines[end].lstrip()) > indent):
+            end += 1
+        if end < len(lines) and lines[end].strip() in ("}", "};"):
+            end += 1
+        while end > index + 1 and not lines[end - 1].strip():
+            end -= 1
+        found.append((index + 1, end, "\n".join(lines[index:end])))
+        if len(found) == most:
+            break
+    return found
 
 
 def outline(text, most=40):

@@ -93,7 +93,9 @@ class LoopTest(unittest.TestCase):
         self.assertIn("Content of big.py (long: its outline", first)
         self.assertIn("    1\tLIMIT = 3", first)
         self.assertIn("   23\tdef helper_7(x):", first)
-        self.assertNotIn("return x + 7", first)
+        self.assertIn("Content of big.py, lines 23-24:\n```\ndef helper_7(x):\n"
+                      "    return x + 7\n```", first)  # the function the problem names
+        self.assertNotIn("return x + 8", first)
 
     def test_only_the_first_action_of_a_reply_runs(self):
         chat = ScriptedChat([
