@@ -3,7 +3,9 @@
 Small models copy ``view``'s line numbers into the search text, indent with four spaces in
 a file indented with tabs or two spaces, or drop trailing spaces. ``forgiving_match``
 finds the one place in the file whose lines are the same once those differences are
-removed, and re-indents the replacement the way the file is indented. When nothing
+removed, and re-indents the replacement the way the file is indented (each indentation
+the model used in its search text becomes the file's indentation of the lines it
+matched). When nothing
 matches, ``closest_lines`` shows the part of the file most like what the model wrote, so
 it can copy the real text instead of guessing again.
 """
@@ -56,17 +58,35 @@ def forgiving_match(text, old, new):
     model_base = _width(_indent(old.strip("\n").split("\n")[0]))
     model_step = _width(_unit([ln for ln in old.split("\n") + new.split("\n")])) or 4
     file_base, file_step = _indent(matched[0]), _unit(lines)
+    learnt = _indent_map(old.strip("\n").split("\n"), matched)
     out = []
     for line in new.split("\n"):
         if not line.strip():
             out.append("")
             continue
-        level = max(0, round((_width(_indent(line)) - model_base) / model_step))
+        width = _width(_indent(line))
+        if width in learnt:  # an indentation the search text used: the file's for it
+            out.append(learnt[width] + line.lstrip(" \t"))
+            continue
+        level = max(0, round((width - model_base) / model_step))
         out.append(file_base + file_step * level + line.lstrip(" \t"))
     replacement = "\n".join(out)
     if new.endswith("\n") and not replacement.endswith("\n"):
         replacement += "\n"
     return "\n".join(matched), replacement
+
+
+def _indent_map(model_lines, file_lines):
+    """For each indentation width of the model's search lines, the file's indentation of
+    the lines they matched (the most common one), so that a replacement indented as the
+    model indented its search text gets the file's indentation, even when the model's
+    was inconsistent."""
+    seen = {}
+    for mine, theirs in zip(model_lines, file_lines):  # noqa: B905 (older Pythons)
+        if mine.strip():
+            counts = seen.setdefault(_width(_indent(mine)), {})
+            counts[_indent(theirs)] = counts.get(_indent(theirs), 0) + 1
+    return {width: max(counts, key=counts.get) for width, counts in seen.items()}
 
 
 def closest_lines(text, old, context=2, whole_file_lines=40, most=30):

@@ -19,6 +19,19 @@ class MatchingTest(unittest.TestCase):
                                    "    if (w) {\n        return w.slice(1);")
         self.assertEqual(new, "  if (w) {\n    return w.slice(1);")
 
+    def test_inconsistent_indentation_is_mapped_line_by_line(self):
+        text = ("class T:\n    def view(self, path):\n        try:\n            x = 1\n"
+                "        except OSError:\n            x = 2\n        return x\n")
+        old = ("def view(self, path):\n        try:\n            x = 1\n"
+               "        except OSError:\n            x = 2\n        return x")
+        new = ("def view(self, path):\n        try:\n            x = 1\n"
+               "        except OSError:\n            x = 2\n        return x + 1")
+        found, replacement = forgiving_match(text, old, new)
+        self.assertEqual(found, text[len("class T:\n"):].rstrip("\n"))
+        edited = text.replace(found, replacement)
+        self.assertIn("        return x + 1\n", edited)
+        compile(edited, "t.py", "exec")
+
     def test_line_numbers_copied_from_view(self):
         text = "def f():\n    return 1\n"
         old, new = forgiving_match(text, "    2\t    return 1", "    2\t    return 2")
