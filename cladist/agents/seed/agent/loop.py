@@ -235,7 +235,12 @@ def _act(name, args, tools, state):
         return f"error: {args['message']}", False
     if name in ("replace", "create") and isinstance(args.get("path"), str):
         state.remember(args["path"])
-    return tools.call(name, args), False
+    output = tools.call(name, args)
+    if name in ("replace", "create") and state.test_command and \
+            not output.startswith("error"):  # show at once what the edit did to the tests
+        tests = tools.bash(state.test_command)
+        output += "\n\n" + prompts.tests_now(tests[-1500:], _tests_failed(tests))
+    return output, False
 
 
 def _tests_failed(output):

@@ -45,6 +45,10 @@ def hint(tool, output, edited, diff=""):
                 "(without the line numbers), then replace again.")
     if tool in ("replace", "create") and not failed:
         change = f"Your changes to this file so far:\n{diff}\n" if diff else ""
+        if TESTS_FAIL in output:
+            return f"{change}Next: fix the code so that the visible tests pass."
+        if TESTS_PASS in output:
+            return f"{change}Next: if this fixes the problem, submit."
         return (f"{change}Next: if this fixes the problem, submit; otherwise check it (run "
                 "the tests with bash) or change it again.")
     if tool == "view":
@@ -76,6 +80,15 @@ def same_failure(output):
 
 NOTHING_CHANGED = ("Not submitted: no file has changed yet. Make the fix first (replace or "
                    "create), then submit.")
+
+
+TESTS_FAIL = "The visible tests now FAIL:"
+TESTS_PASS = "The visible tests now pass:"
+
+
+def tests_now(output, failed):
+    """The visible tests' output, run right after an edit."""
+    return f"{TESTS_FAIL if failed else TESTS_PASS}\n{output}"
 
 
 def tests_fail(output):

@@ -139,6 +139,25 @@ class LoopTest(unittest.TestCase):
         self.assertEqual(outputs[3], "submitted")  # a second submit finishes anyway
         self.assertEqual(trajectory.exit_reason, "submitted")
 
+    def test_the_visible_tests_run_after_every_edit(self):
+        (self.dir / "test_calc.py").write_text(
+            "import unittest\nfrom calc import add\n\n\nclass T(unittest.TestCase):\n"
+            "    def test_add(self):\n        self.assertEqual(add(2, 3), 5)\n")
+        chat = ScriptedChat([
+            completion(tool_calls=[("replace", {"path": "calc.py", "old": "a - b",
+                                                "new": "a * b"})]),
+            completion(tool_calls=[("replace", {"path": "calc.py", "old": "a * b",
+                                                "new": "a + b"})]),
+            completion(tool_calls=[("submit", {})])])
+        trajectory = solve("add is wrong", self.dir, chat)
+        outputs = [s["actions"][0]["output"] for s in trajectory.steps]
+        self.assertIn(prompts.TESTS_FAIL, outputs[0])
+        self.assertIn("AssertionError: 6 != 5", outputs[0])
+        self.assertIn(prompts.TESTS_PASS, outputs[1])
+        self.assertIn("fix the code so that the visible tests pass",
+                      chat.calls[1]["messages"][-1]["content"])
+        self.assertEqual(outputs[2], "submitted")
+
     def test_look_then_submit_is_honoured_once_the_edit_was_seen(self):
         chat = ScriptedChat([
             completion("```replace calc.py\n<<<<<<< SEARCH\na - b\n=======\na + b\n"
