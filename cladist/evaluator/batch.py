@@ -3,9 +3,8 @@ result in the run as soon as it is graded (so nothing finished is lost)."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -64,32 +63,38 @@ def evaluate_node(run: Run, node_id: int, tasks: list[Task], ctx: EvalContext, w
     task's results are recorded when it finishes and passed to ``on_result``. Raises
     NotFoundError for an unknown node, and ModelUnavailableError (after recording what
     finished, without starting more tasks) when ``PROVIDER_DOWN_LIMIT`` tasks in a row
-    were lost because the model provider did not answer."""
+    were lost because the model provider did not answer. At most ``workers`` tasks are in
+    flight: the next starts when one ends."""
     results: dict[str, list[TaskResult]] = {}
-    lock = threading.Lock()
     down: list[str] = []  # the reasons of the tasks lost in a row to a provider outage
     with scratch.shared("agent") as tmp:
         agent_dir = run.agents.materialize(run.node_commit(node_id), Path(tmp) / "agent")
         agent_dir.chmod(0o755)
+        queue = iter(tasks)
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="cladist-eval") as pool:
-            futures = {pool.submit(evaluate, ctx, agent_dir, node_id, task): task
-                       for task in tasks}
-            for future in as_completed(futures):
-                if future.cancelled():
-                    continue
-                task = futures[future]
-                outcome = future.result()
-                with lock:
-                    record_results(run, node_id, outcome)
+            running: dict[Future[list[TaskResult]], Task] = {}
+
+            def start_next() -> None:
+                task = next(queue, None)
+                if task is not None:
+                    running[pool.submit(evaluate, ctx, agent_dir, node_id, task)] = task
+
+            for _ in range(max(workers, 1)):
+                start_next()
+            while running:
+                finished, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    task = running.pop(future)
+                    outcome = future.result()
+                    record_results(run, node_id, outcome)  # only this thread records
                     results[task.id] = outcome
-                if on_result is not None:
-                    on_result(task, outcome)
-                last = outcome[-1]
-                down = [*down, str(last.infra_reason)] if is_provider_down(
-                    last.infra_reason) else []
-                if len(down) == PROVIDER_DOWN_LIMIT:
-                    for pending in futures:  # those not started yet; running ones finish
-                        pending.cancel()
+                    if on_result is not None:
+                        on_result(task, outcome)
+                    last = outcome[-1]
+                    down = [*down, str(last.infra_reason)] if is_provider_down(
+                        last.infra_reason) else []
+                    if len(down) < PROVIDER_DOWN_LIMIT:  # else: let the running ones end
+                        start_next()
     if len(down) >= PROVIDER_DOWN_LIMIT:
         raise ModelUnavailableError(
             f"{MODEL_UNAVAILABLE}: {len(down)} tasks in a row were lost because the model "
