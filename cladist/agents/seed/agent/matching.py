@@ -5,9 +5,8 @@ a file indented with tabs or two spaces, or drop trailing spaces. ``forgiving_ma
 finds the one place in the file whose lines are the same once those differences are
 removed, and re-indents the replacement the way the file is indented (each indentation
 the model used in its search text becomes the file's indentation of the lines it
-matched). When nothing
-matches, ``closest_lines`` shows the part of the file most like what the model wrote, so
-it can copy the real text instead of guessing again.
+matched). When nothing matches, ``closest_lines`` shows the part of the file most like
+what the model wrote, so it can copy the real text instead of guessing again.
 """
 
 import difflib

@@ -69,8 +69,10 @@ def nudge(native_tools):
     return ("No action found. Write exactly one fenced block, such as ```bash\nls\n``` or "
             "```submit\n```.")
 
+
 REPEATED = ("You wrote the same reply as before, so you got the same result. Do something "
             "different this time.\n")
+
 
 def same_failure(output):
     """The answer to an action identical to the one that just failed (it is not run)."""
