@@ -17,6 +17,7 @@ import argparse
 import statistics
 import tempfile
 import time
+from typing import Any
 
 from cladist.archive.records import Verdict
 from cladist.config import load_config
@@ -25,6 +26,17 @@ from cladist.evaluator.suites.bundled import BundledSuite
 from cladist.llm.factory import make_provider
 
 LONG_PROMPT = " ".join(f"word{i % 97}" for i in range(1100))
+
+
+def _tokens_per_second(client: Any, model: str, content: str, max_tokens: int,
+                       temperature: float, field: str, default: int) -> float:
+    """One chat call's ``usage.<field>`` tokens (``default`` without usage) per second."""
+    started = time.perf_counter()
+    reply = client.chat.completions.create(
+        model=model, max_tokens=max_tokens, temperature=temperature,
+        messages=[{"role": "user", "content": content}])
+    tokens = getattr(reply.usage, field) if reply.usage else default
+    return tokens / (time.perf_counter() - started)
 
 
 def speed(model: str) -> tuple[float, float]:
@@ -36,18 +48,12 @@ def speed(model: str) -> tuple[float, float]:
         client = openai.OpenAI(base_url=provider.server.base_url, api_key="local")  # type: ignore[attr-defined]
         prompt, generation = [], []
         for attempt in range(3):
-            started = time.perf_counter()
-            reply = client.chat.completions.create(
-                model=provider.model, max_tokens=1, temperature=0,
-                messages=[{"role": "user", "content": f"{attempt} {LONG_PROMPT}"}])
-            tokens = reply.usage.prompt_tokens if reply.usage else 1000
-            prompt.append(tokens / (time.perf_counter() - started))
-            started = time.perf_counter()
-            reply = client.chat.completions.create(
-                model=provider.model, max_tokens=128, temperature=0.8,
-                messages=[{"role": "user", "content": f"Tell a long story, take {attempt}."}])
-            made = reply.usage.completion_tokens if reply.usage else 128
-            generation.append(made / (time.perf_counter() - started))
+            prompt.append(_tokens_per_second(client, provider.model,
+                                             f"{attempt} {LONG_PROMPT}", 1, 0,
+                                             "prompt_tokens", 1000))
+            generation.append(_tokens_per_second(client, provider.model,
+                                                 f"Tell a long story, take {attempt}.", 128,
+                                                 0.8, "completion_tokens", 128))
         return statistics.median(prompt), statistics.median(generation)
     finally:
         provider.close()
