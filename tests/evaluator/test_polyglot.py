@@ -15,10 +15,11 @@ from cladist.archive.records import Verdict
 from cladist.config import load_config
 from cladist.errors import ConfigError, NotFoundError, UsageError
 from cladist.evaluator.evaluate import make_context
-from cladist.evaluator.grader import grade
+from cladist.evaluator.grader import grade, graded_tree
 from cladist.evaluator.oracle import solution_patch
 from cladist.evaluator.selection import select_tasks
 from cladist.evaluator.suites.polyglot import PolyglotSuite
+from cladist.evaluator.treepatch import tree_patch
 from cladist.sandbox.contract import Limits, SandboxSpec
 
 FIXTURE = Path(__file__).with_name("polyglot_fixture")
@@ -63,7 +64,13 @@ def test_loader_builds_tasks_from_the_layout(tmp_path: Path) -> None:
     # the expected tests are read from the exercises' test files
     assert py.expected_tests == {"leap_test.py::LeapTest::test_years"}
     assert rust.expected_tests == {"common_years", "leap_years"}  # #[ignore] ones too
-    assert suite.tasks(["go/leap"])[0].expected_tests == {"TestLeap"}
+    go = suite.tasks(["go/leap"])[0]
+    assert go.expected_tests == {"TestLeap"}
+    # the file the tests read stays for the agent to read, protected like the tests
+    assert go.workspace is not None
+    assert sorted(p.name for p in go.workspace.iterdir()) == ["cases_test.go", "go.mod",
+                                                               "leap.go"]
+    assert {"leap_test.go", "cases_test.go", "go.mod"} <= set(go.test_files)
     assert cpp.expected_tests == {"year not divisible by 4 in common year",
                                   "year divisible by 4, not divisible by 100 in leap year"}
 
@@ -100,6 +107,38 @@ def test_every_runnable_exercise_of_the_benchmark_knows_its_tests(tmp_path: Path
     unknown = [t.id for t in tasks if not t.expected_tests]
     # go/counter asks the agent to write the test suite: its test file has no test
     assert unknown == ["go/counter"], unknown
+
+
+def test_an_edit_to_a_file_the_tests_read_is_undone(tmp_path: Path) -> None:
+    task = PolyglotSuite(FIXTURE, staging=tmp_path / "stage").tasks(["go/leap"])[0]
+    assert task.workspace is not None
+    cheat = tmp_path / "cheat"
+    shutil.copytree(task.workspace, cheat)
+    (cheat / "cases_test.go").write_text("package leap\n\nvar testCases = []struct {\n"
+                                         "\tyear int\n\twant bool\n}{}\n")
+    (cheat / "go.mod").write_text("module leap\n\ngo 1.99\n")
+    restored, _ = graded_tree(task, tree_patch(task.workspace, cheat), tmp_path / "graded")
+    assert {"cases_test.go", "go.mod"} <= set(restored)
+    for name in ("cases_test.go", "go.mod"):
+        assert (tmp_path / "graded" / name).read_bytes() == (task.workspace / name).read_bytes()
+
+
+@pytest.mark.docker
+@pytest.mark.slow
+def test_the_fixture_grades_in_docker_and_a_protected_edit_cannot_pass(
+        tmp_path: Path, docker_client, base_image) -> None:  # noqa: ANN001
+    context = make_context(load_config(["sandbox.backend=docker"]), gateway=None)
+    task = PolyglotSuite(FIXTURE, staging=tmp_path / "stage").tasks(["go/leap"])[0]
+    assert task.workspace is not None
+    cheat = tmp_path / "cheat"
+    shutil.copytree(task.workspace, cheat)
+    (cheat / "cases_test.go").write_text("package leap\n\nvar testCases = []struct {\n"
+                                         "\tyear int\n\twant bool\n}{}\n")
+    spec = SandboxSpec(image=context.image_for(task.image), limits=Limits(memory="1g"),
+                       role="grader", run_id="test-polyglot")
+    verdicts = [grade(task, patch, context.open_sandbox, spec).verdict for patch in
+                (solution_patch(task), "", tree_patch(task.workspace, cheat))]
+    assert verdicts == [Verdict.PASS, Verdict.FAIL, Verdict.FAIL]
 
 
 @pytest.mark.docker

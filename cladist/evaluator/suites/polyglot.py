@@ -2,12 +2,16 @@
 
 Layout: ``<root>/<lang>/exercises/practice/<name>/`` with ``.docs/instructions.md`` (plus
 optional ``introduction.md`` and ``instructions.append.md``) and ``.meta/config.json``
-listing ``files.solution``, ``files.test`` and ``files.example`` (the reference solution).
-Task ids are ``<lang>/<name>``. The agent gets the exercise without ``.meta``, ``.docs`` and
-the test files; the test files are the hidden tests; the example files, moved to the
-solution paths, are the reference solution. Grading runs the exercise's tests with the
-trusted runner of its language (pytest, ``go test -json``, cargo, Catch2's JUnit report)
-and passes only when every test named in the test files is reported passed
+listing ``files.solution``, ``files.test``, ``files.example`` (the reference solution) and,
+for some exercises, ``files.editor`` (files the tests read, such as Go's ``cases_test.go``)
+and ``files.invalidator`` (``go.mod``). Task ids are ``<lang>/<name>``. The agent gets the
+exercise without ``.meta``, ``.docs`` and the test files; the test files are the hidden
+tests; editor and invalidator files stay in the workspace for the agent to read, and like
+the test files they are protected (restored before grading, left out of the patch); the
+example files, moved to the solution paths, are the reference solution. Grading runs the
+exercise's tests with the trusted runner of its language (pytest, ``go test -json``,
+cargo, Catch2's JUnit report) and passes only when every test named in the test files is
+reported passed
 (:mod:`cladist.evaluator.suites.polyglot_tests`).
 
 Java (Gradle downloads) and JavaScript (jest from npm) need network access the task
@@ -77,9 +81,10 @@ class PolyglotSuite:
         config_file = exercise / ".meta" / "config.json"
         try:
             files = json.loads(config_file.read_text())["files"]
-            solution, tests = list(files["solution"]), list(files["test"])
-            example = list(files.get("example", []))
-        except (OSError, ValueError, KeyError, TypeError) as err:
+            solution, tests = _names(files, "solution"), _names(files, "test")
+            example = _names(files, "example")
+            read_by_tests = _names(files, "editor") + _names(files, "invalidator")
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as err:
             raise ConfigError([f"{config_file}: unusable exercise config "
                                f"({type(err).__name__}: {err})"]) from None
         task_id = f"{language}/{exercise.name}"
@@ -106,7 +111,7 @@ class PolyglotSuite:
                     expected_tests=expected_tests(language, exercise, tests),
                     workspace=stage / "workspace", hidden_tests=stage / "hidden",
                     solution=stage / "solution" if example else None,
-                    test_files=harness_patterns(language, (*tests, *extra)),
+                    test_files=harness_patterns(language, (*tests, *read_by_tests, *extra)),
                     test_timeout_s=180, tier="medium",
                     metadata={"exercise": str(exercise)})
 
@@ -141,6 +146,15 @@ def _pair_examples(example: list[str], solution: list[str]) -> list[tuple[str, s
         elif i < len(solution):
             pairs.append((src, solution[i]))
     return pairs
+
+
+def _names(files: dict, key: str) -> list[str]:
+    """The relative paths ``files[key]`` lists (none when absent). Raises KeyError for a
+    missing solution or test list, TypeError when the entry is not a list of strings."""
+    names = files[key] if key in ("solution", "test") else files.get(key, [])
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        raise TypeError(f"files.{key} must be a list of paths")
+    return names
 
 
 def _copy(src: Path, dest: Path) -> None:
