@@ -11,8 +11,7 @@ the test files they are protected (restored before grading, left out of the patc
 example files, moved to the solution paths, are the reference solution. Grading runs the
 exercise's tests with the trusted runner of its language (pytest, ``go test -json``,
 cargo, Catch2's JUnit report) and passes only when every test named in the test files is
-reported passed
-(:mod:`cladist.evaluator.suites.polyglot_tests`).
+reported passed (:mod:`cladist.evaluator.suites.polyglot_tests`).
 
 Java (Gradle downloads) and JavaScript (jest from npm) need network access the task
 containers do not have: they are listed in :attr:`PolyglotSuite.unsupported`, not run.
