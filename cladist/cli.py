@@ -187,17 +187,26 @@ def sandbox_cleanup(run_id: Annotated[str | None, typer.Option(
                         "--run", help="Only this run's leftovers (default: every run's).")]
                     = None,
                     dry_run: Annotated[bool, typer.Option(
-                        "--dry-run", help="List, remove nothing.")] = False) -> None:
-    """Remove containers, networks and temp dirs left by crashed runs (found by label)."""
+                        "--dry-run", help="List, remove nothing.")] = False,
+                    live: Annotated[bool, typer.Option(
+                        "--live", help="Also stop the sandboxes of runs still going.")]
+                    = False,
+                    runs_dir: RunsDirOpt = Path("runs")) -> None:
+    """Remove containers, networks and temp dirs left by crashed runs (found by label), and
+    run folders whose creation was killed. A live run's sandboxes are kept unless --live."""
     from cladist.sandbox.cleanup import cleanup
 
-    found = cleanup(run_id, dry_run=dry_run)
+    found = cleanup(run_id, dry_run=dry_run, include_live=live, runs_dir=runs_dir)
     verb = "would remove" if dry_run else "removed"
     for item in found:
-        state = verb if dry_run or item.removed else "could not remove"
-        _console().print(f"{state} {item.kind} {item.name} (run {item.run_id or '?'})",
+        state = ("kept" if item.live else verb if dry_run or item.removed
+                 else "could not remove")
+        why = " is running; --live stops it" if item.live else ""
+        _console().print(f"{state} {item.kind} {item.name} (run {item.run_id or '?'}{why})",
                          soft_wrap=True)
-    _console().print(f"{len(found)} leftover(s)" + (" (dry run)" if dry_run else ""))
+    kept = sum(item.live for item in found)
+    _console().print(f"{len(found) - kept} leftover(s)" + (" (dry run)" if dry_run else "")
+                     + (f", {kept} kept for live runs" if kept else ""))
 
 
 @app.command()

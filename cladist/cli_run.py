@@ -17,6 +17,7 @@ import typer
 
 from cladist import scratch
 from cladist.cli import ConfigOpt, PresetOpt, RunsDirOpt, _console, app
+from cladist.errors import CladistError
 
 
 def _overrides(pairs: dict[str, Any]) -> list[str]:
@@ -108,6 +109,11 @@ def run_cmd(config: ConfigOpt = None, preset: PresetOpt = None,
         path = resolve_run(resume, runs_dir)
         cfg = load_config([str(path / "config.yaml"), *sources], preset=preset)
         opened = Run.open(path)
+        try:
+            opened.claim()  # a live run is refused before anything of it changes
+        except CladistError:
+            opened.close()
+            raise
         (path / "config.yaml").write_text(cfg.to_yaml())
         opened.config = cfg
         console.print(f"resuming run [bold]{opened.id}[/]", soft_wrap=True)

@@ -16,6 +16,7 @@ from typing import Any
 from cladist import __version__, scratch
 from cladist.archive.blobs import BlobStore
 from cladist.archive.codebase import AgentRepo
+from cladist.archive.liveness import RunLiveError, RunLock, shown_status
 from cladist.archive.records import NodeStatus
 from cladist.archive.safetree import UnsafeTreeError, check_tree
 from cladist.archive.store import ArchiveStore
@@ -37,6 +38,7 @@ class RunSummary:
     evaluations: int
     best_node: int | None
     best_score: float | None
+    last_event_at: float | None = None
 
 
 class Run:
@@ -53,12 +55,14 @@ class Run:
         self.config = config
         self.blobs = BlobStore(path)
         self.id = path.name
+        self._lock: RunLock | None = None
 
     @classmethod
     def create(cls, config: Config, seed_dir: Path | None = None) -> Run:
         """Make a new run folder under ``config.run.runs_dir`` and commit the seed agent
         (``seed_dir``, or else ``config.run.seed_agent`` prepared by
-        :func:`cladist.agents.prepare_agent`) as the root node (id 0, valid).
+        :func:`cladist.agents.prepare_agent`) as the root node (id 0, valid). The run is
+        claimed by this process (see :meth:`claim`) until it is closed.
 
         Raises UnsafeTreeError (no run folder is made) when the seed's folder holds a
         symbolic link, a special file or a nested git repository."""
@@ -77,29 +81,23 @@ class Run:
         name, n = base, 1
         while True:  # the run is built in a hidden folder and renamed when complete
             staging = runs_dir / f".{name}.creating"
-            if not (runs_dir / name).exists():
-                try:
+            if not (runs_dir / name).exists() and (lock := _try_lock(name, runs_dir)):
+                try:  # claimed first: cleanup removes only .creating folders nobody holds
                     staging.mkdir()
                     break
                 except FileExistsError:
-                    pass
+                    lock.release()
             n += 1
             name = f"{base}-{n}"
-        (staging / "config.yaml").write_text(config.to_yaml())
-        store = ArchiveStore(staging / DB_NAME, synchronous=config.archive.sqlite_synchronous,
-                             create=True)
         try:
-            store.init_run(name, config.run.name, config.to_yaml(), __version__)
-            agents = AgentRepo.init(staging / REPO_NAME)
-            sha = agents.commit_dir(seed_dir, None,
-                                    f"node 0: seed agent {config.run.seed_agent}")
-            root = store.add_node(None, sha, status=NodeStatus.VALID, summary="seed agent")
-            agents.set_node_ref(root, sha)
-        finally:
-            store.close()
-        staging.rename(runs_dir / name)
-        run = cls.open(runs_dir / name)
+            root, sha = _fill(staging, name, config, seed_dir)
+            staging.rename(runs_dir / name)
+            run = cls.open(runs_dir / name)
+        except BaseException:
+            lock.release()
+            raise
         run.config = config
+        run._lock = lock
         run.event("run_created", node_id=root, seed=config.run.seed_agent, commit=sha)
         return run
 
@@ -117,9 +115,18 @@ class Run:
         agents = AgentRepo(path / REPO_NAME)
         return cls(path, store, agents, config)
 
+    def claim(self) -> None:
+        """Mark the run as worked on by this process until :meth:`close` (a new run is
+        claimed by :meth:`create`). Raises RunLiveError when a live process has it."""
+        if self._lock is None:
+            self._lock = RunLock(self.id).acquire(self.path)
+
     def close(self) -> None:
-        """Release the database."""
+        """Release the database and the run's claim."""
         self.store.close()
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
 
     def __enter__(self) -> Run:
         return self
@@ -140,6 +147,30 @@ class Run:
     def node_commit(self, node_id: int) -> str:
         """The commit sha of a node; raises NotFoundError for an unknown node."""
         return self.store.node(node_id).commit_sha
+
+
+def _try_lock(name: str, runs_dir: Path) -> RunLock | None:
+    try:
+        return RunLock(name).acquire(runs_dir / name)
+    except RunLiveError:
+        return None
+
+
+def _fill(staging: Path, name: str, config: Config, seed_dir: Path) -> tuple[int, str]:
+    """Write a new run's config, archive and agents repository (the seed as node 0) into
+    ``staging``; returns the root's id and commit."""
+    (staging / "config.yaml").write_text(config.to_yaml())
+    store = ArchiveStore(staging / DB_NAME, synchronous=config.archive.sqlite_synchronous,
+                         create=True)
+    try:
+        store.init_run(name, config.run.name, config.to_yaml(), __version__)
+        agents = AgentRepo.init(staging / REPO_NAME)
+        sha = agents.commit_dir(seed_dir, None, f"node 0: seed agent {config.run.seed_agent}")
+        root = store.add_node(None, sha, status=NodeStatus.VALID, summary="seed agent")
+        agents.set_node_ref(root, sha)
+    finally:
+        store.close()
+    return root, sha
 
 
 def _check_seed(folder: Path) -> None:
@@ -189,11 +220,13 @@ def list_runs(runs_dir: Path = Path("runs")) -> list[RunSummary]:
                 record, totals = store.run_record(), store.totals()
                 best = best_belief(store)
                 score = store.node(best).score if best is not None else None
+                last = store.last_event_at()
             finally:
                 store.close()
         except ArchiveError as err:
             summaries.append(RunSummary(path.name, path, f"unreadable: {err}", 0, 0, None, None))
             continue
-        summaries.append(RunSummary(record.id, path, record.status, int(totals["nodes"]),
-                                    int(totals["evaluations"]), best, score))
+        summaries.append(RunSummary(record.id, path, shown_status(record.id, record.status),
+                                    int(totals["nodes"]), int(totals["evaluations"]), best,
+                                    score, last))
     return summaries

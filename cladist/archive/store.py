@@ -217,6 +217,11 @@ class ArchiveStore(ResultsMixin):
                 ts=time.time(), kind=kind, node_id=node_id,
                 data=json.dumps(data, default=str)))
 
+    def last_event_at(self) -> float | None:
+        """When the run's last event was recorded (None before any)."""
+        with self.engine.connect() as c:
+            return c.execute(select(func.max(t.event.c.ts))).scalar()
+
     def totals(self) -> dict[str, float]:
         """Run-wide sums: nodes, scored evaluations, infra errors, tokens and dollars."""
         with self.engine.connect() as c:

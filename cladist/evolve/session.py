@@ -44,7 +44,8 @@ def repair(run: Run) -> dict[str, int]:
     try:
         from cladist.sandbox.cleanup import cleanup
 
-        fixed["leftovers"] = len(cleanup(run.id))  # sandboxes, scratch dirs
+        # this process holds the run: whatever is left of it belongs to a dead session
+        fixed["leftovers"] = len(cleanup(run.id, include_live=True))
     except Exception:  # no engine here: nothing of ours can be running in it either
         pass
     shutil.rmtree(run.path / "tmp", ignore_errors=True)
@@ -65,8 +66,9 @@ def evolve(run: Run, config: Config, *, executor: str = "local",
     stop, :func:`~cladist.evolve.budget.infra_stop`, leaves the run ``stopped``).
 
     ``stop_hook(evolution)`` is called once the loop exists, so a caller (the CLI's
-    Ctrl-C handler) can request a graceful stop. Raises what building the suite, the
-    provider or the sandbox backend raises, before any work starts.
+    Ctrl-C handler) can request a graceful stop. Raises RunLiveError when another process
+    works on the run, and what building the suite, the provider or the sandbox backend
+    raises, before any work starts.
     """
     from cladist.evaluator.evaluate import EvalContext, make_context
     from cladist.evaluator.selection import select_tasks
@@ -77,6 +79,7 @@ def evolve(run: Run, config: Config, *, executor: str = "local",
     from cladist.scheduler.policies import make_policy
     from cladist.scheduler.state import TreeState
 
+    run.claim()  # one process per run: a second one is refused (RunLiveError)
     tasks = select_tasks(config.evaluator, config.run.random_seed)
     if executor != "ray":  # SWE-bench instance images: present or pulled, or a one-line error
         from cladist.evaluator.batch import ready_images

@@ -5,9 +5,11 @@ Functions here build plain data (for ``--json``) or rich renderables; they never
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from cladist.archive.lineage import best_belief
+from cladist.archive.liveness import CRASHED, shown_status
 from cladist.archive.records import NodeRecord
 from cladist.archive.run import Run, RunSummary
 from cladist.archive.safetext import printable
@@ -25,7 +27,8 @@ def tree_data(run: Run) -> dict[str, Any]:
             children[n.parent_id].append(n.id)
     record = run.store.run_record()
     return {
-        "run": record.id, "status": record.status, "stop_reason": record.stop_reason,
+        "run": record.id, "status": shown_status(record.id, record.status),
+        "last_event_at": run.store.last_event_at(), "stop_reason": record.stop_reason,
         "best_belief": best_belief(run.store, run.config.archive.best_belief_epsilon),
         "nodes": [{
             "id": n.id, "parent": n.parent_id, "status": str(n.status), "depth": n.depth,
@@ -80,8 +83,17 @@ def runs_table(summaries: list[RunSummary]) -> Any:
     for s in summaries:
         score = f"{s.best_score:.2f}" if s.best_score is not None else "-"
         best = str(s.best_node) if s.best_node is not None else "-"
-        table.add_row(s.id, s.status, str(s.nodes), str(s.evaluations), best, score)
+        table.add_row(s.id, shown_with_time(s.status, s.last_event_at), str(s.nodes),
+                      str(s.evaluations), best, score)
     return table
+
+
+def shown_with_time(status: str, last_event_at: float | None) -> str:
+    """A status as shown to a user: a crashed run with the time of its last event."""
+    if status != CRASHED or last_event_at is None:
+        return status
+    stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(last_event_at))
+    return f"{status} (last event {stamp})"
 
 
 def node_report(run: Run, node_id: int) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import text
 
+from cladist.archive.liveness import shown_status
 from cladist.archive.records import ResultRecord
 from cladist.errors import UsageError
 
@@ -73,7 +74,9 @@ class RunData:
         plots = self.path / "plots"
         stamp = max((p.stat().st_mtime_ns for p in plots.glob("*.svg")), default=0) if (
             plots.is_dir()) else 0
-        return {"version": "/".join(str(v) for v in row) + f"/{stamp}", "status": row[3],
+        status = shown_status(self.run.id, row[3])  # a dead process's "running" is crashed
+        return {"version": "/".join(str(v) for v in row) + f"/{stamp}/{status}",
+                "status": status,
                 "nodes": int(str(row[0]).split(":")[0])}
 
     # -- tree ------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import text
 
+from cladist.archive.liveness import shown_status
 from cladist.view.web.data import RunData
 
 PLOT_NAMES = ("progress", "tree", "costs")
@@ -44,15 +45,16 @@ def overview(data: RunData) -> dict[str, Any]:
                                   "('session_started', 'session_stopped') ORDER BY id")).all()
         recent = c.execute(text("SELECT ts, kind, node_id, data FROM event ORDER BY id DESC "
                                 "LIMIT 15")).all()
+    status = shown_status(record.id, record.status)  # "running" without its process: crashed
     budget = run.config.budget
     limits = {"task_evaluations": budget.task_evaluations, "expansions": budget.expansions,
               "dollars": budget.dollars, "wall_clock_s": budget.wall_clock_s}
     used = {"task_evaluations": totals["evaluations"],
             "expansions": sum(k for o, k in outcomes.items() if o not in ("running", "abandoned")),
             "dollars": totals["llm_cost_usd"],
-            "wall_clock_s": _wall_clock(sessions, record.status)}
+            "wall_clock_s": _wall_clock(sessions, status)}
     return {
-        "run": {"id": record.id, "name": record.name, "status": record.status,
+        "run": {"id": record.id, "name": record.name, "status": status,
                 "stop_reason": record.stop_reason, "created_at": record.created_at,
                 "cladist_version": record.cladist_version, "path": str(data.path),
                 "policy": run.config.scheduler.policy, "workers": budget.workers,
