@@ -37,6 +37,7 @@ from cladist.sandbox.contract import (
     SandboxError,
     SandboxFileNotFound,
     SandboxFileTooLarge,
+    SandboxIsADirectory,
     SandboxPermissionError,
     SandboxSpec,
 )
@@ -190,10 +191,11 @@ def _read_report(sandbox: Sandbox) -> bytes | None:
     made a directory or unreadable, over the file cap); raises SandboxUnavailable."""
     try:
         data = sandbox.read_file(REPORT, text=False)
-    except (SandboxFileNotFound, SandboxPermissionError, SandboxFileTooLarge):
+    except (SandboxFileNotFound, SandboxPermissionError, SandboxIsADirectory,
+            SandboxFileTooLarge):
         return None
     except SandboxError as err:
-        if type(err) is SandboxError:  # a directory where the report should be
+        if type(err) is SandboxError:  # the file operation failed otherwise
             return None
         raise
     return data if isinstance(data, bytes) else data.encode()

@@ -187,10 +187,10 @@ def _read_trajectory(sandbox: Any, limit: int) -> str:
         data = sandbox.read_file(path, text=False, limit=limit)
     except SandboxFileTooLarge:
         return json.dumps({"cladist_note": f"trajectory over {limit} bytes: not kept"})
-    except (SandboxFileNotFound, PermissionError):
+    except (SandboxFileNotFound, PermissionError, IsADirectoryError):
         return ""
     except SandboxError as err:
-        if type(err) is SandboxError:  # a directory in its place
+        if type(err) is SandboxError:  # the file operation failed otherwise
             return ""
         raise
     return data.decode("utf-8", "replace") if isinstance(data, bytes) else data

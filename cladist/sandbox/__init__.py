@@ -10,11 +10,14 @@ from cladist.sandbox.contract import (
     Limits,
     Mount,
     Sandbox,
+    SandboxBadCwd,
     SandboxClosed,
     SandboxDiskFull,
     SandboxError,
     SandboxFileNotFound,
     SandboxFileTooLarge,
+    SandboxIsADirectory,
+    SandboxNotADirectory,
     SandboxPermissionError,
     SandboxSpec,
     SandboxTimeout,
@@ -24,7 +27,8 @@ from cladist.sandbox.factory import BACKENDS, open_sandbox
 
 __all__ = [
     "BACKENDS", "GATEWAY_SOCKET_PATH", "ExecResult", "Limits", "Mount", "Sandbox",
-    "SandboxClosed", "SandboxDiskFull", "SandboxError", "SandboxFileNotFound",
-    "SandboxFileTooLarge", "SandboxPermissionError", "SandboxSpec", "SandboxTimeout",
+    "SandboxBadCwd", "SandboxClosed", "SandboxDiskFull", "SandboxError",
+    "SandboxFileNotFound", "SandboxFileTooLarge", "SandboxIsADirectory",
+    "SandboxNotADirectory", "SandboxPermissionError", "SandboxSpec", "SandboxTimeout",
     "SandboxUnavailable", "open_sandbox",
 ]

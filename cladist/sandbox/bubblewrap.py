@@ -34,6 +34,7 @@ there beforehand is gone afterwards only if setup succeeded, which tells a bwrap
 
 from __future__ import annotations
 
+import errno
 import functools
 import json
 import os
@@ -200,6 +201,9 @@ class BubblewrapSandbox(BaseSandbox):
                                     stdin=input is not None, extra_fd=ready_r)
             except OSError as exc:
                 os.close(ready_r)
+                if exc.errno == errno.E2BIG:  # the command's fault, as a shell reports it
+                    return ExecResult(126, b"", b"cladist: argument list too long\n",
+                                      duration=time.monotonic() - started)
                 raise SandboxUnavailable(f"cannot run bwrap: {exc}") from None
             self._procs.add(proc)
         out = OutputCollector(cap)

@@ -9,6 +9,7 @@ behave the same on every backend.
 from __future__ import annotations
 
 import io
+import posixpath
 import shlex
 import tarfile
 import time
@@ -20,11 +21,14 @@ from types import TracebackType
 from cladist.sandbox.contract import (
     Command,
     ExecResult,
+    SandboxBadCwd,
     SandboxClosed,
     SandboxDiskFull,
     SandboxError,
     SandboxFileNotFound,
     SandboxFileTooLarge,
+    SandboxIsADirectory,
+    SandboxNotADirectory,
     SandboxPermissionError,
     SandboxSpec,
     SandboxTimeout,
@@ -37,7 +41,8 @@ _READ = ('p="$1"; [ -e "$p" ] || exit 66; [ -d "$p" ] && exit 67; [ -r "$p" ] ||
 _WRITE = ('p="$1"; d=$(dirname -- "$p"); mkdir -p -- "$d" 2>/dev/null || exit 77; '
           '[ -d "$p" ] && exit 67; { [ -e "$p" ] && [ ! -w "$p" ]; } && exit 77; '
           'cat > "$p" 2>/dev/null || exit 77')
-_UNTAR = ('d="$1"; mkdir -p -- "$d" 2>/dev/null || exit 77; [ -w "$d" ] || exit 77; '
+_UNTAR = ('d="$1"; { [ -e "$d" ] && [ ! -d "$d" ]; } && exit 67; '
+          'mkdir -p -- "$d" 2>/dev/null || exit 77; [ -w "$d" ] || exit 77; '
           'exec tar -x --no-same-owner -f - -C "$d"')
 _TAR = ('d="$1"; [ -e "$d" ] || exit 66; [ -d "$d" ] || exit 67; [ -r "$d" ] || exit 77; '
         'exec tar -c -f - -C "$d" .')
@@ -89,6 +94,22 @@ def to_argv(cmd: Command) -> list[str]:
     return argv
 
 
+MAX_ARGUMENT = 128 * 1024
+"""Bytes of one argument the kernel starts a program with, at most (``MAX_ARG_STRLEN``)."""
+MAX_COMMAND_LINE = 1536 * 1024
+"""Bytes of all arguments and environment a sandbox starts a command with, at most (below
+the kernel's limit for an 8 MiB stack, with room for what the backend adds)."""
+
+
+def too_long(argv: list[str], env: Mapping[str, str] | None) -> bool:
+    """Whether ``argv`` with ``env`` is past :data:`MAX_ARGUMENT` or
+    :data:`MAX_COMMAND_LINE`."""
+    sizes = [len(a.encode()) + 1 for a in argv]
+    total = sum(sizes) + sum(len(k.encode()) + len(v.encode()) + 2
+                             for k, v in (env or {}).items())
+    return max(sizes) >= MAX_ARGUMENT or total > MAX_COMMAND_LINE
+
+
 def new_exec_id() -> str:
     """A unique marker put in each command's environment, used to find and kill it."""
     return uuid.uuid4().hex[:16]
@@ -135,18 +156,37 @@ class BaseSandbox:
              timeout: float | None = None, input: bytes | str | None = None) -> ExecResult:
         """Run ``cmd`` (see :class:`cladist.sandbox.contract.Sandbox`).
 
-        Raises SandboxUnavailable, SandboxClosed, ValueError (empty command).
+        Raises SandboxBadCwd, SandboxUnavailable, SandboxClosed, ValueError (empty command).
         """
         self._check_open()
+        argv = to_argv(cmd)
+        if cwd is not None:
+            self._check_cwd(cwd)
+        if too_long(argv, env):  # what execve would refuse, the same on every backend
+            return ExecResult(126, b"", b"cladist: argument list too long\n")
         data = input.encode() if isinstance(input, str) else input
         limit = self.spec.limits.exec_timeout_s if timeout is None else float(timeout)
-        return self._run(to_argv(cmd), cwd=cwd, env=env, timeout=limit, input=data,
+        return self._run(argv, cwd=cwd, env=env, timeout=limit, input=data,
                          cap=self.spec.limits.output_cap_bytes)
 
+    def _check_cwd(self, cwd: str) -> None:
+        """Raise SandboxBadCwd unless ``cwd`` is an absolute path to a directory (checked
+        by a command of ours, before the caller's runs)."""
+        if not posixpath.isabs(cwd):
+            raise SandboxBadCwd(f"cwd {cwd!r}: not an absolute path")
+        found = self._run(["/bin/sh", "-c", '[ -d "$1" ]', "cladist-cwd", cwd], cwd="/",
+                          env=None, timeout=FILE_OP_TIMEOUT_S, input=None, cap=4096)
+        if found.returncode != 0:
+            raise SandboxBadCwd(f"cwd {cwd!r}: no such directory in the sandbox")
+
     def _file_op(self, script: str, path: str, *, input: bytes | None = None,
-                 cap: int | None = None, writes: bool = False) -> ExecResult:
+                 cap: int | None = None, writes: bool = False,
+                 wrong_kind: type[SandboxError] = SandboxIsADirectory) -> ExecResult:
+        """Run a file script on ``path`` (relative: to the workdir); ``wrong_kind`` is
+        raised when the path is a directory where a file belongs, or the other way."""
         self._check_open()
         cap = self.spec.limits.file_cap_bytes if cap is None else cap
+        path = posixpath.join(self.spec.workdir, path)  # an absolute path stays as it is
         result = self._run(["/bin/sh", "-c", script, "cladist-file-op", path], cwd="/", env=None,
                            timeout=FILE_OP_TIMEOUT_S, input=input, cap=cap)
         if result.timed_out:
@@ -161,7 +201,8 @@ class BaseSandbox:
         if code == _DENIED:
             raise SandboxPermissionError(f"{path}: permission denied in the sandbox")
         if code == _IS_DIR:
-            raise SandboxError(f"{path}: is a directory (or not one, for a copy)")
+            raise wrong_kind(f"{path}: is a directory" if wrong_kind is SandboxIsADirectory
+                             else f"{path}: not a directory")
         if code != 0:
             raise SandboxError(f"{path}: file operation failed ({code}): {result.err.strip()}")
         return result
@@ -174,7 +215,8 @@ class BaseSandbox:
 
     def read_tree(self, path: str, limit: int) -> bytes:
         """A tar of directory ``path`` without any ``.git`` (see the protocol)."""
-        return self._file_op(_TAR_TREE, path, cap=limit).stdout
+        return self._file_op(_TAR_TREE, path, cap=limit,
+                             wrong_kind=SandboxNotADirectory).stdout
 
     def write_file(self, path: str, data: bytes | str) -> None:
         """Write ``data`` to ``path`` (see the protocol for what it raises)."""
@@ -190,7 +232,8 @@ class BaseSandbox:
         with tarfile.open(fileobj=buf, mode="w") as tar:
             for child in sorted(host_dir.iterdir()):
                 tar.add(child, arcname=child.name)
-        self._file_op(_UNTAR, path, input=buf.getvalue(), cap=1 << 20, writes=True)
+        self._file_op(_UNTAR, path, input=buf.getvalue(), cap=1 << 20, writes=True,
+                      wrong_kind=SandboxNotADirectory)
 
     def copy_out(self, path: str, host_dir: Path) -> None:
         """Copy ``path``'s contents into ``host_dir`` (see the protocol for what it raises).
@@ -200,7 +243,7 @@ class BaseSandbox:
         outside ``host_dir`` raises UnsafeSandboxContent before anything is written."""
         from cladist.archive.safetree import UnsafeTreeError, safe_extract
 
-        data = self._file_op(_TAR, path).stdout
+        data = self._file_op(_TAR, path, wrong_kind=SandboxNotADirectory).stdout
         try:
             safe_extract(data, Path(host_dir), skip_git=True)
         except UnsafeTreeError as exc:

@@ -15,8 +15,15 @@ the same rules:
   ordinary user, which may not mount, bounds each file's size only.)
 - A sandbox whose engine or container is gone raises :class:`SandboxUnavailable`.
 - File operations raise :class:`SandboxFileNotFound`, :class:`SandboxPermissionError`,
+  :class:`SandboxIsADirectory`, :class:`SandboxNotADirectory`,
   :class:`SandboxFileTooLarge`, :class:`SandboxDiskFull` or :class:`SandboxTimeout`; all
-  derive from :class:`SandboxError`.
+  derive from :class:`SandboxError`. A relative path is relative to the sandbox's working
+  directory (``SandboxSpec.workdir``), where commands run by default.
+- ``exec``'s ``cwd`` must be an absolute path to a directory that exists when the command
+  starts; otherwise :class:`SandboxBadCwd` is raised and nothing runs. A command line may
+  be as long as the kernel lets a program start with (each argument under 128 KiB, all of
+  them with the environment at most 1.5 MiB): past that nothing runs and the result says
+  so (exit code 126), on every backend.
 - After ``close()`` (idempotent) every other method raises :class:`SandboxClosed`.
 - An exec ends when its command exits; whether background processes outlive it is backend
   specific (Docker: only those detached from the output; bubblewrap: none).
@@ -66,6 +73,19 @@ class SandboxFileNotFound(SandboxError, FileNotFoundError):
 
 class SandboxPermissionError(SandboxError, PermissionError):
     """The sandbox user may not read or write that path (including read-only mounts)."""
+
+
+class SandboxIsADirectory(SandboxError, IsADirectoryError):
+    """A file was to be read or written where the sandbox holds a directory."""
+
+
+class SandboxNotADirectory(SandboxError, NotADirectoryError):
+    """A directory was to be read or copied where the sandbox holds something else."""
+
+
+class SandboxBadCwd(SandboxError, ValueError):
+    """``exec``'s ``cwd`` is relative, or no directory of that name exists in the sandbox
+    when the command is to start (nothing was run)."""
 
 
 class SandboxFileTooLarge(SandboxError):
@@ -235,9 +255,11 @@ class Sandbox(Protocol):
 
     def exec(self, cmd: Command, *, cwd: str | None = None, env: Mapping[str, str] | None = None,
              timeout: float | None = None, input: bytes | str | None = None) -> ExecResult:
-        """Run ``cmd``; a failure, timeout, cap, OOM or full disk is data in the result.
+        """Run ``cmd`` in ``cwd`` (default ``spec.workdir``); a failure, timeout, cap, OOM,
+        full disk or over-long command line is data in the result.
 
-        Raises SandboxUnavailable (engine/container gone), SandboxClosed.
+        Raises SandboxBadCwd, SandboxUnavailable (engine/container gone), SandboxClosed,
+        ValueError (an empty command).
         """
         ...
 
@@ -246,8 +268,8 @@ class Sandbox(Protocol):
         """Content of ``path`` (str decoded as UTF-8, or bytes), at most ``limit`` bytes
         (default ``Limits.file_cap_bytes``).
 
-        Raises SandboxFileNotFound, SandboxPermissionError, SandboxFileTooLarge,
-        SandboxTimeout, SandboxUnavailable, SandboxClosed, SandboxError (a directory),
+        Raises SandboxFileNotFound, SandboxPermissionError, SandboxIsADirectory,
+        SandboxFileTooLarge, SandboxTimeout, SandboxUnavailable, SandboxClosed,
         UnicodeDecodeError (``text`` and not UTF-8).
         """
         ...
@@ -258,24 +280,24 @@ class Sandbox(Protocol):
         hostile data (see :mod:`cladist.evaluator.worktree`).
 
         Raises SandboxFileTooLarge past ``limit`` bytes, SandboxFileNotFound,
-        SandboxPermissionError, SandboxTimeout, SandboxUnavailable, SandboxClosed,
-        SandboxError (not a directory).
+        SandboxPermissionError, SandboxNotADirectory, SandboxTimeout, SandboxUnavailable,
+        SandboxClosed.
         """
         ...
 
     def write_file(self, path: str, data: bytes | str) -> None:
         """Write ``data`` to ``path`` as the sandbox user, creating parent directories.
 
-        Raises SandboxPermissionError, SandboxFileNotFound, SandboxDiskFull, SandboxTimeout,
-        SandboxUnavailable, SandboxClosed.
+        Raises SandboxPermissionError, SandboxFileNotFound, SandboxIsADirectory,
+        SandboxDiskFull, SandboxTimeout, SandboxUnavailable, SandboxClosed.
         """
         ...
 
     def copy_in(self, host_dir: Path, path: str) -> None:
         """Copy the contents of ``host_dir`` into directory ``path`` (created if needed).
 
-        Raises NotADirectoryError (host side), SandboxPermissionError, SandboxDiskFull,
-        SandboxTimeout, SandboxUnavailable, SandboxClosed.
+        Raises NotADirectoryError (host side), SandboxPermissionError, SandboxNotADirectory,
+        SandboxDiskFull, SandboxTimeout, SandboxUnavailable, SandboxClosed.
         """
         ...
 
@@ -283,8 +305,8 @@ class Sandbox(Protocol):
         """Copy the contents of directory ``path`` into ``host_dir`` (created if needed).
 
         Links pointing outside ``host_dir`` and device files are refused.
-        Raises SandboxFileNotFound, SandboxPermissionError, SandboxFileTooLarge,
-        SandboxTimeout, SandboxUnavailable, SandboxClosed.
+        Raises SandboxFileNotFound, SandboxPermissionError, SandboxNotADirectory,
+        SandboxFileTooLarge, SandboxTimeout, SandboxUnavailable, SandboxClosed.
         """
         ...
 

@@ -9,11 +9,12 @@ and drops to ``UID``/``GID`` with no supplementary groups (``-``: stays as it is
 start, after every import (the interpreter may live where that uid cannot read); each
 command is then a plain vfork+exec (subprocess's C path) inheriting both.
 
-Protocol on the SOCK_SEQPACKET socket ``FD``: a request is one JSON message ``{"argv",
-"env"}`` carrying file descriptors: a reply socket, stdin, stdout, stderr, and one more
-passed to the command as fd ``N`` (a number the server keeps reserved). The child starts a
+Protocol on the SOCK_SEQPACKET socket ``FD``: a request is one short message carrying
+file descriptors: a reply socket, stdin, stdout, stderr, one more passed to the command as
+fd ``N`` (a number the server keeps reserved), and a memory file holding the JSON
+``{"argv", "env"}`` (a socket message would cap the command line near 200 KiB). The child starts a
 new session, closes every other fd and execs ``argv``. The server answers ``{"pid"}`` (or
-``{"error"}``) on the reply socket at once, then ``{"code"}`` (as ``Popen.returncode``)
+``{"error", "errno"}``) on the reply socket at once, then ``{"code"}`` (as ``Popen.returncode``)
 when the child exits. It exits when the control socket closes (its user is gone); every
 bwrap it started then dies with it (``--die-with-parent``).
 """
@@ -30,13 +31,13 @@ import sys
 def _start(ctl: socket.socket, sel: selectors.BaseSelector, target: int, hold: int) -> bool:
     """Serve one request (the extra fd goes to ``target``, otherwise held by ``hold``);
     False when the parent is gone."""
-    msg, fds, _, _ = socket.recv_fds(ctl, 1 << 20, 8)
+    msg, fds, _, _ = socket.recv_fds(ctl, 64, 8)
     if not msg:
         return False
     reply = socket.socket(fileno=fds[0])
     try:
-        req = json.loads(msg)
-        stdin, stdout, stderr, extra = fds[1:5]
+        stdin, stdout, stderr, extra, request = fds[1:6]
+        req = json.loads(_read_all(request))
         os.dup2(extra, target)
         try:
             proc = subprocess.Popen(req["argv"], env=req["env"], stdin=stdin, stdout=stdout,
@@ -46,7 +47,8 @@ def _start(ctl: socket.socket, sel: selectors.BaseSelector, target: int, hold: i
             os.dup2(hold, target, inheritable=False)
         pidfd = os.pidfd_open(proc.pid)
     except Exception as exc:  # noqa: BLE001 - the caller gets the reason
-        reply.send(json.dumps({"error": f"{type(exc).__name__}: {exc}"}).encode())
+        reply.send(json.dumps({"error": f"{type(exc).__name__}: {exc}",
+                               "errno": getattr(exc, "errno", None)}).encode())
         reply.close()
         return True
     finally:
@@ -55,6 +57,15 @@ def _start(ctl: socket.socket, sel: selectors.BaseSelector, target: int, hold: i
     reply.send(json.dumps({"pid": proc.pid}).encode())
     sel.register(pidfd, selectors.EVENT_READ, (proc, reply))
     return True
+
+
+def _read_all(fd: int) -> bytes:
+    """The whole content of the memory file ``fd`` (from its start)."""
+    os.lseek(fd, 0, os.SEEK_SET)
+    chunks = []
+    while chunk := os.read(fd, 1 << 20):
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def main() -> None:

@@ -92,16 +92,20 @@ class ForkServer:
               extra_fd: int) -> Spawned:
         """Start ``argv`` with ``env`` in a new session, stdout and stderr as pipes, stdin a
         pipe when ``stdin`` (else /dev/null), and our fd ``extra_fd`` as its fd ``target``.
-        Raises OSError when it cannot start (or the server is gone)."""
+        Raises OSError when it cannot start (or the server is gone; ``errno`` is the
+        start's, e.g. E2BIG for a command line over the kernel's limit)."""
         out_r, out_w = os.pipe()
         err_r, err_w = os.pipe()
         in_r, in_w = os.pipe() if stdin else (os.open(os.devnull, os.O_RDONLY), None)
         reply, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        request = json.dumps({"argv": argv, "env": env}).encode()
+        # the request travels in a memory file: a socket message is capped (about 200 KiB)
+        request = os.memfd_create("cladist-spawn-request", os.MFD_CLOEXEC)
         ours = [out_r, err_r, *([in_w] if in_w is not None else [])]
         try:
-            socket.send_fds(self._sock, [request], [theirs.fileno(), in_r, out_w, err_w,
-                                                    extra_fd])
+            with open(request, "wb", closefd=False) as memory:
+                memory.write(json.dumps({"argv": argv, "env": env}).encode())
+            socket.send_fds(self._sock, [b"request"], [theirs.fileno(), in_r, out_w, err_w,
+                                                        extra_fd, request])
         except OSError:
             reply.close()
             for fd in ours:
@@ -109,7 +113,7 @@ class ForkServer:
             raise
         finally:  # from here only the server holds its ends: its death reads as EOF
             theirs.close()
-            for fd in (in_r, out_w, err_w):
+            for fd in (in_r, out_w, err_w, request):
                 os.close(fd)
         try:
             answer = reply.recv(4096)
@@ -120,7 +124,8 @@ class ForkServer:
             reply.close()
             for fd in ours:
                 os.close(fd)
-            raise OSError(f"cannot start the command: {found['error']}")
+            raise OSError(found.get("errno") or 0, f"cannot start the command: "
+                                                   f"{found['error']}")
         return Spawned(int(found["pid"]), reply, in_w, out_r, err_r)
 
     def close(self) -> None:

@@ -18,11 +18,14 @@ from cladist.sandbox import (
     ExecResult,
     Mount,
     Sandbox,
+    SandboxBadCwd,
     SandboxClosed,
     SandboxDiskFull,
     SandboxError,
     SandboxFileNotFound,
     SandboxFileTooLarge,
+    SandboxIsADirectory,
+    SandboxNotADirectory,
     SandboxPermissionError,
     SandboxUnavailable,
 )
@@ -155,9 +158,54 @@ def test_permission_denied_read_and_write(sandbox: Sandbox) -> None:
         sandbox.read_file("/workspace/locked")
 
 
-def test_read_a_directory_is_an_error(sandbox: Sandbox) -> None:
-    with pytest.raises(SandboxError, match="directory"):
-        sandbox.read_file("/workspace")
+def test_a_directory_where_a_file_belongs_and_back_are_typed_errors(sandbox: Sandbox,
+                                                                    tmp_path: Path) -> None:
+    sandbox.exec("mkdir -p /workspace/folder && echo x > /workspace/file")
+    with pytest.raises(SandboxIsADirectory, match="is a directory"):
+        sandbox.read_file("/workspace/folder")
+    with pytest.raises(IsADirectoryError):  # also the standard library's class
+        sandbox.write_file("/workspace/folder", "x")
+    with pytest.raises(SandboxNotADirectory, match="not a directory"):
+        sandbox.read_tree("/workspace/file", 1 << 20)
+    with pytest.raises(NotADirectoryError):
+        sandbox.copy_out("/workspace/file", tmp_path / "out")
+    (tmp_path / "in").mkdir()
+    with pytest.raises(SandboxNotADirectory):
+        sandbox.copy_in(tmp_path / "in", "/workspace/file")
+    assert sandbox.read_file("/workspace/file") == "x\n"  # nothing was changed
+
+
+def test_a_relative_file_path_is_relative_to_the_workdir(sandbox: Sandbox) -> None:
+    sandbox.write_file("notes/a.txt", "relative")
+    assert sandbox.exec("cat notes/a.txt").out == "relative"
+    assert sandbox.read_file("/workspace/notes/a.txt") == "relative"
+    assert sandbox.read_file("notes/a.txt") == "relative"
+    sandbox.exec("mkdir -p sub && echo deep > sub/b")
+    assert b"./b" in sandbox.read_tree("sub", 1 << 20)
+
+
+def test_a_bad_cwd_is_one_typed_error_and_runs_nothing(sandbox: Sandbox) -> None:
+    sandbox.exec("mkdir -p /workspace/there")
+    assert sandbox.exec("pwd", cwd="/workspace/there").out == "/workspace/there\n"
+    with pytest.raises(SandboxBadCwd, match="not an absolute path"):
+        sandbox.exec("touch ran", cwd="there")
+    with pytest.raises(SandboxBadCwd, match="no such directory"):
+        sandbox.exec("touch /workspace/ran", cwd="/workspace/missing")
+    with pytest.raises(ValueError):  # a caller's mistake, as the standard library says it
+        sandbox.exec("touch /workspace/ran", cwd="/workspace/file-not-dir")
+    assert sandbox.exec("ls").out.split() == ["there"]  # nothing ran
+    assert sandbox.exec("echo fine").out == "fine\n"  # and the sandbox is fine
+
+
+def test_long_command_lines_run_and_an_over_long_one_is_data(sandbox: Sandbox) -> None:
+    words = [f"{i:06d}" + "x" * 993 for i in range(1024)]  # 1 MiB in 1 KiB arguments
+    result = sandbox.exec(["/bin/sh", "-c", 'echo "$#" "$1"', "sh", *words])
+    assert result.ok and result.out == f"1024 {words[0]}\n"
+    script = "echo " + "y" * 300_000 + " | wc -c"  # 300 KB in one argument
+    too_long = sandbox.exec(script)
+    assert too_long.returncode == 126 and "argument list too long" in (
+        too_long.out + too_long.err).lower()
+    assert sandbox.exec("echo fine").out == "fine\n"
 
 
 def test_file_read_cap(make_sandbox: SandboxFactory) -> None:

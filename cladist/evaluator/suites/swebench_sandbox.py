@@ -43,6 +43,7 @@ from cladist.sandbox.contract import (
     SandboxError,
     SandboxFileNotFound,
     SandboxFileTooLarge,
+    SandboxIsADirectory,
     SandboxPermissionError,
     SandboxSpec,
 )
@@ -210,10 +211,11 @@ def _read_report(box: Sandbox) -> bytes | None:
     """The signed report's bytes, None when the run left none that can be read."""
     try:
         data = box.read_file(f"{REPORT_DIR}/report.json", text=False, limit=REPORT_LIMIT)
-    except (SandboxFileNotFound, SandboxPermissionError, SandboxFileTooLarge):
+    except (SandboxFileNotFound, SandboxPermissionError, SandboxIsADirectory,
+            SandboxFileTooLarge):
         return None
     except SandboxError as err:
-        if type(err) is SandboxError:  # a directory where the report should be
+        if type(err) is SandboxError:  # the file operation failed otherwise
             return None
         raise
     return data if isinstance(data, bytes) else data.encode()
