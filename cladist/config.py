@@ -143,6 +143,10 @@ class SandboxConfig(_Section):
     memory: str = Field("2g", pattern=r"^\d+[kmg]?$", description="Memory limit per sandbox.")
     cpus: float = Field(1.0, gt=0, description="CPU limit per sandbox.")
     pids_limit: int = Field(256, ge=16, description="Most processes per sandbox.")
+    task_pids_max: int = Field(4096, ge=16, description="Most processes a task may ask "
+                               "for beyond pids_limit (e.g. a test starting 1000 threads).")
+    task_memory_max: str = Field("8g", pattern=r"^\d+[kmg]?$", description="Most memory a "
+                                 "task may ask for beyond sandbox.memory.")
     ttl_s: int = Field(7200, ge=60, description="A sandbox kills itself after this long.")
     output_cap_bytes: int = Field(1_000_000, ge=1024, description="Cap on captured output.")
     disk: str = Field("2g", pattern=r"^\d+[kmg]?$", description="Most bytes a sandbox "

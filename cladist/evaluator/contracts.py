@@ -39,7 +39,9 @@ class Task:
     the ids of the tests that must all pass (None: at least one test, all passing).
     ``test_files`` are glob patterns (relative to ``workdir``) of protected paths: after
     the agent's patch is applied they are made what the trusted copy says again, and new
-    files matching them are deleted.
+    files matching them are deleted. ``pids`` and ``memory`` are what the task's tests need
+    beyond the sandbox's default limits (raised within ``sandbox.task_pids_max`` and
+    ``task_memory_max``; see :meth:`cladist.sandbox.contract.Limits.for_task`).
     """
 
     id: str
@@ -58,6 +60,8 @@ class Task:
     test_args: tuple[str, ...] = ()
     expected_tests: frozenset[str] | None = None
     sandbox_user: str | None = None
+    pids: int | None = None
+    memory: str | None = None
     metadata: Mapping[str, Any] = field(default_factory=dict)
 
 

@@ -87,7 +87,7 @@ def run_attempt(ctx: EvalContext, agent_dir: Path, node_id: int | None, task: Ta
     from cladist.llm.session import SessionIdentity
 
     cfg = ctx.config
-    limits = Limits.from_config(cfg.sandbox)
+    limits = Limits.from_config(cfg.sandbox).for_task(task.pids, task.memory)
     identity = SessionIdentity(ctx.run_id, node_id, "evaluation", task.id)
     try:
         image = ctx.image_for(task.image)

@@ -97,7 +97,9 @@ def grade(task: Task, patch: str, open_sandbox: Callable[[SandboxSpec], Any],
           spec: SandboxSpec, log_root: Path | None = None) -> Grade:
     """Grade ``patch`` on ``task`` in a new sandbox made by ``open_sandbox(spec)`` (a
     SWE-bench task: by the harness's grading, logs under ``log_root``). Never raises for
-    what the patch or the tests do (see the module doc for the verdicts)."""
+    what the patch or the tests do (see the module doc for the verdicts). The task's own
+    needs (:attr:`Task.pids`, :attr:`Task.memory`) raise ``spec``'s limits."""
+    spec = replace(spec, limits=spec.limits.for_task(task.pids, task.memory))
     if task.runner == "swebench":
         import tempfile
 

@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
@@ -181,6 +181,19 @@ class Limits:
     kill_grace_s: float = 2.0
     disk: str = "2g"
     inodes: int = 100_000
+    task_pids_max: int = 4096
+    task_memory_max: str = "8g"
+
+    def for_task(self, pids: int | None, memory: str | None) -> Limits:
+        """These limits raised to what a task needs (``pids`` processes and threads,
+        ``memory``), each at most ``task_pids_max``/``task_memory_max``; never lowered."""
+        raised = self
+        if pids is not None and pids > self.pids:
+            raised = replace(raised, pids=min(pids, self.task_pids_max))
+        if memory is not None and parse_size(memory) > self.memory_bytes:
+            capped = min(parse_size(memory), parse_size(self.task_memory_max))
+            raised = replace(raised, memory=str(max(capped, self.memory_bytes)))
+        return raised
 
     @property
     def memory_bytes(self) -> int:
@@ -197,7 +210,8 @@ class Limits:
         """Limits taken from the run configuration's ``sandbox`` section."""
         return cls(memory=config.memory, cpus=config.cpus, pids=config.pids_limit,
                    ttl_s=config.ttl_s, output_cap_bytes=config.output_cap_bytes,
-                   disk=config.disk, inodes=config.inodes)
+                   disk=config.disk, inodes=config.inodes,
+                   task_pids_max=config.task_pids_max, task_memory_max=config.task_memory_max)
 
 
 @dataclass(frozen=True)

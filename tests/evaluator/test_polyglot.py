@@ -104,6 +104,8 @@ def test_every_runnable_exercise_of_the_benchmark_knows_its_tests(tmp_path: Path
                    for lang in ("cpp", "go", "python", "rust")}
     assert {lang: len(found) for lang, found in by_language.items()} == {
         "cpp": 26, "go": 39, "python": 34, "rust": 30}
+    needs = {t.id: t.pids for t in tasks if t.pids}
+    assert needs == {"cpp/bank-account": 1200}  # its test runs 1000 threads at once
     unknown = [t.id for t in tasks if not t.expected_tests]
     # go/counter asks the agent to write the test suite: its test file has no test
     assert unknown == ["go/counter"], unknown
@@ -161,4 +163,4 @@ def test_oracle_passes_and_empty_fails_in_docker(tmp_path: Path, docker_client, 
     assert not wrong, wrong
     for _, oracle, _ in outcomes:  # every expected test ran and passed
         assert oracle.detail["passed_tests"] == oracle.detail["expected_tests"] > 0
-    assert len(outcomes) == 4
+    assert len(outcomes) == len(SAMPLE)

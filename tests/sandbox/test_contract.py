@@ -16,6 +16,7 @@ from sandbox_helpers import SandboxFactory, differs, leftover_processes
 from cladist.sandbox import (
     GATEWAY_SOCKET_PATH,
     ExecResult,
+    Limits,
     Mount,
     Sandbox,
     SandboxBadCwd,
@@ -419,3 +420,22 @@ def test_setup_failure_is_unavailable_but_a_lookalike_is_data(make_sandbox: Sand
     with pytest.raises(SandboxUnavailable):  # docker: at create; bubblewrap: at first exec
         broken = make_sandbox(mounts=(Mount(Path("/nonexistent-cladist-src"), "/x"),))
         broken.exec("true")
+
+
+THREADS = ("import threading\nthreading.stack_size(1 << 18)\nev = threading.Event()\n"
+           "ts = [threading.Thread(target=ev.wait, daemon=True) for _ in range(150)]\n"
+           "try:\n    [t.start() for t in ts]\nfinally:\n    ev.set()\nprint(len(ts))\n")
+
+
+def test_a_task_may_raise_the_process_limit_within_its_cap(make_sandbox: SandboxFactory
+                                                           ) -> None:
+    default = Limits(pids=64, task_pids_max=400)
+    raised = default.for_task(pids=256, memory=None)
+    assert (raised.pids, default.for_task(pids=9999, memory=None).pids) == (256, 400)
+    assert default.for_task(pids=8, memory="64m") == default  # never lowered
+    assert Limits(memory="1g", task_memory_max="2g").for_task(None, "4g").memory_bytes == 2 << 30
+    small = make_sandbox(limits={"pids": 64}).exec(["python3", "-c", THREADS], timeout=60)
+    assert not small.ok  # 150 threads do not fit in 64
+    big = make_sandbox(limits=dataclasses.asdict(raised)).exec(["python3", "-c", THREADS],
+                                                               timeout=60)
+    assert big.ok and big.out == "150\n", big.err[-500:]

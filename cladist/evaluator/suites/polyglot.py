@@ -37,6 +37,9 @@ LANGUAGES = {
     "rust": ("rust", "cargo", ("Cargo.toml",)),
     "cpp": ("cpp", "catch2", ("CMakeLists.txt", "test/*")),
 }
+NEEDS = {"cpp/bank-account": {"pids": 1200}}
+"""What an exercise's tests need beyond the default sandbox limits (bank-account's test
+runs 1000 threads at once)."""
 UNSUPPORTED = {"java": "Gradle needs network access", "javascript": "jest needs npm packages"}
 DOC_FILES = ("introduction.md", "instructions.md", "instructions.append.md")
 
@@ -111,7 +114,7 @@ class PolyglotSuite:
                     workspace=stage / "workspace", hidden_tests=stage / "hidden",
                     solution=stage / "solution" if example else None,
                     test_files=harness_patterns(language, (*tests, *read_by_tests, *extra)),
-                    test_timeout_s=180, tier="medium",
+                    test_timeout_s=180, tier="medium", **NEEDS.get(task_id, {}),
                     metadata={"exercise": str(exercise)})
 
     def tasks(self, ids: list[str] | None = None, tier: str = "all") -> list[Task]:
