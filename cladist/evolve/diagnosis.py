@@ -62,13 +62,15 @@ class Diagnosis:
     def self_edit_problem(self, direction: str | None = None) -> str:
         """What the self-edit is asked to do: the problem statement, followed by the
         proposal unless the statement already holds it (weak models often write a
-        statement that only restates the symptom, and the proposal names the files),
-        and by the target's ``direction`` when it has one."""
+        statement that only restates the symptom, and the proposal names the files).
+        A target's ``direction`` comes first, as the change to make, and the diagnosis
+        after it as notes (a small model's statement can point elsewhere)."""
         text = self.problem_statement.rstrip()
         if not self.fallback and self.proposal.strip() not in self.problem_statement:
             text += f"\n\nThe change proposed: {self.proposal}"
         if direction and direction not in text:
-            text += f"\n\nStart with this change: {direction}."
+            text = (f"The change to make: {direction}. Keep it small.\n\nNotes from the "
+                    f"review of the agent's results:\n{text}")
         return text
 
 

@@ -12,10 +12,10 @@ from cladist.evaluator.contracts import Task
 from cladist.evaluator.runner import AgentRun, run_agent
 from cladist.sandbox.contract import Limits, SandboxError, SandboxSpec
 
-PREAMBLE = """You are editing the code of a coding agent: the work directory is the agent's own
-codebase (read README.md first). Make the change described below, keep the agent working
-(`python -m agent` and `import agent`), keep its tests in tests/ passing (run them with
-`python3 -m unittest discover -s tests -t .`), and add a test for your change if you can.
+PREAMBLE = """You are changing the code of a coding agent: the work directory is the agent's own
+code (README.md says how it is laid out). Make the change described below, one small edit
+at a time; the agent's tests (`python3 -m unittest discover -s tests -t .`) must keep
+passing. Then submit.
 
 """
 

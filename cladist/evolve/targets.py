@@ -23,20 +23,21 @@ EMPTY_PATCH_SHARE = 0.1
 GENERAL_DIRECTIONS = (
     "in agent/prompts.py, add a sentence to SYSTEM telling the model to view a file "
     "before it changes it",
-    "in agent/prompts.py, make NOTHING_CHANGED name the actions that change a file "
-    "(replace and create)",
     "in agent/prompts.py, make task() ask the model to say in one sentence what is wrong "
     "before its first action",
     "in agent/prompts.py, make nudge() end with a complete example of a view action",
-    "in agent/prompts.py, make the hint after a successful replace remind the model to "
-    "run the visible tests",
-    "in agent/tools.py, make truncate() keep the end of a long output (where test "
-    "failures are) rather than its start",
-    "in agent/tools.py, make view() end a file's listing with how many lines the file has",
+    "in agent/prompts.py, make REPEATED suggest viewing the file again before the next edit",
+    "in agent/prompts.py, make tests_fail() tell the model to read the first failing "
+    "assertion before it edits the code",
+    "in agent/prompts.py, make the hint after a failed replace suggest viewing the lines "
+    "to change again",
+    "in agent/tools.py, make truncate() keep more of the end of a long output (where test "
+    "failures are) than of its start",
 )
 """Concrete first steps for the generic target, each one small change to the seed agent's
-files (a child may have moved them: the diagnosis reads the code it is given). They are
-given to the diagnosis and, verbatim, to the self-edit."""
+files that its own tests allow (a child may have moved them: the diagnosis reads the code
+it is given). They are given to the diagnosis and, verbatim, to the self-edit; a parent
+gets each of them once before any comes again."""
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,7 @@ class Target:
     def describe(self) -> str:
         """One line for logs and the archive's ``target`` column."""
         if self.result is None:
-            return self.kind
+            return f"{self.kind}: {self.direction}" if self.direction else self.kind
         return f"{self.kind}:{self.result.task_id}"
 
 
@@ -98,5 +99,7 @@ def choose_target(run: Run, parent_id: int, probabilities: dict[str, float], rng
             return Target(kind, examples[int(rng.integers(len(examples)))])
     if found["task"]:
         return Target("task", found["task"][int(rng.integers(len(found["task"])))])
-    return Target("general", direction=GENERAL_DIRECTIONS[
-        int(rng.integers(len(GENERAL_DIRECTIONS)))])
+    tried = {e.target for e in run.store.expansions(parent_id)}
+    fresh = [d for d in GENERAL_DIRECTIONS if Target("general", direction=d).describe()
+             not in tried] or list(GENERAL_DIRECTIONS)
+    return Target("general", direction=fresh[int(rng.integers(len(fresh)))])

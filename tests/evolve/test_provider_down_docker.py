@@ -16,8 +16,11 @@ from sqlalchemy import select
 from cladist.archive import schema as t
 from cladist.archive.records import Verdict
 from cladist.archive.run import Run, resolve_run
+from cladist.evolve.selfedit import PREAMBLE
 from cladist.llm.outage import PROVIDER_DOWN
 from cladist.llm.testing import Fault, Reply, ScriptedLLMServer
+
+SELF_EDIT = PREAMBLE.split(":")[0]  # how a self-edit's problem starts
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 
@@ -33,7 +36,7 @@ class DiesAtTheSelfEdit:
     def __call__(self, body: dict[str, Any]) -> Reply | Fault:
         messages = body.get("messages", [])
         first_user = str(messages[1].get("content", "")) if len(messages) > 1 else ""
-        if "You are editing the code of a coding agent" in first_user:
+        if SELF_EDIT in first_user:
             self.down.set()
         return Fault("server_error") if self.down.is_set() else respond(body)
 

@@ -15,7 +15,10 @@ import json
 from typing import Any
 
 from cladist.evaluator.suites.bundled import BundledSuite
+from cladist.evolve.selfedit import PREAMBLE
 from cladist.llm.testing import Reply
+
+SELF_EDIT = PREAMBLE.split(":")[0]  # how a self-edit's problem starts
 
 MARKER = "[cladist-skill: solve]"
 ORIGINAL = 'SYSTEM = """You are a careful software engineer'
@@ -45,7 +48,7 @@ def respond(body: dict[str, Any]) -> Reply:
             "summary": "The agent gives up without trying.",
             "proposal": "Give it the solving skill in its system prompt.",
             "problem_statement": f"In agent/prompts.py, put {MARKER} at the start of SYSTEM."}))
-    if "You are editing the code of a coding agent" in first_user:
+    if SELF_EDIT in first_user:
         if turns == 0:
             return Reply(content=None, tool_calls=(("replace", {
                 "path": "agent/prompts.py", "old": ORIGINAL,

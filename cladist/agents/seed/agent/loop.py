@@ -6,14 +6,18 @@ reply, result) pairs. Only the FIRST action of a reply runs: the model sees ever
 before it acts again (small models otherwise write view, replace and submit in one reply
 and submit blind). A reply that repeats the previous one is told so, and the next call
 samples with some temperature and a fresh seed; an action identical to one that just failed
-is not run again. Native tool calls are used when the model makes them; otherwise actions
-are parsed from fenced blocks in the reply (see textformat.py). A submit is refused once
-while no file has changed and once while the visible tests fail. The loop stops when the
-model submits, when it stops acting, at a limit (steps, tokens), or when the LLM refuses
-(budget spent, context full); the reason is recorded in the trajectory.
+is not run again. A text reply stays in the conversation as far as its first action; one
+whose action failed, or that repeats the reply before, leaves it, and its result is noted
+after the message it answered (small models copy their earlier replies, failed edits and
+ignored actions included). Native tool calls are used when the model makes them;
+otherwise actions are parsed from fenced blocks in the reply (see textformat.py). A submit
+is refused once while no file has changed and once while the visible tests fail. The loop
+stops when the model submits, when it stops acting, at a limit (steps, tokens), or when
+the LLM refuses (budget spent, context full); the reason is recorded in the trajectory.
 """
 
 import difflib
+import hashlib
 import json
 import os
 import random
@@ -21,7 +25,7 @@ import time
 from pathlib import Path
 
 from agent import context, prompts
-from agent.textformat import parse_actions
+from agent.textformat import parse_actions, through_first_action
 from agent.tools import TOOL_SPECS, Tools
 
 
@@ -155,7 +159,13 @@ def solve(problem, workdir, chat, limits=None, trajectory=None, native_tools=Tru
                                                      state.diff(args.get("path")))
             if not submitted and state.repeated():
                 hint = prompts.REPEATED + hint
-            _answer(messages, message, call_id, name, observation, hint, skipped)
+            text = not message.get("tool_calls")
+            if text and not submitted and (observation.startswith("error") or state.repeated()):
+                _retry(messages, state, prompts.retry(name, observation, hint))
+            else:
+                if text:  # the conversation holds what ran
+                    messages[-1]["content"] = through_first_action(message.get("content"))
+                _answer(messages, message, call_id, name, observation, hint, skipped)
             trajectory.add(step=step, content=message.get("content"), actions=done,
                            skipped=len(skipped), usage=usage)
             if submitted:
@@ -175,16 +185,27 @@ class _State:
     def __init__(self, workdir):
         self.workdir = workdir
         self.start = _fingerprint(workdir)
+        self.unchanged = frozenset(self.start)
+        self.digests = {path: _digest(workdir, path) for path, _, _ in self.start}
         self.test_command = None
         self.replies = []
         self.refused_unchanged = False
         self.failed = None  # ((tool, args), output) of the last action run, if it failed
         self.blocked = False  # the last action repeated one that had just failed
+        self.retry_base = None  # (index, content) of the message retry notes are added to
         self.tested_version = None
         self.originals = {}
 
     def changed(self):
-        return _fingerprint(self.workdir) != self.start
+        """Whether any file differs from the start in content (a file rewritten with the
+        same bytes, as ``sed -i`` that matched nothing, has not changed)."""
+        now = _fingerprint(self.workdir)
+        if now == self.start:
+            return False
+        if [path for path, _, _ in now] != list(self.digests):
+            return True
+        return any(stat not in self.unchanged and _digest(self.workdir, stat[0])
+                   != self.digests[stat[0]] for stat in now)
 
     def remember(self, path):
         """Keep a file's content as it was before the agent's first edit of it."""
@@ -220,10 +241,10 @@ def _act(name, args, tools, state):
     """Run one action; returns (observation, whether the run is submitted)."""
     if name == "submit":
         version = _fingerprint(state.workdir)
-        if version == state.start and not state.refused_unchanged:
+        if not state.changed() and not state.refused_unchanged:
             state.refused_unchanged = True
             return prompts.NOTHING_CHANGED, False
-        if state.test_command and version != state.start and state.tested_version != version:
+        if state.test_command and state.changed() and state.tested_version != version:
             state.tested_version = version
             output = tools.bash(state.test_command)
             if _tests_failed(output):
@@ -243,6 +264,17 @@ def _act(name, args, tools, state):
     return output, False
 
 
+def _retry(messages, state, note):
+    """Take the model's last reply out of the conversation and put ``note`` (its result)
+    after the message it answered, in place of an earlier note there: a small model shown
+    its failed or repeated reply writes it again."""
+    messages.pop()
+    index = len(messages) - 1
+    if state.retry_base is None or state.retry_base[0] != index:
+        state.retry_base = (index, messages[index]["content"])
+    messages[index]["content"] = f"{state.retry_base[1]}\n\n{note}"
+
+
 def _tests_failed(output):
     lowered = output.lower()
     return any(word in lowered for word in ("failed", "error", "panicked", "fail:", "not ok"))
@@ -259,6 +291,19 @@ def _answer(messages, message, call_id, name, observation, hint, skipped):
     else:
         messages.append({"role": "user", "content": prompts.observation(
             name, observation, hint, len(skipped))})
+
+
+def _digest(workdir, path, limit=1 << 20):
+    """A file's content hash (its size and time when larger than ``limit``)."""
+    full = os.path.join(workdir, path)
+    try:
+        info = os.stat(full)
+        if info.st_size > limit:
+            return ("large", info.st_size, info.st_mtime_ns)
+        with open(full, "rb") as f:
+            return hashlib.sha256(f.read()).hexdigest()
+    except OSError:
+        return None
 
 
 def _fingerprint(workdir):

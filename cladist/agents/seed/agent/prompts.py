@@ -80,6 +80,12 @@ def same_failure(output):
             f"{output[:1500]}\nIt would fail the same way. Do something different.")
 
 
+def retry(tool, output, hint):
+    """The result of a text reply taken out of the conversation (its action failed, or it
+    repeated the reply before), noted after the message that reply answered."""
+    return f"Result of your last reply ({tool}):\n{output}\n\n{hint}".rstrip()
+
+
 NOTHING_CHANGED = ("Not submitted: no file has changed yet. Make the fix first (replace or "
                    "create), then submit.")
 

@@ -23,8 +23,8 @@ The model writes fenced blocks whose info string names the tool:
 ``parse_actions`` turns a reply into a list of (tool name, arguments dict); text outside
 blocks is the model's reasoning and is ignored. Blocks tagged ``sh``/``shell`` count as
 bash, unless their first line names another tool (```` ```bash ```` then ``replace PATH``
-and its body: small models do that); blocks in other languages (``python`` ...) are not
-actions.
+and its body: small models do that); blocks in other languages (``python`` ...) and bash
+blocks that only echo plain text (small models "say" things that way) are not actions.
 """
 
 import re
@@ -32,6 +32,8 @@ import re
 FENCE = re.compile(r"^```[ \t]*([A-Za-z_]+)?([^\n]*)\n(.*?)^```[ \t]*$", re.S | re.M)
 REPLACE = re.compile(r"<<<<<<< SEARCH\n(.*?)\n?=======\n(.*?)\n?>>>>>>> REPLACE", re.S)
 BASH_TAGS = {"bash", "sh", "shell", "console"}
+SPEECH = re.compile(r"""^(\s*echo\s+("[^"`$\\]*"|'[^']*'|[^"'`$|&;<>()\\]*)\s*\n?)+$""")
+"""A bash block that only echoes plain text: the model talking, not an action."""
 
 FORMAT_HELP = """Write your action as one fenced block with the tool name after the backticks.
 The actions:
@@ -70,7 +72,7 @@ def parse_actions(text):
             # a tool written as a shell command (```bash\nreplace PATH ...): the tool
             tag, rest, body = first.split()[0], first.split()[1:], after
         if tag in BASH_TAGS:
-            if body.strip():
+            if body.strip() and not SPEECH.match(body):
                 actions.append(("bash", {"command": body.rstrip("\n")}))
         elif tag == "view":
             if not rest:
@@ -96,3 +98,12 @@ def parse_actions(text):
         elif tag == "submit":
             actions.append(("submit", {}))
     return actions
+
+
+def through_first_action(text):
+    """``text`` up to the end of its first block that is an action (all of it when none
+    is): what stays of a reply in the conversation once only that action has run."""
+    for match in FENCE.finditer(text or ""):
+        if parse_actions(match.group(0)):
+            return text[:match.end()]
+    return text

@@ -139,6 +139,15 @@ class LoopTest(unittest.TestCase):
         self.assertEqual(outputs[3], "submitted")  # a second submit finishes anyway
         self.assertEqual(trajectory.exit_reason, "submitted")
 
+    def test_a_file_rewritten_with_the_same_bytes_has_not_changed(self):
+        chat = ScriptedChat([completion("```bash\nsed -i 's/nothing/x/' calc.py\n```\n"
+                                        "```submit\n```"),
+                             completion("```bash\nsed -i 's/a - b/a + b/' calc.py\n```\n"
+                                        "```submit\n```")])
+        trajectory = solve("add is wrong", self.dir, chat, native_tools=False)
+        self.assertEqual([len(s["actions"]) for s in trajectory.steps], [1, 2])  # no submit
+        self.assertEqual(trajectory.exit_reason, "submitted")  # after the real change
+
     def test_the_visible_tests_run_after_every_edit(self):
         (self.dir / "test_calc.py").write_text(
             "import unittest\nfrom calc import add\n\n\nclass T(unittest.TestCase):\n"
@@ -198,8 +207,35 @@ class LoopTest(unittest.TestCase):
         self.assertEqual([c["params"]["temperature"] for c in chat.calls], [0, 0, 0.7, 0])
         self.assertEqual(trajectory.exit_reason, "submitted")
 
+    def test_a_failed_text_reply_leaves_the_conversation_with_its_result_noted(self):
+        wrong = ("Swap the sign.\n```replace calc.py\n<<<<<<< SEARCH\nreturn a-b\n=======\n"
+                 "return a+b\n>>>>>>> REPLACE\n```")
+        right = wrong.replace("a-b", "a - b").replace("a+b", "a + b")
+        chat = ScriptedChat([completion(wrong), completion("```view nope.py\n```"),
+                             completion(right), completion("```submit\n```")])
+        trajectory = solve("add is wrong", self.dir, chat, native_tools=False)
+        self.assertEqual(trajectory.exit_reason, "submitted")
+        first, second, third = (c["messages"] for c in chat.calls[1:4])
+        self.assertEqual([len(first), len(second)], [2, 2])  # system, task + note
+        self.assertNotIn("return a-b", first[-1]["content"].split("Result of your")[0])
+        self.assertIn("Result of your last reply (replace):\nerror", first[-1]["content"])
+        # a second failure replaces the note of the first
+        self.assertIn("Result of your last reply (view)", second[-1]["content"])
+        self.assertNotIn("(replace)", second[-1]["content"])
+        self.assertEqual(third[2]["content"], right)  # an action that worked stays whole
+        self.assertEqual(trajectory.steps[0]["content"], wrong)  # the record keeps it all
+
+    def test_only_the_action_that_ran_stays_in_the_conversation(self):
+        reply = ("Look first.\n```view calc.py\n```\n```replace calc.py\n<<<<<<< SEARCH\n"
+                 "a - b\n=======\na + b\n>>>>>>> REPLACE\n```\n```submit\n```")
+        chat = ScriptedChat([completion(reply), completion("```submit\n```"),
+                             completion("```submit\n```")])
+        solve("add is wrong", self.dir, chat, native_tools=False)
+        self.assertEqual(chat.calls[1]["messages"][2]["content"],
+                         "Look first.\n```view calc.py\n```")
+
     def test_limits_and_errors_end_the_run_with_a_reason(self):
-        looping = ScriptedChat([completion("```bash\necho hi\n```")] * 5)
+        looping = ScriptedChat([completion("```bash\nls\n```")] * 5)
         self.assertEqual(solve("p", self.dir, looping, Limits(max_steps=3)).exit_reason,
                          "step_limit")
         idle = ScriptedChat([completion("thinking"), completion("still thinking")])

@@ -35,6 +35,15 @@ return a + b
         self.assertEqual(parse_actions("```python\nprint(1)\n```\nno action here"), [])
         self.assertEqual(parse_actions(None), [])
 
+    def test_a_block_that_only_echoes_text_is_speech_not_an_action(self):
+        reply = ('```bash\necho "What is your first action?"\n```\n'
+                 "```bash\necho 'fix it' \necho next\n```\n```view a.py\n```")
+        self.assertEqual(parse_actions(reply), [("view", {"path": "a.py"})])
+        for command in ('echo "x" > a.py', "echo $(id)", "echo `id`", "echo a | sh",
+                        "echo a; rm a.py", 'echo "$HOME"', "printf x"):
+            self.assertEqual(parse_actions(f"```bash\n{command}\n```"),
+                             [("bash", {"command": command})], command)
+
     def test_malformed_blocks_explain_themselves(self):
         (action,) = parse_actions("```replace f.py\nold\nnew\n```")
         self.assertEqual(action[0], "error")
