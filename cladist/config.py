@@ -181,6 +181,12 @@ class EvaluatorConfig(_Section):
     dataset_split: str = Field("test", description="SWE-bench dataset split.")
     dataset_revision: str | None = Field(None, description="SWE-bench dataset revision (a "
                                          "Hub branch, tag or commit).")
+    split: Literal["all", "train", "test"] = Field(
+        "all", description="Keep only one side of a reproducible split of the selected tasks: "
+        "a run evolves on train, a held-out comparison uses test. A task's side depends only "
+        "on its id, split_seed and split_fraction, so adding tasks moves none.")
+    split_fraction: float = Field(0.5, gt=0, lt=1, description="Share of tasks in train.")
+    split_seed: int = Field(0, description="Seed of the train/test split.")
     count: int | None = Field(None, ge=1, description="Evaluate only the first N selected "
                               "tasks in the suite's order (SWE-bench: its staged order, so 10 "
                               "is DGM's first stage and 60 the first two).")
