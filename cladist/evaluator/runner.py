@@ -38,6 +38,7 @@ from cladist.sandbox.contract import (
     SandboxFileNotFound,
     SandboxFileTooLarge,
     SandboxPermissionError,
+    SandboxRemoved,
     SandboxSpec,
 )
 
@@ -165,7 +166,8 @@ def _run_in_sandbox(task: Task, problem: str, open_sandbox: Any, spec: SandboxSp
         why = f"{type(err).__name__}: {err}"
         if isinstance(err, TreeTooLarge):  # the image's own tree: a task that cannot run
             return AgentRun("", "", 0.0, None, False, "", infra_reason=f"task tree: {why}")
-        if agent_started and image_works(open_sandbox, spec):
+        removed = isinstance(err, SandboxRemoved)  # deleted on the engine: not from inside
+        if agent_started and not removed and image_works(open_sandbox, spec):
             return _failed(f"the agent's sandbox broke while it ran, and a fresh one works "
                            f"({why})")
         return AgentRun("", "", 0.0, None, False, "", infra_reason=why)

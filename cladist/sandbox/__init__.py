@@ -19,6 +19,7 @@ from cladist.sandbox.contract import (
     SandboxIsADirectory,
     SandboxNotADirectory,
     SandboxPermissionError,
+    SandboxRemoved,
     SandboxSpec,
     SandboxTimeout,
     SandboxUnavailable,
@@ -29,6 +30,6 @@ __all__ = [
     "BACKENDS", "GATEWAY_SOCKET_PATH", "ExecResult", "Limits", "Mount", "Sandbox",
     "SandboxBadCwd", "SandboxClosed", "SandboxDiskFull", "SandboxError",
     "SandboxFileNotFound", "SandboxFileTooLarge", "SandboxIsADirectory",
-    "SandboxNotADirectory", "SandboxPermissionError", "SandboxSpec", "SandboxTimeout",
-    "SandboxUnavailable", "open_sandbox",
+    "SandboxNotADirectory", "SandboxPermissionError", "SandboxRemoved", "SandboxSpec",
+    "SandboxTimeout", "SandboxUnavailable", "open_sandbox",
 ]

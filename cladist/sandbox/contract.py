@@ -59,6 +59,11 @@ class SandboxUnavailable(SandboxError, CladistError):
     """The engine, container or bubblewrap is missing or died; the sandbox cannot be used."""
 
 
+class SandboxRemoved(SandboxUnavailable):
+    """The sandbox was removed from outside while in use (its container deleted on the
+    engine): nothing the code inside can do, so never the fault of that code."""
+
+
 class SandboxClosed(SandboxUnavailable):
     """A method was called after ``close()``."""
 

@@ -27,10 +27,16 @@ import time
 import uuid
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from cladist.sandbox.common import BaseSandbox, OutputCollector, new_exec_id
-from cladist.sandbox.contract import NAME_PREFIX, ExecResult, SandboxSpec, SandboxUnavailable
+from cladist.sandbox.contract import (
+    NAME_PREFIX,
+    ExecResult,
+    SandboxRemoved,
+    SandboxSpec,
+    SandboxUnavailable,
+)
 from cladist.sandbox.docker_disk import (
     copy_image_dir,
     disk_plan,
@@ -149,7 +155,7 @@ class DockerSandbox(BaseSandbox):
                 user=self._user, environment=environment, workdir=cwd or self.spec.workdir)["Id"]
             raw = self._api.exec_start(exec_id, socket=True)
         except errors as exc:
-            raise SandboxUnavailable(f"sandbox {self._name} is unavailable: {exc}") from None
+            self._raise_unavailable("is unavailable", exc)
         sock: socket.socket = getattr(raw, "_sock", raw)
         out = OutputCollector(cap)
         deadline = started + timeout + limits.kill_grace_s + 5.0
@@ -177,8 +183,23 @@ class DockerSandbox(BaseSandbox):
                    and self._new_oom_kills(probe_inside=code == 137))
             full = self._disk_full(probe_inside=code != 0)
         except errors as exc:
-            raise SandboxUnavailable(f"sandbox {self._name} died: {exc}") from None
+            self._raise_unavailable("died", exc)
         return out.result(code, started, timed_out=timed_out, oom_killed=oom, disk_full=full)
+
+    def _raise_unavailable(self, what: str, exc: Exception) -> NoReturn:
+        """Raise SandboxRemoved when the container is gone or being removed (only the host
+        side can do that: the code inside has no engine), else SandboxUnavailable."""
+        import docker
+
+        try:
+            self._container.reload()
+            removed = self._container.status in ("removing", "dead")
+        except docker.errors.NotFound:
+            removed = True
+        except Exception:  # noqa: BLE001 - the engine itself is gone: unavailable
+            removed = False
+        kind = SandboxRemoved if removed else SandboxUnavailable
+        raise kind(f"sandbox {self._name} {what}: {exc}") from None
 
     def _finished(self, exec_id: str) -> bool:
         """True once the command itself exited (a background child may still hold stdout)."""

@@ -1,5 +1,8 @@
 """A live run told apart from a crashed one by the lock its process holds: runs in child
-processes that are killed with SIGKILL, ``cladist runs``, ``--resume`` and cleanup."""
+processes that are killed with SIGKILL, ``cladist runs``, ``--resume`` and cleanup.
+
+The locks live where every cladist process on this machine looks (the default live dir):
+cleanup here must see the runs other processes are working on, and leave them alone."""
 
 from __future__ import annotations
 
@@ -7,7 +10,6 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -51,20 +53,13 @@ class Worker:
         self.process.wait(timeout=30)
 
 
-@pytest.fixture
-def live_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    folder = tmp_path / "live"
-    monkeypatch.setenv("CLADIST_LIVE_DIR", str(folder))  # children inherit it
-    yield folder
-
-
 def cli(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "cladist", *args], capture_output=True,
                           text=True, cwd=cwd, env={**os.environ, "COLUMNS": "250"},
                           timeout=300)
 
 
-def test_the_lock_dies_with_its_process(live_dir: Path, tmp_path: Path) -> None:
+def test_the_lock_dies_with_its_process(tmp_path: Path) -> None:
     runs = tmp_path / "runs"
     worker = Worker(runs, "alpha")
     try:
@@ -82,8 +77,7 @@ def test_the_lock_dies_with_its_process(live_dir: Path, tmp_path: Path) -> None:
     RunLock(worker.run_id).acquire(tmp_path).release()  # free again
 
 
-def test_a_run_is_claimed_while_open_and_freed_when_closed(live_dir: Path,
-                                                           tmp_path: Path) -> None:
+def test_a_run_is_claimed_while_open_and_freed_when_closed(tmp_path: Path) -> None:
     config = load_config([f"run.runs_dir={tmp_path / 'runs'}"])
     with Run.create(config) as run:
         assert is_live(run.id)
@@ -96,7 +90,7 @@ def test_a_run_is_claimed_while_open_and_freed_when_closed(live_dir: Path,
 
 
 def test_runs_resume_and_cleanup_tell_the_crashed_run_from_the_live_one(
-        live_dir: Path, tmp_path: Path) -> None:
+        tmp_path: Path) -> None:
     runs = tmp_path / "runs"
     killed, live = Worker(runs, "killed"), Worker(runs, "live")
     half_made = runs / ".20260101-000000-lost.creating"  # a creation that was killed
@@ -126,7 +120,7 @@ def test_runs_resume_and_cleanup_tell_the_crashed_run_from_the_live_one(
 
 @pytest.mark.docker
 def test_cleanup_leaves_a_live_runs_containers_and_stops_them_only_when_asked(
-        live_dir: Path, tmp_path: Path, docker_client, base_image: str) -> None:  # noqa: ANN001
+        tmp_path: Path, docker_client, base_image: str) -> None:  # noqa: ANN001
     import docker
 
     runs = tmp_path / "runs"

@@ -90,6 +90,38 @@ def test_who_is_at_fault_is_decided_from_evidence(task: Task, ctx_parts) -> None
     assert broken.verdict == Verdict.FAIL and "does not apply" in broken.detail["fail_reason"]
 
 
+def test_a_sandbox_removed_from_outside_is_ours_not_the_agents(
+        task: Task, ctx_parts, docker_client, tmp_path: Path) -> None:  # noqa: ANN001
+    import threading
+    import time
+
+    from cladist.evaluator.runner import run_agent
+
+    context, spec = ctx_parts
+    agent = tmp_path / "sleeper"
+    (agent / "agent").mkdir(parents=True)
+    (agent / "agent" / "__init__.py").write_text("")
+    (agent / "agent" / "__main__.py").write_text("import time\ntime.sleep(60)\n")
+    run_id = f"test-removed-{tmp_path.name[-12:]}"
+
+    def remove_it() -> None:  # what someone with the engine does; the agent cannot
+        for _ in range(200):
+            found = docker_client.containers.list(filters={"label": f"cladist.run={run_id}"})
+            if found and b"-m agent" in found[0].exec_run("ps -eo args").output:
+                found[0].remove(force=True)  # the agent is running: remove it under it
+                return
+            time.sleep(0.1)
+
+    remover = threading.Thread(target=remove_it)
+    remover.start()
+    ran = run_agent(task, task.problem, context.open_sandbox,
+                    replace(spec, agent_code=agent, role="agent", run_id=run_id),
+                    timeout_s=90)
+    remover.join()
+    assert ran.failure is None and ran.infra_reason, (ran.failure, ran.infra_reason)
+    assert "SandboxRemoved" in ran.infra_reason
+
+
 @pytest.fixture
 def scripted_gateway(tmp_path: Path) -> Iterator[tuple[Gateway, ScriptedLLMServer, Run]]:
     steps = [
