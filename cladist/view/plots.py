@@ -33,24 +33,34 @@ def write_plots(run: Run, out_dir: Path | None = None,
     unknown = set(formats) - set(FORMATS)
     if unknown:
         raise UsageError(f"plot format {sorted(unknown)[0]!r}: use {' or '.join(FORMATS)}")
-    plt = _pyplot()
+    plt = pyplot()
     out = Path(out_dir) if out_dir is not None else run.path / "plots"
-    out.mkdir(parents=True, exist_ok=True)
     written = []
     for name, draw in (("progress", _progress), ("tree", _tree), ("costs", _costs)):
-        fig = draw(plt, run)
-        try:
-            for fmt in formats:
-                buffer = io.BytesIO()
-                fig.savefig(buffer, format=fmt, dpi=110, metadata=_metadata(fmt))
-                write_atomic(out / f"{name}.{fmt}", buffer.getvalue())
-                written.append(out / f"{name}.{fmt}")
-        finally:
-            plt.close(fig)
+        written += save_figure(plt, draw(plt, run), out / name, formats)
     return written
 
 
-def _pyplot() -> Any:
+def save_figure(plt: Any, fig: Any, stem: Path, formats: tuple[str, ...] = FORMATS
+                ) -> list[Path]:
+    """Write ``fig`` as ``stem.<format>`` for each format (atomically), then close it;
+    returns the files. Raises OSError when the folder cannot be written."""
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    written = []
+    try:
+        for fmt in formats:
+            buffer = io.BytesIO()
+            fig.savefig(buffer, format=fmt, dpi=110, metadata=_metadata(fmt))
+            write_atomic(stem.with_name(f"{stem.name}.{fmt}"), buffer.getvalue())
+            written.append(stem.with_name(f"{stem.name}.{fmt}"))
+    finally:
+        plt.close(fig)
+    return written
+
+
+def pyplot() -> Any:
+    """matplotlib's pyplot with the Agg backend and text kept as text in SVGs. Raises
+    UsageError without matplotlib."""
     try:
         import matplotlib
     except ImportError:
