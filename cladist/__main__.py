@@ -1,5 +1,5 @@
 """Allow ``python -m cladist``."""
 
-from cladist.cli import main
+from cladist.cli.main import main
 
 main()

@@ -115,6 +115,26 @@ class Run:
         agents = AgentRepo(path / REPO_NAME)
         return cls(path, store, agents, config)
 
+    @classmethod
+    def resume(cls, path: Path, config: Config) -> Run:
+        """Open the run folder ``path`` to go on with it under ``config``: claim it (see
+        :meth:`claim`), then write ``config`` as its ``config.yaml`` and make it the run's
+        :attr:`config`. A live run is refused before anything of it changes. Close the
+        run when done.
+
+        Raises NotFoundError when ``path`` holds no run, ArchiveError when its parts are
+        unusable, RunLiveError when a live process has the run (nothing is written), and
+        OSError when ``config.yaml`` cannot be written (the run is released)."""
+        run = cls.open(path)
+        try:
+            run.claim()
+            (run.path / "config.yaml").write_text(config.to_yaml())
+        except BaseException:
+            run.close()
+            raise
+        run.config = config
+        return run
+
     def claim(self) -> None:
         """Mark the run as worked on by this process until :meth:`close` (a new run is
         claimed by :meth:`create`). Raises RunLiveError when a live process has it."""

@@ -89,6 +89,24 @@ def test_a_run_is_claimed_while_open_and_freed_when_closed(tmp_path: Path) -> No
         assert is_live(run.id)
 
 
+def test_resume_claims_the_run_before_it_rewrites_the_config(live_dir: Path,
+                                                           tmp_path: Path) -> None:
+    config = load_config([f"run.runs_dir={tmp_path / 'runs'}"])
+    changed = load_config([f"run.runs_dir={tmp_path / 'runs'}", "budget.workers=3"])
+    with Run.create(config) as run:
+        stored = run.path / "config.yaml"
+        before = (stored.read_bytes(), stored.stat().st_mtime_ns)
+        with pytest.raises(RunLiveError):
+            Run.resume(run.path, changed)
+        assert (stored.read_bytes(), stored.stat().st_mtime_ns) == before
+    with Run.resume(run.path, changed) as resumed:
+        assert is_live(run.id)
+        assert resumed.config == changed and stored.read_text() == changed.to_yaml()
+    assert not is_live(run.id)
+    with Run.open(run.path) as again:
+        assert again.config.budget.workers == 3
+
+
 def test_runs_resume_and_cleanup_tell_the_crashed_run_from_the_live_one(
         tmp_path: Path) -> None:
     runs = tmp_path / "runs"

@@ -1,6 +1,6 @@
 """The commands that show a run: ``cladist view`` (the web viewer, live while the run goes
 on, or one self-contained HTML file with ``--static``) and ``cladist plot`` (PNG and SVG
-figures). Registered on the app of :mod:`cladist.cli`."""
+figures). Registered on the app of :mod:`cladist.cli.app`."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from cladist.cli import RunArg, RunsDirOpt, _console, _open_run, app
+from cladist.cli.app import RunArg, RunsDirOpt, app, make_console, open_run
 
 
 @app.command("view")
@@ -32,8 +32,8 @@ def view_cmd(run: RunArg,
 
         written = write_static(path, static)
         size = written.stat().st_size
-        _console().print(f"wrote {written} ({size / 1e6:.1f} MB): open it in a browser "
-                         f"(file://{written.resolve()})", soft_wrap=True)
+        make_console().print(f"wrote {written} ({size / 1e6:.1f} MB): open it in a browser "
+                             f"(file://{written.resolve()})", soft_wrap=True)
         return
     require_web()
     from cladist.view.web.app import bind, create_app, serve
@@ -45,11 +45,11 @@ def view_cmd(run: RunArg,
         sock.close()
         raise
     shown = f"[{host}]" if ":" in host else host
-    _console().print(f"viewing run [bold]{path.name}[/] at http://{shown}:"
-                     f"{sock.getsockname()[1]}/ (Ctrl-C stops)", soft_wrap=True)
+    make_console().print(f"viewing run [bold]{path.name}[/] at http://{shown}:"
+                         f"{sock.getsockname()[1]}/ (Ctrl-C stops)", soft_wrap=True)
     if host not in ("127.0.0.1", "localhost", "::1"):
-        _console(stderr=True).print(f"note: the viewer has no login; anyone who reaches "
-                                    f"{host} can read this run", soft_wrap=True)
+        make_console(stderr=True).print(f"note: the viewer has no login; anyone who "
+                                        f"reaches {host} can read this run", soft_wrap=True)
     try:
         serve(app_, sock)
     finally:
@@ -65,7 +65,7 @@ def plot(run: RunArg, out: Annotated[Path | None, typer.Option(
     """Draw the run's progress curve, lineage tree and spending (PNG and SVG)."""
     from cladist.view.plots import FORMATS, write_plots
 
-    with _open_run(run, runs_dir) as opened:
+    with open_run(run, runs_dir) as opened:
         written = write_plots(opened, out, tuple(fmt or FORMATS))
     for path in written:
-        _console().print(f"wrote {path}", soft_wrap=True)
+        make_console().print(f"wrote {path}", soft_wrap=True)

@@ -1,6 +1,6 @@
 """``cladist replay``: re-run a node's agent on one task of its stored evaluation and grade
 it, from the gateway recordings (default) or against the model again. Registered on the
-app of :mod:`cladist.cli`; it prints, :func:`cladist.evaluator.replay.replay` does not."""
+app of :mod:`cladist.cli.app`; it prints, :func:`cladist.evaluator.replay.replay` does not."""
 
 from __future__ import annotations
 
@@ -13,7 +13,15 @@ from typing import Annotated, Any
 
 import typer
 
-from cladist.cli import ConfigOpt, RunArg, RunsDirOpt, _console, _node_id, _open_run, app
+from cladist.cli.app import (
+    ConfigOpt,
+    RunArg,
+    RunsDirOpt,
+    app,
+    make_console,
+    open_run,
+    resolve_node,
+)
 
 
 @app.command("replay")
@@ -41,15 +49,15 @@ def replay_cmd(run: RunArg,
     from cladist.config import load_config
     from cladist.evaluator.replay import Mode, replay
 
-    with _open_run(run, runs_dir) as opened:
-        node_id = _node_id(opened, node)
+    with open_run(run, runs_dir) as opened:
+        node_id = resolve_node(opened, node)
         cfg = (load_config([str(opened.path / "config.yaml"), *config]) if config
                else opened.config)
         folder = out
         if keep and folder is None:
             name = re.sub(r"[^A-Za-z0-9_.-]+", "_", task)[:60]
             folder = opened.path / "replays" / f"{time.strftime('%Y%m%d-%H%M%S')}-n{node_id}-{name}"
-        console = _console(stderr=as_json)
+        console = make_console(stderr=as_json)
         mode: Mode = "recorded" if recorded else "live"
         console.print(f"replaying node {node_id} of {opened.id} on {task} (attempt {attempt}, "
                       f"{mode}) in a fresh sandbox…", soft_wrap=True)

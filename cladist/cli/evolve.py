@@ -1,6 +1,6 @@
 """The commands that run agents: ``cladist run`` (evolution) and ``cladist eval`` (one agent
-on a suite). Registered on the app of :mod:`cladist.cli`; they print, the functions they
-call do not."""
+on a suite). Registered on the app of :mod:`cladist.cli.app`; they print, the functions
+they call do not."""
 
 from __future__ import annotations
 
@@ -16,11 +16,18 @@ from typing import Annotated, Any
 import typer
 
 from cladist import scratch
-from cladist.cli import ConfigOpt, PresetOpt, RunsDirOpt, _console, app
-from cladist.errors import CladistError
+from cladist.cli.app import (
+    ConfigOpt,
+    PresetOpt,
+    RunsDirOpt,
+    app,
+    make_console,
+    resolve_node,
+)
 
 
 def _overrides(pairs: dict[str, Any]) -> list[str]:
+    """The options a user gave, as ``key=value`` config overrides."""
     return [f"{key}={value}" for key, value in pairs.items() if value is not None]
 
 
@@ -104,18 +111,11 @@ def run_cmd(config: ConfigOpt = None, preset: PresetOpt = None,
     sources = [*(config or []), *_overrides({
         "budget.task_evaluations": budget_evals, "budget.workers": workers,
         "scheduler.policy": policy})]
-    console = _console()
+    console = make_console()
     if resume is not None:
         path = resolve_run(resume, runs_dir)
         cfg = load_config([str(path / "config.yaml"), *sources], preset=preset)
-        opened = Run.open(path)
-        try:
-            opened.claim()  # a live run is refused before anything of it changes
-        except CladistError:
-            opened.close()
-            raise
-        (path / "config.yaml").write_text(cfg.to_yaml())
-        opened.config = cfg
+        opened = Run.resume(path, cfg)  # a live run is refused before anything changes
         console.print(f"resuming run [bold]{opened.id}[/]", soft_wrap=True)
     else:
         cfg = load_config(sources, preset=preset)
@@ -172,10 +172,8 @@ def _agent_folder(spec: str, runs_dir: Path, tmp: Path) -> str:
 
     run_ref, node_ref = spec.rsplit(":", 1)
     with Run.open(resolve_run(run_ref, runs_dir)) as run:
-        from cladist.cli import _node_id
-
         folder = tmp / "agent"
-        run.agents.materialize(run.node_commit(_node_id(run, node_ref)), folder)
+        run.agents.materialize(run.node_commit(resolve_node(run, node_ref)), folder)
     return str(folder)
 
 
@@ -218,7 +216,7 @@ def eval_cmd(agent: Annotated[str, typer.Option(
         "evaluator.dataset": dataset, "evaluator.count": count, "budget.workers": workers,
         "evaluator.tasks": f"[{', '.join(ids)}]" if ids else None})]
     cfg = load_config(sources, preset=preset)
-    console = _console(stderr=as_json)  # with --json, stdout carries only the JSON
+    console = make_console(stderr=as_json)  # with --json, stdout carries only the JSON
     tmp = scratch.make("eval")
     try:
         source = _agent_folder(agent, runs_dir, tmp)
