@@ -81,10 +81,6 @@ def _require_docker_for_marked_tests(request: pytest.FixtureRequest) -> None:
         request.getfixturevalue("docker_client")
 
 
-EVOLVED_TASKS = ["py-easy-is-even", "py-easy-greeting", "py-easy-largest"]
-"""The bundled tasks of the shared :func:`evolved_run`."""
-
-
 @pytest.fixture(scope="session")
 def evolved_run(tmp_path_factory: pytest.TempPathFactory, docker_client: docker.DockerClient,
                 base_image: str) -> Path:
@@ -94,7 +90,7 @@ def evolved_run(tmp_path_factory: pytest.TempPathFactory, docker_client: docker.
     the command's stdout is in ``cli-output.txt`` two levels above the run folder.
 
     Read-only by convention: a test that changes the run copies the folder first."""
-    from fake_model import respond, run_cli
+    from fake_model import EVOLVED_TASKS, respond, run_cli
 
     from cladist.archive.run import resolve_run
     from cladist.llm.testing import ScriptedLLMServer

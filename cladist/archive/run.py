@@ -21,7 +21,7 @@ from cladist.archive.records import NodeStatus
 from cladist.archive.safetree import UnsafeTreeError, check_tree
 from cladist.archive.store import ArchiveStore
 from cladist.config import Config, load_config
-from cladist.errors import ArchiveError, NotFoundError
+from cladist.errors import ArchiveError, NotFoundError, UsageError
 
 DB_NAME = "archive.db"
 REPO_NAME = "agents.git"
@@ -199,6 +199,26 @@ def _check_seed(folder: Path) -> None:
     except UnsafeTreeError as err:
         raise UnsafeTreeError(f"agent folder {folder}: {err}; remove it and try again"
                               ) from None
+
+
+def resolve_node(run: Run, ref: str) -> int:
+    """The node id ``ref`` names in ``run``: a node id, or ``best`` (the best-belief
+    node). Raises NotFoundError for an unknown node or, for ``best``, when no node has been
+    evaluated; UsageError when ``ref`` is neither."""
+    from cladist.archive.lineage import best_belief
+
+    if ref == "best":
+        best = best_belief(run.store, run.config.archive.best_belief_epsilon)
+        if best is None:
+            raise NotFoundError(f"run {run.id}: no node has been evaluated yet, so no best "
+                                "(give --node 0 for the seed)")
+        return best
+    try:
+        node_id = int(ref)
+    except ValueError:
+        raise UsageError(f"node {ref!r}: expected a node id or 'best'") from None
+    run.store.node(node_id)
+    return node_id
 
 
 def resolve_run(ref: str, runs_dir: Path = Path("runs")) -> Path:

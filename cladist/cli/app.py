@@ -11,11 +11,11 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
-from cladist.errors import CladistError, NotFoundError, UsageError
+from cladist.errors import CladistError
 
 app = typer.Typer(no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False,
                   help="Grow a tree of self-modifying coding agents.")
@@ -55,23 +55,16 @@ def open_run(ref: str, runs_dir: Path):  # noqa: ANN201
 
 
 def resolve_node(run, ref: str) -> int:  # noqa: ANN001
-    """The node id ``ref`` names in ``run``: a node id, or ``best`` (the best-belief
-    node). Raises NotFoundError for an unknown node or, for ``best``, when no node has been
-    evaluated; UsageError when ``ref`` is neither."""
-    from cladist.archive.lineage import best_belief
+    """The node id ``ref`` names in ``run`` (see :func:`cladist.archive.run.resolve_node`).
+    Raises NotFoundError or UsageError."""
+    from cladist.archive.run import resolve_node as resolve
 
-    if ref == "best":
-        best = best_belief(run.store, run.config.archive.best_belief_epsilon)
-        if best is None:
-            raise NotFoundError(f"run {run.id}: no node has been evaluated yet, so no best "
-                                "(give --node 0 for the seed)")
-        return best
-    try:
-        node_id = int(ref)
-    except ValueError:
-        raise UsageError(f"node {ref!r}: expected a node id or 'best'") from None
-    run.store.node(node_id)
-    return node_id
+    return resolve(run, ref)
+
+
+def overrides(pairs: dict[str, Any]) -> list[str]:
+    """The options a user gave, as ``key=value`` config overrides (None: not given)."""
+    return [f"{key}={value}" for key, value in pairs.items() if value is not None]
 
 
 def run_app() -> None:

@@ -22,13 +22,9 @@ from cladist.cli.app import (
     RunsDirOpt,
     app,
     make_console,
+    overrides,
     resolve_node,
 )
-
-
-def _overrides(pairs: dict[str, Any]) -> list[str]:
-    """The options a user gave, as ``key=value`` config overrides."""
-    return [f"{key}={value}" for key, value in pairs.items() if value is not None]
 
 
 class RunDisplay:
@@ -108,7 +104,7 @@ def run_cmd(config: ConfigOpt = None, preset: PresetOpt = None,
     from cladist.config import load_config
     from cladist.evolve.session import evolve
 
-    sources = [*(config or []), *_overrides({
+    sources = [*(config or []), *overrides({
         "budget.task_evaluations": budget_evals, "budget.workers": workers,
         "scheduler.policy": policy})]
     console = make_console()
@@ -210,7 +206,7 @@ def eval_cmd(agent: Annotated[str, typer.Option(
     from cladist.evaluator.batch import eval_agent, summarize
 
     ids = [i.strip() for item in tasks or [] for i in item.split(",") if i.strip()]
-    sources = [*(config or []), *_overrides({
+    sources = [*(config or []), *overrides({
         "evaluator.suite": suite, "evaluator.tier": tier, "evaluator.sample": sample,
         "evaluator.attempts": attempts, "evaluator.polyglot_path": polyglot_path,
         "evaluator.dataset": dataset, "evaluator.count": count, "budget.workers": workers,

@@ -12,6 +12,7 @@ import cladist.cli.runs  # noqa: F401 - init, runs, tree, show, export
 import cladist.cli.sandbox  # noqa: F401 - images build/list, sandbox cleanup, doctor
 import cladist.cli.replay  # noqa: F401 - replay
 import cladist.cli.evolve  # noqa: F401 - run, eval
+import cladist.cli.compare  # noqa: F401 - compare
 import cladist.cli.view  # noqa: F401 - view, plot
 import cladist.cli.config  # noqa: F401 - config show
 import cladist.cli.llm  # noqa: F401 - llm chat, llm serve

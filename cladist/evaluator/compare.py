@@ -20,9 +20,9 @@ from typing import Any
 
 from cladist import scratch
 from cladist.archive.records import NodeStatus, Verdict
-from cladist.archive.run import Run, resolve_run
+from cladist.archive.run import Run, resolve_node, resolve_run
 from cladist.config import Config
-from cladist.errors import NotFoundError, UsageError
+from cladist.errors import UsageError
 from cladist.evaluator.contracts import Task, TaskResult
 from cladist.evaluator.stats import AgentScore, PairScore, agent_score, pair_score
 
@@ -68,26 +68,7 @@ def agent_folder(spec: str, runs_dir: Path, dest: Path) -> Path:
         return prepare_agent(spec, dest)
     run_ref, node_ref = spec.rsplit(":", 1)
     with Run.open(resolve_run(run_ref, runs_dir), read_only=True) as run:
-        return run.agents.materialize(run.node_commit(node_of(run, node_ref)), dest)
-
-
-def node_of(run: Run, ref: str) -> int:
-    """The node id ``ref`` names in ``run``: a number or ``best`` (the best-belief agent).
-    Raises NotFoundError (no such node, nothing evaluated yet) or UsageError."""
-    from cladist.archive.lineage import best_belief
-
-    if ref == "best":
-        best = best_belief(run.store, run.config.archive.best_belief_epsilon)
-        if best is None:
-            raise NotFoundError(f"run {run.id}: no node has been evaluated yet, so no best "
-                                "(give the node id, 0 for the seed)")
-        return best
-    try:
-        node_id = int(ref)
-    except ValueError:
-        raise UsageError(f"node {ref!r}: expected a node id or 'best'") from None
-    run.store.node(node_id)
-    return node_id
+        return run.agents.materialize(run.node_commit(resolve_node(run, node_ref)), dest)
 
 
 def compare(config: Config, specs: Sequence[str], tasks: list[Task], *, repeats: int,

@@ -1,8 +1,8 @@
 """The figure of ``cladist compare``: each agent's pass rate with its 95% interval, and each
 pair's paired difference with its interval (zero marked), as ``compare.png``/``.svg``.
 
-SVG series ids: ``pass-rates`` (one bar per agent) and ``differences`` (one point per
-pair), so tests and the viewer can read them.
+SVG ids: ``pass-rate-<i>`` (the bar of the i-th agent) and ``differences`` (the points of
+the pairs), so tests and the viewer can read them.
 """
 
 from __future__ import annotations
@@ -25,7 +25,8 @@ def write_compare_plot(report: CompareReport, folder: Path,
     errors = [[v - a.pass_rate.low for v, a in zip(values, report.agents, strict=True)],
               [a.pass_rate.high - v for v, a in zip(values, report.agents, strict=True)]]
     bars = left.barh(names, values, xerr=errors, color="#60a5fa", capsize=4)
-    bars.set_gid("pass-rates")
+    for i, bar in enumerate(bars):
+        bar.set_gid(f"pass-rate-{i}")
     left.set_xlim(0, 1)
     left.invert_yaxis()
     left.set_xlabel(f"pass rate ({report.repeats} repeats x {len(report.tasks)} tasks, 95%)")

@@ -89,8 +89,7 @@ def test_a_run_is_claimed_while_open_and_freed_when_closed(tmp_path: Path) -> No
         assert is_live(run.id)
 
 
-def test_resume_claims_the_run_before_it_rewrites_the_config(live_dir: Path,
-                                                           tmp_path: Path) -> None:
+def test_resume_claims_the_run_before_it_rewrites_the_config(tmp_path: Path) -> None:
     config = load_config([f"run.runs_dir={tmp_path / 'runs'}"])
     changed = load_config([f"run.runs_dir={tmp_path / 'runs'}", "budget.workers=3"])
     with Run.create(config) as run:

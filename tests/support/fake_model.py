@@ -61,6 +61,9 @@ def respond(body: dict[str, Any]) -> Reply:
     return Reply(content="done", tool_calls=(("submit", {}),))
 
 
+EVOLVED_TASKS = ["py-easy-is-even", "py-easy-greeting", "py-easy-largest"]
+"""The bundled tasks of the shared ``evolved_run`` fixture (tests/conftest.py)."""
+
 KEY_ENV = {"FAKE_KEY": "sk-fake"}
 """The environment a run needs to reach the fake model's server (its API key)."""
 
