@@ -81,6 +81,25 @@ def test_the_viewer_follows_writes_by_another_connection(run: Run) -> None:
         data.close()
 
 
+def test_a_running_run_without_its_process_is_shown_crashed(run: Run) -> None:
+    from cladist.view.text import tree_data
+    from cladist.view.web.overview import overview
+
+    run.store.set_run_status("running")
+    data = RunData(run.path)
+    try:  # the fixture's process holds the run: it is running
+        assert data.state()["status"] == "running" == overview(data)["run"]["status"]
+        live_version = data.version()
+        run.close()  # the process lets it go, as a dead one would
+        assert data.state()["status"] == "crashed" == overview(data)["run"]["status"]
+        assert data.version() != live_version  # the page refreshes to say so
+        with Run.open(run.path, read_only=True) as reopened:
+            facts = tree_data(reopened)
+        assert facts["status"] == "crashed" and facts["last_event_at"] is not None
+    finally:
+        data.close()
+
+
 def test_node_page_of_a_hand_built_child(run: Run) -> None:
     data = RunData(run.path)
     try:
