@@ -1,6 +1,6 @@
 """The ``cladist`` Typer app and what its commands share: the sub-apps, the option and
-argument types, and helpers (a console, opening a run, resolving a node). It imports no
-command module; :mod:`cladist.cli.main` does, so the commands register.
+argument types, and helpers (a console, opening a run, config overrides from options). It
+imports no command module; :mod:`cladist.cli.main` does, so the commands register.
 
 Only the CLI configures logging and prints. Errors a user can cause are
 :class:`cladist.errors.CladistError`: printed as one line, no traceback.
@@ -52,14 +52,6 @@ def open_run(ref: str, runs_dir: Path):  # noqa: ANN201
     from cladist.archive.run import Run, resolve_run
 
     return Run.open(resolve_run(ref, runs_dir))
-
-
-def resolve_node(run, ref: str) -> int:  # noqa: ANN001
-    """The node id ``ref`` names in ``run`` (see :func:`cladist.archive.run.resolve_node`).
-    Raises NotFoundError or UsageError."""
-    from cladist.archive.run import resolve_node as resolve
-
-    return resolve(run, ref)
 
 
 def overrides(pairs: dict[str, Any]) -> list[str]:

@@ -23,7 +23,6 @@ from cladist.cli.app import (
     app,
     make_console,
     overrides,
-    resolve_node,
 )
 
 
@@ -164,13 +163,9 @@ def _agent_folder(spec: str, runs_dir: Path, tmp: Path) -> str:
     """An agent given as RUN:NODE is exported into ``tmp``; other specs pass through."""
     if ":" not in spec or Path(spec).exists():
         return spec
-    from cladist.archive.run import Run, resolve_run
+    from cladist.evaluator.compare import agent_folder
 
-    run_ref, node_ref = spec.rsplit(":", 1)
-    with Run.open(resolve_run(run_ref, runs_dir)) as run:
-        folder = tmp / "agent"
-        run.agents.materialize(run.node_commit(resolve_node(run, node_ref)), folder)
-    return str(folder)
+    return str(agent_folder(spec, runs_dir, tmp / "agent"))
 
 
 @app.command("eval")

@@ -20,7 +20,6 @@ from cladist.cli.app import (
     app,
     make_console,
     open_run,
-    resolve_node,
 )
 
 
@@ -46,6 +45,7 @@ def replay_cmd(run: RunArg,
     """Replay a node's evaluation of one task in a fresh sandbox and grade it: --recorded
     reproduces the stored patch and verdict (or says where it diverged; exit status 1),
     --live shows a new verdict beside the stored one."""
+    from cladist.archive.run import resolve_node
     from cladist.config import load_config
     from cladist.evaluator.replay import Mode, replay
 

@@ -18,7 +18,6 @@ from cladist.cli.app import (
     app,
     make_console,
     open_run,
-    resolve_node,
 )
 
 
@@ -63,6 +62,7 @@ def show(run: RunArg, node: Annotated[str, typer.Argument(help="Node id or 'best
     from rich.syntax import Syntax
     from rich.table import Table
 
+    from cladist.archive.run import resolve_node
     from cladist.view.text import node_label, node_report
 
     with open_run(run, runs_dir) as opened:
@@ -94,6 +94,7 @@ def export(run: RunArg, out: Annotated[Path, typer.Option(help="Where to write."
     """Export a node's codebase as a folder, a tar.gz, a patch series or a git bundle, or
     its SWE-bench patches as a predictions file for the official harness."""
     from cladist.archive.export import export_node
+    from cladist.archive.run import resolve_node
 
     with open_run(run, runs_dir) as opened:
         node_id = resolve_node(opened, node)
