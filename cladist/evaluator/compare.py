@@ -85,17 +85,22 @@ def compare(config: Config, specs: Sequence[str], tasks: list[Task], *, repeats:
         raise UsageError("no task left to compare on (check --tasks/--tier/--exclude-run)")
     if repeats < 1:
         raise UsageError(f"--repeats {repeats}: at least 1")
-    from cladist.evaluator.batch import evaluate_node
+    from cladist.evaluator.batch import evaluate_node, ready_images
     from cladist.evaluator.evaluate import make_context
     from cladist.llm.factory import make_gateway
 
+    ready_images(config, tasks)  # SWE-bench images, before the run exists
     name = "compare" if config.run.name == "run" else config.run.name
     config = config.model_copy(update={"run": config.run.model_copy(update={"name": name})})
     with scratch.temporary("compare") as tmp:
         folders = [agent_folder(s, runs_dir, Path(tmp) / f"agent-{i}")
                    for i, s in enumerate(specs)]
         run = Run.create(config, folders[0])
-        nodes = _nodes(run, specs, folders, repeats)
+        try:
+            nodes = _nodes(run, specs, folders, repeats)
+        except BaseException:
+            run.close()
+            raise
     outcomes: dict[str, dict[str, list[bool]]] = {s: {t.id: [] for t in tasks} for s in specs}
     try:
         run.store.set_run_status("running")
