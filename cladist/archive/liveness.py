@@ -20,11 +20,12 @@ import fcntl
 import json
 import os
 import socket
+import stat
 import tempfile
 import time
 from pathlib import Path
 
-from cladist.errors import CladistError
+from cladist.errors import ArchiveError, CladistError
 
 CRASHED = "crashed"
 """The status shown for a run recorded ``running`` whose process is gone."""
@@ -35,11 +36,17 @@ class RunLiveError(CladistError):
 
 
 def live_dir() -> Path:
-    """Where the run locks live (created on first use)."""
+    """Where the run locks live (created on first use). Raises ArchiveError when that path
+    is not a folder of this user (in a shared temp dir another user could have made it,
+    to hold or fake the locks): set ``$CLADIST_LIVE_DIR``."""
     root = os.environ.get("CLADIST_LIVE_DIR") or os.path.join(
         tempfile.gettempdir(), f"cladist-live-{os.getuid()}")
     path = Path(root)
     path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    info = os.lstat(path)
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid():
+        raise ArchiveError(f"{path}: the run locks' folder is not a folder of this user; "
+                           "remove it or set CLADIST_LIVE_DIR")
     return path
 
 

@@ -77,6 +77,21 @@ def test_the_lock_dies_with_its_process(tmp_path: Path) -> None:
     RunLock(worker.run_id).acquire(tmp_path).release()  # free again
 
 
+def test_a_lock_folder_that_is_not_ours_is_refused(tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    from cladist.archive.liveness import live_dir
+    from cladist.errors import ArchiveError
+
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (tmp_path / "planted").symlink_to(elsewhere)  # what another user could leave in /tmp
+    monkeypatch.setenv("CLADIST_LIVE_DIR", str(tmp_path / "planted"))
+    with pytest.raises(ArchiveError, match="not a folder of this user"):
+        live_dir()
+    monkeypatch.setenv("CLADIST_LIVE_DIR", str(tmp_path / "mine"))
+    assert live_dir() == tmp_path / "mine"
+
+
 def test_a_run_is_claimed_while_open_and_freed_when_closed(tmp_path: Path) -> None:
     config = load_config([f"run.runs_dir={tmp_path / 'runs'}"])
     with Run.create(config) as run:
