@@ -39,6 +39,7 @@ from cladist.sandbox.contract import (
     SandboxFileTooLarge,
     SandboxIsADirectory,
     SandboxPermissionError,
+    SandboxRemoved,
     SandboxSpec,
 )
 
@@ -151,7 +152,8 @@ def _run_tests(task: Task, tree: Path, restored: list[str], canaries: frozenset[
             report = _read_report(sandbox)
     except SandboxError as err:
         why = f"{type(err).__name__}: {err}"
-        if not agent_code_ran or not image_works(open_sandbox, spec):
+        removed = isinstance(err, SandboxRemoved)  # deleted on the engine: not by the code
+        if not agent_code_ran or removed or not image_works(open_sandbox, spec):
             return Grade(Verdict.INFRA_ERROR, "", time.monotonic() - started, why), None
         return _fail(started, "the grading sandbox broke while the agent's code ran under "
                      f"the tests, and a fresh one works ({why})"), None

@@ -90,10 +90,38 @@ def test_who_is_at_fault_is_decided_from_evidence(task: Task, ctx_parts) -> None
     assert broken.verdict == Verdict.FAIL and "does not apply" in broken.detail["fail_reason"]
 
 
+def remove_when(client, run_id: str, running: bytes) -> None:  # noqa: ANN001
+    """Remove the run's container once a process whose command line holds ``running`` is
+    in it: what someone with the engine does (the code inside has no engine)."""
+    import time
+
+    for _ in range(300):
+        found = client.containers.list(filters={"label": f"cladist.run={run_id}"})
+        if found and running in found[0].exec_run("ps -eo args").output:
+            found[0].remove(force=True)
+            return
+        time.sleep(0.1)
+
+
+def test_a_grading_sandbox_removed_from_outside_is_an_infra_error(
+        task: Task, ctx_parts, docker_client, tmp_path: Path) -> None:  # noqa: ANN001
+    import threading
+
+    context, spec = ctx_parts
+    slow = FIX.replace("+    return a + b\n", "+    return a + b\n+import time; time.sleep(60)\n")
+    slow = slow.replace("@@ -1,2 +1,2 @@", "@@ -1,2 +1,3 @@")
+    run_id = f"test-removed-grader-{tmp_path.name[-12:]}"
+    remover = threading.Thread(target=remove_when, args=(docker_client, run_id, b"pytest_boot"))
+    remover.start()
+    graded = grade(task, slow, context.open_sandbox, replace(spec, run_id=run_id))
+    remover.join()
+    assert graded.verdict == Verdict.INFRA_ERROR, (graded.verdict, graded.detail)
+    assert "SandboxRemoved" in str(graded.infra_reason)
+
+
 def test_a_sandbox_removed_from_outside_is_ours_not_the_agents(
         task: Task, ctx_parts, docker_client, tmp_path: Path) -> None:  # noqa: ANN001
     import threading
-    import time
 
     from cladist.evaluator.runner import run_agent
 
@@ -104,15 +132,7 @@ def test_a_sandbox_removed_from_outside_is_ours_not_the_agents(
     (agent / "agent" / "__main__.py").write_text("import time\ntime.sleep(60)\n")
     run_id = f"test-removed-{tmp_path.name[-12:]}"
 
-    def remove_it() -> None:  # what someone with the engine does; the agent cannot
-        for _ in range(200):
-            found = docker_client.containers.list(filters={"label": f"cladist.run={run_id}"})
-            if found and b"-m agent" in found[0].exec_run("ps -eo args").output:
-                found[0].remove(force=True)  # the agent is running: remove it under it
-                return
-            time.sleep(0.1)
-
-    remover = threading.Thread(target=remove_it)
+    remover = threading.Thread(target=remove_when, args=(docker_client, run_id, b"-m agent"))
     remover.start()
     ran = run_agent(task, task.problem, context.open_sandbox,
                     replace(spec, agent_code=agent, role="agent", run_id=run_id),

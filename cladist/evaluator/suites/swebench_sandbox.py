@@ -45,6 +45,7 @@ from cladist.sandbox.contract import (
     SandboxFileTooLarge,
     SandboxIsADirectory,
     SandboxPermissionError,
+    SandboxRemoved,
     SandboxSpec,
 )
 from cladist.sandbox.docker_io import parse_oom
@@ -165,7 +166,7 @@ def run_eval(harness: InstanceHarness, task: Task, patch: str,
             oom_kills = parse_oom(box.exec(OOM_COUNT, timeout=PROBE_TIMEOUT_S).out)
     except SandboxError as err:
         why = f"{type(err).__name__}: {err}"
-        if entered:
+        if entered and not isinstance(err, SandboxRemoved):  # removal is the host's doing
             return EvalRun("", False, None, None, tracked, broke=why)
         return EvalRun("", False, None, None, tracked, infra_reason=why)
     return EvalRun(log, True, result, report, tracked, oom_kills)
