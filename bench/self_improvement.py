@@ -80,6 +80,7 @@ def main() -> None:
     compared = cladist("compare", "--agent", f"{path}:best", "--agent", f"{path}:0",
                        "--repeats", str(args.repeats), "--split", "test",
                        "--exclude-run", str(path), "--json", *common,
+                       "-c", f"run.name={name}-compare",
                        "--runs-dir", str(args.runs_dir))
     if compared.returncode != 0:
         sys.exit(f"the comparison failed (exit {compared.returncode}); the run is {path}")
