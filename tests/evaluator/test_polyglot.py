@@ -14,6 +14,7 @@ import pytest
 from cladist.archive.records import Verdict
 from cladist.config import load_config
 from cladist.errors import ConfigError, NotFoundError, UsageError
+from cladist.evaluator.contracts import Task
 from cladist.evaluator.evaluate import make_context
 from cladist.evaluator.grader import grade, graded_tree
 from cladist.evaluator.oracle import solution_patch
@@ -111,13 +112,21 @@ def test_every_runnable_exercise_of_the_benchmark_knows_its_tests(tmp_path: Path
     assert unknown == ["go/counter"], unknown
 
 
-def test_an_edit_to_a_file_the_tests_read_is_undone(tmp_path: Path) -> None:
+def go_leap_with_no_cases(tmp_path: Path) -> tuple[Task, Path]:
+    """The fixture's go/leap task, and a copy of its workspace whose cases (read by the
+    hidden test, protected) were emptied: the stub would pass if that edit stayed."""
     task = PolyglotSuite(FIXTURE, staging=tmp_path / "stage").tasks(["go/leap"])[0]
     assert task.workspace is not None
     cheat = tmp_path / "cheat"
     shutil.copytree(task.workspace, cheat)
     (cheat / "cases_test.go").write_text("package leap\n\nvar testCases = []struct {\n"
                                          "\tyear int\n\twant bool\n}{}\n")
+    return task, cheat
+
+
+def test_an_edit_to_a_file_the_tests_read_is_undone(tmp_path: Path) -> None:
+    task, cheat = go_leap_with_no_cases(tmp_path)
+    assert task.workspace is not None
     (cheat / "go.mod").write_text("module leap\n\ngo 1.99\n")
     restored, _ = graded_tree(task, tree_patch(task.workspace, cheat), tmp_path / "graded")
     assert {"cases_test.go", "go.mod"} <= set(restored)
@@ -130,12 +139,8 @@ def test_an_edit_to_a_file_the_tests_read_is_undone(tmp_path: Path) -> None:
 def test_the_fixture_grades_in_docker_and_a_protected_edit_cannot_pass(
         tmp_path: Path, docker_client, base_image) -> None:  # noqa: ANN001
     context = make_context(load_config(["sandbox.backend=docker"]), gateway=None)
-    task = PolyglotSuite(FIXTURE, staging=tmp_path / "stage").tasks(["go/leap"])[0]
+    task, cheat = go_leap_with_no_cases(tmp_path)
     assert task.workspace is not None
-    cheat = tmp_path / "cheat"
-    shutil.copytree(task.workspace, cheat)
-    (cheat / "cases_test.go").write_text("package leap\n\nvar testCases = []struct {\n"
-                                         "\tyear int\n\twant bool\n}{}\n")
     spec = SandboxSpec(image=context.image_for(task.image), limits=Limits(memory="1g"),
                        role="grader", run_id="test-polyglot")
     verdicts = [grade(task, patch, context.open_sandbox, spec).verdict for patch in
