@@ -139,7 +139,7 @@ class SandboxConfig(_Section):
     """Where untrusted code runs."""
 
     backend: Literal["docker", "bubblewrap"] = Field("docker", description="Sandbox backend.")
-    base_image: str = Field("cladist-base:bookworm", description="Base of the built images.")
+    base_image: str = Field("cladist-base:trixie", description="Base of the built images.")
     memory: str = Field("2g", pattern=r"^\d+[kmg]?$", description="Memory limit per sandbox.")
     cpus: float = Field(1.0, gt=0, description="CPU limit per sandbox.")
     pids_limit: int = Field(256, ge=16, description="Most processes per sandbox.")

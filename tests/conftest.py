@@ -18,7 +18,7 @@ import pytest
 if TYPE_CHECKING:  # docker is imported lazily so collection works without it
     import docker
 
-BASE_IMAGE = os.environ.get("CLADIST_BASE_IMAGE", "cladist-base:bookworm")
+BASE_IMAGE = os.environ.get("CLADIST_BASE_IMAGE", "cladist-base:trixie")
 _DOCKER_FIXTURES = frozenset({"docker_client", "base_image"})
 
 

@@ -27,8 +27,8 @@ sandbox_app = typer.Typer(no_args_is_help=True, help="Manage sandboxes.")
 app.add_typer(sandbox_app, name="sandbox")
 llm_app = typer.Typer(no_args_is_help=True, help="Try the configured LLM; serve the gateway.")
 app.add_typer(llm_app, name="llm")
-BaseOpt = Annotated[str, typer.Option("--base", help="Debian bookworm image the recipes start "
-                                      "FROM (e.g. debian:bookworm-slim where a registry is "
+BaseOpt = Annotated[str, typer.Option("--base", help="Debian trixie image the recipes start "
+                                      "FROM (e.g. debian:trixie-slim where a registry is "
                                       "reachable).")]
 
 ConfigOpt = Annotated[list[str] | None, typer.Option(

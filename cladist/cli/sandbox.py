@@ -13,7 +13,7 @@ from cladist.cli.app import BaseOpt, RunsDirOpt, app, images_app, make_console, 
 
 
 @images_app.command("build")
-def images_build(base: BaseOpt = "cladist-base:bookworm",
+def images_build(base: BaseOpt = "cladist-base:trixie",
                  only: Annotated[list[str] | None, typer.Option(
                      "--only", help="Image name (agent, python, go, rust, cpp, node); "
                      "repeatable.")] = None,
@@ -31,7 +31,7 @@ def images_build(base: BaseOpt = "cladist-base:bookworm",
 
 
 @images_app.command("list")
-def images_list(base: BaseOpt = "cladist-base:bookworm") -> None:
+def images_list(base: BaseOpt = "cladist-base:trixie") -> None:
     """Show each sandbox image: present, stale (recipe or base changed) or missing."""
     from cladist.sandbox.docker import docker_client
     from cladist.sandbox.images import image_status
@@ -68,7 +68,7 @@ def sandbox_cleanup(run_id: Annotated[str | None, typer.Option(
 
 
 @app.command()
-def doctor(base: BaseOpt = "cladist-base:bookworm") -> None:
+def doctor(base: BaseOpt = "cladist-base:trixie") -> None:
     """Check the Docker engine, images, bubblewrap, disk space and local models; say what
     to fix."""
     from cladist.sandbox.doctor import run_checks

@@ -45,7 +45,7 @@ NAME_PREFIX = "cladist-"
 LABEL_RUN, LABEL_NODE, LABEL_ROLE = "cladist.run", "cladist.node", "cladist.role"
 GATEWAY_SOCKET_PATH = "/run/cladist/llm.sock"
 """Where the LLM gateway's Unix socket appears inside a sandbox."""
-DEFAULT_IMAGE = "cladist-base:bookworm"
+DEFAULT_IMAGE = "cladist-base:trixie"
 
 
 class SandboxError(Exception):

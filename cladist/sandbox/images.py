@@ -7,15 +7,17 @@ covers the recipe text and the base image (its id when the engine knows it), so 
 unchanged recipe on an unchanged base is never rebuilt, and a changed one shows as
 *stale* in :func:`image_status`.
 
-Every recipe starts ``FROM ${BASE}`` and installs from Debian bookworm with apt. The default
-base is ``cladist-base:bookworm`` (built offline by ``scripts/build-base-image``); where a
-registry is reachable, pass an official image instead, e.g.
-``cladist images build --base debian:bookworm-slim`` (or ``python:3.11-slim-bookworm``).
+Every recipe starts ``FROM ${BASE}`` and installs from Debian's current stable release,
+trixie (Go 1.24, rustc 1.85, g++ 14, OpenJDK 21, Node 20), with apt. The default base is
+``cladist-base:trixie`` (built offline by ``scripts/build-base-image``); where a registry
+is reachable, pass an official image instead, e.g.
+``cladist images build --base debian:trixie-slim``.
 """
 
 from __future__ import annotations
 
 import hashlib
+import shutil
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -41,15 +43,23 @@ class ImageBuildError(CladistError):
 
 @dataclass(frozen=True)
 class Recipe:
-    """One image recipe: its name and Dockerfile text."""
+    """One image recipe: its name, Dockerfile text and the folder of files it copies in
+    (``context``, reached in the Dockerfile as ``context/``; None: no files). A context
+    holding a ``package-lock.json`` also gets the ``node_modules`` it pins
+    (:mod:`cladist.sandbox.npm_tools`)."""
 
     name: str
     dockerfile: str
+    context: Path | None = None
 
     def digest(self, base_ref: str) -> str:
         """12 hex digits identifying this recipe on this base (``base_ref``: id or name)."""
-        data = f"{self.name}\0{base_ref}\0{self.dockerfile}".encode()
-        return hashlib.sha256(data).hexdigest()[:12]
+        digest = hashlib.sha256(f"{self.name}\0{base_ref}\0{self.dockerfile}".encode())
+        for path in sorted(self.context.rglob("*")) if self.context else ():
+            if path.is_file():
+                digest.update(f"\0{path.relative_to(self.context).as_posix()}\0".encode())
+                digest.update(path.read_bytes())
+        return digest.hexdigest()[:12]
 
 
 @dataclass(frozen=True)
@@ -72,11 +82,15 @@ class BuildOutcome:
 
 
 def bundled_recipes() -> dict[str, Recipe]:
-    """The recipes shipped with cladist, by name."""
-    folder = resources.files("cladist.sandbox") / "images"
-    return {entry.name.removesuffix(".Dockerfile"): Recipe(
-        entry.name.removesuffix(".Dockerfile"), entry.read_text())
-        for entry in folder.iterdir() if entry.name.endswith(".Dockerfile")}
+    """The recipes shipped with cladist, by name (``images/<name>.Dockerfile``, with the
+    folder ``images/<name>/`` as its context when there is one)."""
+    folder = Path(str(resources.files("cladist.sandbox") / "images"))
+    recipes = {}
+    for entry in folder.glob("*.Dockerfile"):
+        name = entry.name.removesuffix(".Dockerfile")
+        context = folder / name
+        recipes[name] = Recipe(name, entry.read_text(), context if context.is_dir() else None)
+    return recipes
 
 
 def select(recipes: dict[str, Recipe], only: list[str] | None) -> list[Recipe]:
@@ -146,6 +160,22 @@ def build_images(client: docker.DockerClient, base: str = DEFAULT_BASE,
         yield BuildOutcome(recipe.name, tag, True, time.monotonic() - started)
 
 
+def _copy_context(recipe: Recipe, dest: Path) -> None:
+    """The recipe's context files (and the node_modules its lock pins) into ``dest``.
+    Raises ImageBuildError when npm cannot install them."""
+    from cladist.sandbox.npm_tools import LOCK, NpmInstallError, node_modules
+
+    dest.mkdir()
+    if recipe.context is None:
+        return
+    shutil.copytree(recipe.context, dest, dirs_exist_ok=True)
+    if (recipe.context / LOCK).is_file():
+        try:
+            shutil.copytree(node_modules(recipe.context), dest / "node_modules", symlinks=True)
+        except NpmInstallError as err:
+            raise ImageBuildError(f"image {recipe.name}: {err}") from None
+
+
 def _exists(client: docker.DockerClient, tag: str) -> bool:
     import docker as docker_sdk
 
@@ -164,6 +194,7 @@ def _build_one(client: docker.DockerClient, recipe: Recipe, tag: str, base: str,
     labels = {LABEL_RECIPE: recipe.name, LABEL_HASH: tag.rsplit(":", 1)[1]}
     with scratch.temporary("build") as context:
         (Path(context) / "Dockerfile").write_text(recipe.dockerfile)
+        _copy_context(recipe, Path(context) / "context")
         try:
             client.images.build(path=context, tag=tag, buildargs={"BASE": base},
                                 labels=labels, rm=True, forcerm=True, pull=False,

@@ -24,7 +24,8 @@ from cladist.evaluator.treepatch import tree_patch
 from cladist.sandbox.contract import Limits, SandboxSpec
 
 FIXTURE = Path(__file__).with_name("polyglot_fixture")
-RUNNABLE = ["cpp/leap", "go/leap", "python/leap", "rust/leap"]
+RUNNABLE = ["cpp/leap", "go/leap", "java/leap", "javascript/leap", "python/leap",
+            "rust/leap"]
 _REPO = Path(__file__).resolve().parents[2]
 BENCHMARK = Path(os.environ.get("CLADIST_POLYGLOT_PATH") or next(
     (folder / "shared/benchmarks/polyglot-benchmark" for folder in _REPO.parents
@@ -32,7 +33,8 @@ BENCHMARK = Path(os.environ.get("CLADIST_POLYGLOT_PATH") or next(
     _REPO.parent / "shared/benchmarks/polyglot-benchmark"))
 """``$CLADIST_POLYGLOT_PATH``, else ``shared/benchmarks/polyglot-benchmark`` beside the
 repository or beside one of its parent folders."""
-SAMPLE = ["cpp/allergies", "go/bowling", "python/bowling", "rust/acronym"]
+SAMPLE = ["cpp/allergies", "go/bowling", "java/affine-cipher", "javascript/bowling",
+          "python/bowling", "rust/acronym"]
 
 
 def benchmark() -> Path:
@@ -47,7 +49,7 @@ def test_loader_builds_tasks_from_the_layout(tmp_path: Path) -> None:
     suite = PolyglotSuite(FIXTURE, staging=tmp_path / "stage")
     tasks = suite.tasks()
     assert [t.id for t in tasks] == RUNNABLE
-    assert suite.unsupported == {"java/leap": "Gradle needs network access"}
+    assert suite.unsupported == {}
     py = suite.tasks(["python/leap"])[0]
     assert py.problem.startswith("# Instructions") and "Instructions append" in py.problem
     assert "leap.py" in py.problem
@@ -76,10 +78,51 @@ def test_loader_builds_tasks_from_the_layout(tmp_path: Path) -> None:
                                   "year divisible by 4, not divisible by 100 in leap year"}
 
 
+def test_javascript_and_java_run_every_test_and_protect_their_build_files(
+        tmp_path: Path) -> None:
+    suite = PolyglotSuite(FIXTURE, staging=tmp_path / "stage")
+    js, java = suite.tasks(["javascript/leap", "java/leap"])
+    assert (js.image, js.runner, js.test_args) == ("node", "jest", ("leap.spec.js",))
+    assert js.expected_tests == {  # xtest ones too; nested in describe; not the comment
+        "A leap year > year not divisible by 4 in common year",
+        "A leap year > year divisible by 4, not divisible by 100 in leap year",
+        "A leap year > year divisible by 100, not divisible by 400: it's common"}
+    assert js.hidden_tests is not None
+    hidden_spec = (js.hidden_tests / "leap.spec.js").read_text()
+    assert "xtest(" not in hidden_spec and hidden_spec.count("  test(") == 3
+    assert {"leap.spec.js", "package.json", "babel.config.js"} <= set(js.test_files)
+    assert js.workspace is not None
+    assert "leap.spec.js" not in {p.name for p in js.workspace.iterdir()}
+    assert (java.image, java.runner) == ("java", "junit")
+    assert java.expected_tests == {"LeapTest.testYearNotDivBy4InCommonYear",
+                                   "LeapTest.testYearDivBy4NotDivBy100InLeapYear",
+                                   "LeapTest.testYearDivBy100NotDivBy400InCommonYear"}
+    assert java.hidden_tests is not None
+    assert "@Disabled" not in (java.hidden_tests / "src/test/java/LeapTest.java").read_text()
+    assert {"build.gradle", "src/test/*"} <= set(java.test_files)
+
+
+def test_an_exercise_whose_build_needs_a_download_is_listed_with_the_reason(
+        tmp_path: Path) -> None:
+    copy = tmp_path / "bench"
+    shutil.copytree(FIXTURE, copy)
+    gradle = copy / "java/exercises/practice/leap/build.gradle"
+    rxjava = '    implementation "io.reactivex.rxjava2:rxjava:2.2.12"'
+    gradle.write_text(gradle.read_text().replace("dependencies {", f"dependencies {{\n{rxjava}"))
+    cargo = copy / "rust/exercises/practice/leap/Cargo.toml"
+    cargo.write_text(cargo.read_text() + '\n[dependencies]\nrand = "0.8"\n')
+    suite = PolyglotSuite(copy, staging=tmp_path / "stage")
+    assert [t.id for t in suite.tasks()] == [i for i in RUNNABLE
+                                             if i not in ("java/leap", "rust/leap")]
+    assert suite.unsupported == {
+        "java/leap": "its build.gradle needs Maven Central (io.reactivex.rxjava2:rxjava)",
+        "rust/leap": "its Cargo.toml needs crates.io (rand)"}
+    with pytest.raises(NotFoundError, match=r"not runnable offline \(its Cargo.toml needs"):
+        suite.tasks(["rust/leap"])
+
+
 def test_selection_errors_are_clear(tmp_path: Path) -> None:
     suite = PolyglotSuite(FIXTURE, staging=tmp_path / "stage")
-    with pytest.raises(NotFoundError, match="not runnable offline"):
-        suite.tasks(["java/leap"])
     with pytest.raises(NotFoundError, match="unknown"):
         suite.tasks(["python/nope"])
     with pytest.raises(UsageError, match="no tiers"):
@@ -102,9 +145,14 @@ def test_every_runnable_exercise_of_the_benchmark_knows_its_tests(tmp_path: Path
     suite = PolyglotSuite(benchmark(), staging=tmp_path / "stage")
     tasks = suite.tasks()
     by_language = {lang: [t for t in tasks if t.language == lang]
-                   for lang in ("cpp", "go", "python", "rust")}
+                   for lang in ("cpp", "go", "java", "javascript", "python", "rust")}
     assert {lang: len(found) for lang, found in by_language.items()} == {
-        "cpp": 26, "go": 39, "python": 34, "rust": 30}
+        "cpp": 26, "go": 39, "java": 46, "javascript": 49, "python": 34, "rust": 27}
+    assert suite.unsupported == {  # their protected build files name a download
+        "java/hangman": "its build.gradle needs Maven Central (io.reactivex.rxjava2:rxjava)",
+        "rust/gigasecond": "its Cargo.toml needs crates.io (time)",
+        "rust/grep": "its Cargo.toml needs crates.io (anyhow)",
+        "rust/simple-cipher": "its Cargo.toml needs crates.io (rand)"}
     needs = {t.id: t.pids for t in tasks if t.pids}
     assert needs == {"cpp/bank-account": 1200}  # its test runs 1000 threads at once
     unknown = [t.id for t in tasks if not t.expected_tests]
@@ -169,3 +217,76 @@ def test_oracle_passes_and_empty_fails_in_docker(tmp_path: Path, docker_client, 
     for _, oracle, _ in outcomes:  # every expected test ran and passed
         assert oracle.detail["passed_tests"] == oracle.detail["expected_tests"] > 0
     assert len(outcomes) == len(SAMPLE)
+
+
+DISARMED_EXPECT = """\
+// Passes without solving: every matcher of jest's expect does nothing.
+const nothing = new Proxy({}, { get: () => () => undefined });
+globalThis.expect = () => nothing;
+export const isLeap = () => true;
+"""
+
+
+def fixture_copy(tmp_path: Path, task_id: str) -> Path:
+    """The fixture; for its C++ exercise with the Catch2 header it includes
+    (``test/catch.hpp``, 640 kB, the same in every C++ exercise of the benchmark, which is
+    where it is taken from)."""
+    copy = tmp_path / "fixture"
+    shutil.copytree(FIXTURE, copy)
+    if task_id.startswith("cpp/"):
+        shutil.copy(benchmark() / "cpp/exercises/practice/allergies/test/catch.hpp",
+                    copy / task_id.replace("/", "/exercises/practice/") / "test")
+    return copy
+
+
+def grade_both(task: Task, context) -> tuple:  # noqa: ANN001
+    """The grades of the reference solution and of the empty patch."""
+    spec = SandboxSpec(image=context.image_for(task.image), limits=Limits(memory="1g"),
+                       role="grader", run_id="test-polyglot")
+    return (grade(task, solution_patch(task), context.open_sandbox, spec),
+            grade(task, "", context.open_sandbox, spec))
+
+
+@pytest.mark.docker
+@pytest.mark.slow
+@pytest.mark.parametrize("task_id", RUNNABLE)
+def test_every_language_of_the_fixture_grades_in_docker(
+        task_id: str, tmp_path: Path, docker_client, base_image) -> None:  # noqa: ANN001
+    """The reference passes with every expected test run (the switched-off ones too); the
+    empty patch fails."""
+    context = make_context(load_config(["sandbox.backend=docker"]), gateway=None)
+    suite = PolyglotSuite(fixture_copy(tmp_path, task_id), staging=tmp_path / "stage")
+    task = suite.tasks([task_id])[0]
+    oracle, empty = grade_both(task, context)
+    assert oracle.verdict == Verdict.PASS, oracle.test_output[-800:]
+    assert oracle.detail["passed_tests"] == oracle.detail["expected_tests"] == \
+        len(task.expected_tests or ()) > 0
+    assert empty.verdict == Verdict.FAIL
+
+
+@pytest.mark.docker
+@pytest.mark.slow
+def test_javascript_code_that_disarms_jest_or_brings_its_own_cannot_pass(
+        tmp_path: Path, docker_client, base_image) -> None:  # noqa: ANN001
+    """A solution that makes jest's assertions do nothing fails (the canary fails through
+    ``expect``); a jest of the agent's in node_modules is never run (the tools come from
+    the image, and the workspace's node_modules is removed)."""
+    context = make_context(load_config(["sandbox.backend=docker"]), gateway=None)
+    js = PolyglotSuite(FIXTURE, staging=tmp_path / "stage").tasks(["javascript/leap"])[0]
+    assert js.workspace is not None
+    disarmed = tmp_path / "disarmed"
+    shutil.copytree(js.workspace, disarmed)
+    (disarmed / "leap.js").write_text(DISARMED_EXPECT)
+    planted = tmp_path / "planted"
+    shutil.copytree(js.workspace, planted)
+    fake_jest = planted / "node_modules" / "jest" / "bin"
+    fake_jest.mkdir(parents=True)
+    (fake_jest / "jest.js").write_text("process.exit(0);\n")
+    spec = SandboxSpec(image=context.image_for("node"), limits=Limits(memory="1g"),
+                       role="grader", run_id="test-polyglot")
+    cheat = grade(js, tree_patch(js.workspace, disarmed), context.open_sandbox, spec)
+    assert cheat.verdict == Verdict.FAIL
+    assert "canary" in cheat.detail["fail_reason"]
+    plant = grade(js, tree_patch(js.workspace, planted), context.open_sandbox, spec)
+    assert plant.verdict == Verdict.FAIL
+    assert "expected tests did not pass" in plant.detail["fail_reason"]

@@ -136,12 +136,12 @@ def test_cli_doctor_images_and_cleanup(docker_client: docker.DockerClient, base_
     listing = cli("images", "list", "--base", base_image)
     assert listing.returncode == 0
     names = [line.split()[0] for line in listing.stdout.splitlines()]
-    assert names == ["agent", "cpp", "go", "node", "python", "rust"]
+    assert names == ["agent", "cpp", "go", "java", "node", "python", "rust"]
     assert all(line.split()[-1] in ("present", "stale", "missing")
                for line in listing.stdout.splitlines())
     bad = cli("images", "build", "--only", "nope")
     assert bad.returncode == 2 and bad.stderr.strip() == (
-        "cladist: error: unknown image nope (known: agent, cpp, go, node, python, rust)")
+        "cladist: error: unknown image nope (known: agent, cpp, go, java, node, python, rust)")
     lost = BubblewrapSandbox(SandboxSpec(run_id="cli-crash"))
     dry = cli("sandbox", "cleanup", "--run", "cli-crash", "--dry-run", env=env)
     assert dry.returncode == 0 and f"would remove tempdir {lost.root}" in dry.stdout

@@ -1,9 +1,13 @@
-"""Image recipes: hashing, staleness and building (with a tiny recipe, never the heavy ones)."""
+"""Image recipes: hashing, staleness and building (with a tiny recipe, never the heavy
+ones), and the npm tools the node image bakes in."""
 
 from __future__ import annotations
 
+import json
+import shutil
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
@@ -19,13 +23,15 @@ from cladist.sandbox.images import (
     image_tag,
     select,
 )
+from cladist.sandbox.npm_tools import NpmInstallError, lock_digest, node_modules
 
 if TYPE_CHECKING:
     import docker
 
 PACKAGES = {"agent": ["python3", "git", "bash"], "python": ["python3-pytest"],
             "go": ["golang-go"], "rust": ["rustc", "cargo"],
-            "cpp": ["g++", "cmake", "make", "libboost-date-time-dev"], "node": ["nodejs"]}
+            "cpp": ["g++", "cmake", "make", "libboost-date-time-dev"], "node": ["nodejs"],
+            "java": ["default-jdk-headless", "junit5", "libassertj-core-java"]}
 
 
 def test_bundled_recipes_cover_the_agent_and_every_language() -> None:
@@ -36,6 +42,47 @@ def test_bundled_recipes_cover_the_agent_and_every_language() -> None:
         assert "ARG BASE" in text and "FROM ${BASE}" in text
         assert all(package in text.split() for package in packages), name
         assert "useradd" in text and "/workspace" in text  # non-root user, workdir
+
+
+def test_the_node_recipe_pins_the_javascript_test_tools_in_its_lock() -> None:
+    node = bundled_recipes()["node"]
+    assert node.context is not None and (node.context / "package-lock.json").is_file()
+    pinned = json.loads((node.context / "package.json").read_text())["devDependencies"]
+    assert {"jest", "babel-jest", "@babel/core", "@exercism/babel-preset-javascript"} <= \
+        set(pinned)
+    assert all(version[0].isdigit() for version in pinned.values())  # exact versions
+    assert "COPY context/ /opt/cladist-js/" in node.dockerfile
+
+
+def test_digest_covers_the_recipe_files(tmp_path: Path) -> None:
+    (tmp_path / "package.json").write_text("{}")
+    with_files = Recipe("x", "FROM ${BASE}\n", tmp_path)
+    before = with_files.digest("base")
+    assert before != Recipe("x", "FROM ${BASE}\n").digest("base")
+    (tmp_path / "package.json").write_text('{"a": 1}')
+    assert with_files.digest("base") != before
+
+
+def test_npm_tools_are_installed_once_per_lock_or_fail_in_one_line(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A lock naming no package installs offline; the folder is reused for the same lock;
+    without npm on PATH the error says what to install."""
+    if shutil.which("npm") is None:
+        pytest.skip("npm is not installed (scripts/provision installs it)")
+    monkeypatch.setenv("CLADIST_NPM_CACHE", str(tmp_path / "cache"))
+    source = tmp_path / "tools"
+    source.mkdir()
+    (source / "package.json").write_text('{"name": "t", "version": "1.0.0", "private": true}')
+    (source / "package-lock.json").write_text(json.dumps({
+        "name": "t", "version": "1.0.0", "lockfileVersion": 3, "requires": True,
+        "packages": {"": {"name": "t", "version": "1.0.0"}}}))
+    made = node_modules(source)
+    assert made.is_dir() and made.parent.name == lock_digest(source)
+    assert node_modules(source) == made
+    (source / "package.json").write_text('{"name": "t", "version": "1.0.1", "private": true}')
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    with pytest.raises(NpmInstallError, match="apt-get install -y npm"):
+        node_modules(source)
 
 
 def test_digest_depends_on_recipe_name_and_base_only() -> None:

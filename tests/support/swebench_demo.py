@@ -44,7 +44,7 @@ TEST_ADD = "\n\ndef test_add():\n    from calc.ops import add\n    assert add(2,
 TEST_CLAMP = ("from calc.ops import clamp\n\n\ndef test_clamp_high():\n"
               "    assert clamp(10, 0, 5) == 5\n")
 # The same RUN line as cladist's python image recipe: the layer cache makes it instant.
-DOCKERFILE = """ARG BASE=cladist-base:bookworm
+DOCKERFILE = """ARG BASE=cladist-base:trixie
 FROM ${{BASE}}
 ENV DEBIAN_FRONTEND=noninteractive LANG=C.UTF-8
 RUN apt-get update \\

@@ -58,12 +58,15 @@ def runner_for(name: str) -> TestRunner:
     """The runner called ``name``. Raises KeyError for an unknown one."""
     from cladist.evaluator.runners.cpp import Catch2Runner, CMakeRunner
     from cladist.evaluator.runners.go import GoRunner
+    from cladist.evaluator.runners.jest import JestRunner
+    from cladist.evaluator.runners.junit import JUnitRunner
     from cladist.evaluator.runners.node import NodeRunner
     from cladist.evaluator.runners.python import PytestRunner
     from cladist.evaluator.runners.rust import CargoRunner
 
     runners: dict[str, TestRunner] = {r.name: r for r in (
-        PytestRunner(), GoRunner(), CargoRunner(), NodeRunner(), CMakeRunner(), Catch2Runner())}
+        PytestRunner(), GoRunner(), CargoRunner(), NodeRunner(), CMakeRunner(), Catch2Runner(),
+        JestRunner(), JUnitRunner())}
     return runners[name]
 
 

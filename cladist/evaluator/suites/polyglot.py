@@ -13,14 +13,20 @@ exercise's tests with the trusted runner of its language (pytest, ``go test -jso
 cargo, Catch2's JUnit report) and passes only when every test named in the test files is
 reported passed (:mod:`cladist.evaluator.suites.polyglot_tests`).
 
-Java (Gradle downloads) and JavaScript (jest from npm) need network access the task
-containers do not have: they are listed in :attr:`PolyglotSuite.unsupported`, not run.
+JavaScript runs with jest and Babel baked into the node image; Java with javac and the
+JUnit console launcher from Debian in place of Gradle. Tests the exercises switch off for
+students (jest's ``xtest``/``xit``/``xdescribe``, JUnit's ``@Disabled``) are switched on
+in the hidden copy, as Rust's ignored tests are run and C++'s are all enabled: every test
+counts. An exercise whose build names a library that must be downloaded (three Rust crates,
+Java's RxJava) cannot be built offline even for its stub: it is listed with the reason in
+:attr:`PolyglotSuite.unsupported`, not run.
 """
 
 from __future__ import annotations
 
 import atexit
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -36,11 +42,18 @@ LANGUAGES = {
     "go": ("go", "go", ("go.mod",)),
     "rust": ("rust", "cargo", ("Cargo.toml",)),
     "cpp": ("cpp", "catch2", ("CMakeLists.txt", "test/*")),
+    "javascript": ("node", "jest", ("package.json", "babel.config.js", ".npmrc", ".eslintrc")),
+    "java": ("java", "junit", ("build.gradle", "settings.gradle", "src/test/*")),
 }
 NEEDS = {"cpp/bank-account": {"pids": 1200}}
 """What an exercise's tests need beyond the default sandbox limits (bank-account's test
 runs 1000 threads at once)."""
-UNSUPPORTED = {"java": "Gradle needs network access", "javascript": "jest needs npm packages"}
+JAVA_PROVIDED = ("org.junit", "org.assertj", "org.json:json")
+"""Maven artifacts the java image has (org.json as Android's implementation)."""
+_SWITCHED_OFF = {
+    "javascript": [(re.compile(r"\b(x)(test|it|describe)(\s*\()"), r"\2\3")],
+    "java": [(re.compile(r"^[ \t]*@Disabled(\([^)]*\))?[ \t]*\n", re.M), "")],
+}
 DOC_FILES = ("introduction.md", "instructions.md", "instructions.append.md")
 
 
@@ -69,9 +82,12 @@ class PolyglotSuite:
                 practice = lang_dir / "exercises" / "practice"
                 for exercise in sorted(p for p in practice.glob("*") if p.is_dir()):
                     task_id = f"{lang_dir.name}/{exercise.name}"
-                    if lang_dir.name in UNSUPPORTED:
-                        self.unsupported[task_id] = UNSUPPORTED[lang_dir.name]
-                    elif lang_dir.name in LANGUAGES:
+                    if lang_dir.name not in LANGUAGES:
+                        continue
+                    blocker = offline_blocker(lang_dir.name, exercise)
+                    if blocker:
+                        self.unsupported[task_id] = blocker
+                    else:
                         found[task_id] = self._task(lang_dir.name, exercise)
             if not found and not self.unsupported:
                 raise NotFoundError(f"{self.root}: no <lang>/exercises/practice/<name>/ "
@@ -98,11 +114,12 @@ class PolyglotSuite:
             n for n in names if (Path(folder) / n).relative_to(exercise).as_posix() in skip])
         for rel in tests:
             _copy(exercise / rel, stage / "hidden" / rel)
+            _switch_on(language, stage / "hidden" / rel)
         for src, dest in _pair_examples(example, solution):
             _copy(exercise / src, stage / "solution" / dest)
         image, runner, extra = LANGUAGES[language]
         args = {"python": tuple(tests), "rust": ("--include-ignored",),
-                "cpp": (exercise.name,)}.get(language, ())
+                "cpp": (exercise.name,), "javascript": tuple(tests)}.get(language, ())
         docs = [exercise / ".docs" / name for name in DOC_FILES]
         problem = "\n\n".join(p.read_text() for p in docs if p.is_file())
         problem += ("\n\n## Files\n\nUse the above instructions to modify the supplied files: "
@@ -135,6 +152,35 @@ class PolyglotSuite:
                 raise NotFoundError(f"polyglot task {task_id!r}: unknown (ids look like "
                                     f"{sample})")
         return [known[i] for i in dict.fromkeys(ids)]
+
+
+def offline_blocker(language: str, exercise: Path) -> str | None:
+    """Why ``exercise`` cannot be built without the network (a library its protected build
+    file names that no image has), or None."""
+    if language == "rust" and (exercise / "Cargo.toml").is_file():
+        section = re.search(r"^\[dependencies\]\s*\n(.*?)(?=^\[|\Z)",
+                            (exercise / "Cargo.toml").read_text(errors="replace"), re.M | re.S)
+        crates = re.findall(r"^\s*([\w-]+)\s*=", section.group(1), re.M) if section else []
+        if crates:
+            return f"its Cargo.toml needs crates.io ({', '.join(crates)})"
+    if language == "java" and (exercise / "build.gradle").is_file():
+        wanted = re.findall(r"""^\s*(?:implementation|testImplementation)\s*\(?\s*["']"""
+                            r"""([^"':]+:[^"':]+)""",
+                            (exercise / "build.gradle").read_text(errors="replace"), re.M)
+        missing = [w for w in wanted if not w.startswith(JAVA_PROVIDED)]
+        if missing:
+            return f"its build.gradle needs Maven Central ({', '.join(missing)})"
+    return None
+
+
+def _switch_on(language: str, path: Path) -> None:
+    """Turn on the tests ``path`` switches off for students (xtest, @Disabled)."""
+    rules = _SWITCHED_OFF.get(language)
+    if rules and path.is_file():
+        text = path.read_text(encoding="utf-8", errors="replace")
+        for pattern, replacement in rules:
+            text = pattern.sub(replacement, text)
+        path.write_text(text, encoding="utf-8")
 
 
 def _pair_examples(example: list[str], solution: list[str]) -> list[tuple[str, str]]:

@@ -1,7 +1,8 @@
 """The tests an Exercism exercise expects to pass, read from its test files: the ids the
 trusted runner of its language reports (pytest node ids, Go test names, libtest names,
-Catch2 test case names). Parsing is static and conservative; an exercise whose tests
-cannot be read gets no expected set (then every reported test must pass, and one must run).
+Catch2 test case names, jest's describe > test titles, JUnit's ``Class.method``).
+Parsing is static and conservative; an exercise whose tests cannot be read gets no
+expected set (then every reported test must pass, and one must run).
 """
 
 from __future__ import annotations
@@ -10,9 +11,13 @@ import ast
 import re
 from pathlib import Path
 
+from cladist.evaluator.suites.polyglot_js import jest_test_names
+
 _GO_TEST = re.compile(r"^func (Test\w+)\(\s*\w+\s+\*testing\.T\s*\)", re.M)
 _RUST_FN = re.compile(r"^\s*(?:pub\s+)?(?:async\s+)?fn\s+(\w+)")
 _CATCH = re.compile(r'\bTEST_CASE\s*\(\s*"((?:[^"\\]|\\.)*)"')
+_JUNIT = re.compile(r"@Test\b(?:\s*@\w+(?:\([^)]*\))?)*\s*(?:(?:public|protected|private|static|"
+                    r"final)\s+)*void\s+(\w+)\s*\(")
 
 
 def expected_tests(language: str, exercise: Path, test_files: list[str]) -> frozenset[str] | None:
@@ -31,6 +36,13 @@ def expected_tests(language: str, exercise: Path, test_files: list[str]) -> froz
             found |= _rust(text)
         elif language == "cpp":
             found |= {bytes(n, "utf-8").decode("unicode_escape") for n in _CATCH.findall(text)}
+        elif language == "javascript":
+            names = jest_test_names(text)
+            if names is None:  # a partial set would let the unnamed tests fail unseen
+                return None
+            found |= names
+        elif language == "java":
+            found |= {f"{path.stem}.{name}" for name in _JUNIT.findall(text)}
     return frozenset(found) or None
 
 

@@ -1,10 +1,13 @@
-# A cladist image recipe. BASE: any Debian bookworm image (see cladist/sandbox/images.py).
-ARG BASE=cladist-base:bookworm
+# A cladist image recipe. BASE: any Debian trixie image (see cladist/sandbox/images.py).
+ARG BASE=cladist-base:trixie
 FROM ${BASE}
 ENV DEBIAN_FRONTEND=noninteractive LANG=C.UTF-8
 RUN apt-get update \
  && apt-get install -y --no-install-recommends nodejs git bash procps \
  && rm -rf /var/lib/apt/lists/*
+# jest and Babel for Polyglot's JavaScript exercises, as pinned in node/package-lock.json
+# (installed on the host by npm: this build has no route to npm's registry).
+COPY context/ /opt/cladist-js/
 RUN (id agent >/dev/null 2>&1 || useradd -m -u 1000 -s /bin/bash agent) \
  && mkdir -p /workspace && chown agent:agent /workspace
 # cladist.workdir: this dir exists and belongs to the agent user (no setup per sandbox)

@@ -1,5 +1,5 @@
-# A cladist image recipe. BASE: any Debian bookworm image (see cladist/sandbox/images.py).
-ARG BASE=cladist-base:bookworm
+# A cladist image recipe. BASE: any Debian trixie image (see cladist/sandbox/images.py).
+ARG BASE=cladist-base:trixie
 FROM ${BASE}
 ENV DEBIAN_FRONTEND=noninteractive LANG=C.UTF-8
 RUN apt-get update \
