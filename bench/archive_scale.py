@@ -71,6 +71,7 @@ def single_updates(db: Path, synchronous: str, nodes: int, rng: random.Random,
 
 
 def main() -> None:
+    """Measure and print the figures (see the module docstring)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--nodes", type=int, default=100_000)
     parser.add_argument("--results", type=int, default=1_000_000)

@@ -76,6 +76,7 @@ def solve_rate(model: str, tier: str, args: argparse.Namespace) -> tuple[int, in
 
 
 def main() -> None:
+    """Measure and print the figures (see the module docstring)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--models", default="qwen2.5-coder-1.5b,qwen2.5-coder-0.5b,smollm2-135m")
     parser.add_argument("--tiers", default="easy,medium")

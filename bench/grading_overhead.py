@@ -101,6 +101,7 @@ def paired_ms(ours: Callable[[], object], before: Callable[[], object], runs: in
 
 
 def main() -> None:
+    """Measure and print the figures (see the module docstring)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--backend", default="docker", choices=["docker", "bubblewrap"])

@@ -22,6 +22,7 @@ from cladist.evaluator.suites.polyglot import LANGUAGES
 
 
 def main() -> None:
+    """Grade, then print the median seconds per language."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("path", type=Path)
     parser.add_argument("--per-language", type=int, default=5)

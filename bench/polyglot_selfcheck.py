@@ -68,6 +68,7 @@ def _median(values: list[float]) -> str:
 
 
 def main() -> None:
+    """Grade, then print the table, the exceptions and the holes."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("path", type=Path)
     parser.add_argument("--languages", default=",".join(sorted(LANGUAGES)))

@@ -56,6 +56,7 @@ def paired_ms(ours: Callable[[], object], bare: Callable[[], object], runs: int
 
 
 def run(cmd: list[str]) -> None:
+    """Run ``cmd``, failing loudly."""
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
@@ -101,6 +102,7 @@ def copy_row(client: docker.DockerClient, image: str, megabytes: int, runs: int
 
 
 def main() -> None:
+    """Measure and print the figures (see the module docstring)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--image", default=None, help="default: the agent image, else base")

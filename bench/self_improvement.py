@@ -43,6 +43,7 @@ def cladist(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def main() -> None:
+    """Run the experiment and print its figures (see the module docstring)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--hours", type=float, default=2.0)
     parser.add_argument("--repeats", type=int, default=3)

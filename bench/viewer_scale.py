@@ -50,6 +50,7 @@ def build(folder: Path, nodes: int, rng: random.Random) -> Path:
 
 
 def timed_get(url: str) -> tuple[float, int]:
+    """Seconds for one GET of ``url`` and its status."""
     t0 = time.perf_counter()
     with urllib.request.urlopen(url, timeout=600) as answer:
         size = len(answer.read())
@@ -57,6 +58,7 @@ def timed_get(url: str) -> tuple[float, int]:
 
 
 def main() -> None:
+    """Measure and print the figures (see the module docstring)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--nodes", type=int, default=5000)
     parser.add_argument("--keep", type=Path, help="build the run here and keep it")

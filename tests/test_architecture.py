@@ -1,5 +1,6 @@
 """The house rules that tools check: the import contracts of ``[tool.importlinter]`` in
-pyproject.toml (import-linter) and ruff's lint rules, on the whole code base."""
+pyproject.toml (import-linter), ruff's lint rules (with docstrings on every public thing)
+on the whole code base, and mypy's types on the package."""
 
 from __future__ import annotations
 
@@ -19,4 +20,10 @@ def test_import_contracts_hold() -> None:
 def test_ruff_finds_nothing() -> None:
     done = subprocess.run([sys.executable, "-m", "ruff", "check", "cladist", "tests", "bench"],
                           cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-1000:]
+
+
+def test_mypy_finds_nothing() -> None:
+    done = subprocess.run([sys.executable, "-m", "mypy", "cladist"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-1000:]

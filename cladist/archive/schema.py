@@ -41,6 +41,7 @@ class SafeText(TypeDecorator[str]):
     cache_ok = True
 
     def process_bind_param(self, value: str | None, dialect: object) -> str | None:
+        """The text with what SQLite cannot store replaced."""
         return clean(value) if isinstance(value, str) else value
 
 

@@ -217,7 +217,7 @@ class GatewaySession:
             u.output_tokens += result.usage.output_tokens
             u.cached_tokens += result.usage.cached_tokens
             u.cost_usd += result.cost_usd
-        reply = (200, result.to_openai(), {})
+        reply: Reply = (200, result.to_openai(), {})
         self._finish(step, body, reply, started, usage=asdict(result.usage),
                      cost=result.cost_usd, latency=result.latency_s, model=result.model,
                      attempts=result.attempts)

@@ -181,10 +181,11 @@ class DockerSandbox(BaseSandbox):
                 self._kill(marker)  # grandchildren that left timeout's process group
             oom = (code != 0 and not timed_out and not out.truncated
                    and self._new_oom_kills(probe_inside=code == 137))
-            full = self._disk_full(probe_inside=code != 0)
+            disk_full = self._disk_full(probe_inside=code != 0)
         except errors as exc:
             self._raise_unavailable("died", exc)
-        return out.result(code, started, timed_out=timed_out, oom_killed=oom, disk_full=full)
+        return out.result(code, started, timed_out=timed_out, oom_killed=oom,
+                          disk_full=disk_full)
 
     def _raise_unavailable(self, what: str, exc: Exception) -> NoReturn:
         """Raise SandboxRemoved when the container is gone or being removed (only the host

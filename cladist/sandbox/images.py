@@ -55,9 +55,10 @@ class Recipe:
     def digest(self, base_ref: str) -> str:
         """12 hex digits identifying this recipe on this base (``base_ref``: id or name)."""
         digest = hashlib.sha256(f"{self.name}\0{base_ref}\0{self.dockerfile}".encode())
-        for path in sorted(self.context.rglob("*")) if self.context else ():
-            if path.is_file():
-                digest.update(f"\0{path.relative_to(self.context).as_posix()}\0".encode())
+        folder = self.context
+        for path in sorted(folder.rglob("*")) if folder else ():
+            if folder and path.is_file():
+                digest.update(f"\0{path.relative_to(folder).as_posix()}\0".encode())
                 digest.update(path.read_bytes())
         return digest.hexdigest()[:12]
 

@@ -41,17 +41,26 @@ class TestRunner(Protocol):
     missing) into a TestReport and never raises.
     """
 
-    __test__ = False
+    if not TYPE_CHECKING:
+        __test__ = False  # not a test class for pytest (runtime only: not a member)
     name: str
     probe: str
 
-    def command(self, task: Task) -> str: ...
+    def command(self, task: Task) -> str:
+        """The shell command running ``task``'s tests in its workdir."""
+        ...
 
-    def env(self) -> Mapping[str, str]: ...
+    def env(self) -> Mapping[str, str]:
+        """Environment variables the command runs with."""
+        ...
 
-    def stdin(self, key: str) -> bytes | None: ...
+    def stdin(self, key: str) -> bytes | None:
+        """What the command reads on standard input."""
+        ...
 
-    def parse(self, report: bytes | None, result: ExecResult, key: str) -> TestReport: ...
+    def parse(self, report: bytes | None, result: ExecResult, key: str) -> TestReport:
+        """The report file as a TestReport; never raises."""
+        ...
 
 
 def runner_for(name: str) -> TestRunner:

@@ -29,6 +29,7 @@ import json
 import re
 import shutil
 from pathlib import Path
+from typing import Any
 
 from cladist import scratch
 from cladist.errors import ConfigError, NotFoundError, UsageError
@@ -45,7 +46,7 @@ LANGUAGES = {
     "javascript": ("node", "jest", ("package.json", "babel.config.js", ".npmrc", ".eslintrc")),
     "java": ("java", "junit", ("build.gradle", "settings.gradle", "src/test/*")),
 }
-NEEDS = {"cpp/bank-account": {"pids": 1200}}
+NEEDS: dict[str, dict[str, Any]] = {"cpp/bank-account": {"pids": 1200}}
 """What an exercise's tests need beyond the default sandbox limits (bank-account's test
 runs 1000 threads at once)."""
 JAVA_PROVIDED = ("org.junit", "org.assertj", "org.json:json")

@@ -15,6 +15,7 @@ from agent.loop import Limits, Trajectory, solve
 
 
 def main(argv=None, chat=None):
+    """Solve the problem in --workdir; write the trajectory. Returns the exit code."""
     parser = argparse.ArgumentParser(prog="agent", description=__doc__.splitlines()[0])
     parser.add_argument("--problem", required=True, type=Path, help="Problem statement file.")
     parser.add_argument("--workdir", required=True, type=Path, help="Repository to edit.")

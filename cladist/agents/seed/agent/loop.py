@@ -49,14 +49,17 @@ class Trajectory:
         self.started = time.time()
 
     def add(self, **step):
+        """Record one step and save the trajectory."""
         self.steps.append(step)
         self.save()
 
     def save(self):
+        """Write the trajectory file (when there is one)."""
         if self.path is not None:
             self.path.write_text(json.dumps(self.to_dict(), indent=1))
 
     def to_dict(self):
+        """The trajectory as JSON-ready data."""
         return {"exit_reason": self.exit_reason, "steps": self.steps,
                 "tokens_in": self.tokens_in, "tokens_out": self.tokens_out,
                 "seconds": round(time.time() - self.started, 3)}

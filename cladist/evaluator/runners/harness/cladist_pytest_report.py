@@ -65,6 +65,7 @@ class SignedReport:
         self.outcomes, self.statuses, self.collect_errors = {}, {}, []
 
     def pytest_configure(self, config):
+        """Keep pytest's config (for node ids as pytest shows them)."""
         if self._config is None:
             self._config = config
 
@@ -76,6 +77,7 @@ class SignedReport:
             return nodeid
 
     def pytest_runtest_logreport(self, report):
+        """Record the worst outcome and status of each test."""
         outcome, status = outcome_of(report), status_of(report)
         if outcome is not None:
             _worst(self.outcomes, report.nodeid, outcome, RANK)
@@ -83,10 +85,12 @@ class SignedReport:
             _worst(self.statuses, self._shown(report.nodeid), status, STATUS_RANK)
 
     def pytest_collectreport(self, report):
+        """Record the modules that could not be collected."""
         if report.failed:
             self.collect_errors.append(report.nodeid)
 
     def pytest_sessionfinish(self, session, exitstatus):
+        """Write the signed report."""
         body = json.dumps({"outcomes": self.outcomes, "statuses": self.statuses,
                            "collect_errors": self.collect_errors,
                            "exitstatus": int(exitstatus), "complete": True}, sort_keys=True)

@@ -39,6 +39,7 @@ _KEY = [_claim()]
 
 
 def pytest_configure(config):
+    """Register the signed report, once, with the key read at import."""
     key, _KEY[0] = _KEY[0], None
     if key is not None:
         report = SignedReport(os.path.join(REPORT_DIR, "report.json"), key, config)

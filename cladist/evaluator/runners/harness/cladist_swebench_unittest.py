@@ -19,7 +19,7 @@ import json
 import os
 
 REPORT_DIR = "/tmp/cladist-swebench"
-_RUN = {"result": None, "mac": None, "statuses": {}, "tried": False}
+_RUN: dict = {"result": None, "mac": None, "statuses": {}, "tried": False}
 
 
 def _claim(result):

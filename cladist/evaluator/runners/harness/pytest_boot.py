@@ -20,6 +20,7 @@ sys.stdin = open(os.devnull)  # noqa: SIM115 - stays open for the process
 
 
 def main():
+    """Run pytest with cladist's signed report: ``pytest_boot.py REPORT -- ARGS``."""
     report, separator, *args = sys.argv[1:]
     assert separator == "--", "usage: pytest_boot.py REPORT -- ARGS"
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # cladist's own modules
