@@ -15,13 +15,13 @@ while it ran when a fresh one of the same image fails too, is ours (``infra_reas
 from __future__ import annotations
 
 import json
-import shlex
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from cladist import scratch
+from cladist.agents import abi
 from cladist.evaluator.contracts import Task
 from cladist.evaluator.grader import image_works
 from cladist.evaluator.patches import BASELINE_SCRIPT
@@ -81,17 +81,7 @@ class AgentRun:
     @property
     def exit_reason(self) -> str | None:
         """The exit reason the agent wrote in its trajectory, if it wrote one."""
-        try:
-            reason = json.loads(self.trajectory).get("exit_reason")
-        except (ValueError, AttributeError):
-            return None
-        return reason if isinstance(reason, str) else None
-
-
-def agent_command(max_steps: int, tools: str) -> str:
-    """The shell command that starts an agent mounted at /agent on the task workspace."""
-    return (f"python3 -m agent --problem {IO_DIR}/problem.md --workdir \"$CLADIST_WORKDIR\" "
-            f"--out {IO_DIR}/out --max-steps {int(max_steps)} --tools {shlex.quote(tools)}")
+        return abi.exit_reason(self.trajectory)
 
 
 def run_agent(task: Task, problem: str, open_sandbox: Any, spec: SandboxSpec, *,
@@ -152,7 +142,8 @@ def _run_in_sandbox(task: Task, problem: str, open_sandbox: Any, spec: SandboxSp
             env = {"PYTHONPATH": "/agent", "PYTHONDONTWRITEBYTECODE": "1",
                    "CLADIST_WORKDIR": task.workdir, "PYTHONUNBUFFERED": "1"}
             agent_started = True
-            done = sandbox.exec(agent_command(max_steps, tools), cwd=task.workdir, env=env,
+            done = sandbox.exec(abi.agent_command(IO_DIR, max_steps, tools), cwd=task.workdir,
+                                env=env,
                                 timeout=timeout_s)
             try:
                 tree_tar = sandbox.read_tree(task.workdir, caps.tree.max_bytes + (4 << 20))
@@ -184,7 +175,7 @@ def _failed(reason: str, done: Any = None) -> AgentRun:
 def _read_trajectory(sandbox: Any, limit: int) -> str:
     """The trajectory the agent wrote (undecodable bytes replaced), a note when it is over
     ``limit``, or "" when there is none."""
-    path = f"{IO_DIR}/out/trajectory.json"
+    path = f"{IO_DIR}/out/{abi.TRAJECTORY_FILE}"
     try:
         data = sandbox.read_file(path, text=False, limit=limit)
     except SandboxFileTooLarge:

@@ -1,6 +1,7 @@
 """The two sandboxed halves of a self-improvement step: the parent agent editing a copy of
-its own code, and the validation of the child in a fresh sandbox (it imports, its own tests
-pass). Both report sandbox failures as ``infra_reason`` rather than raising."""
+its own code, and the validation of the child in a fresh sandbox (it imports, it keeps the
+agent contract of :mod:`cladist.agents.abi`, its own tests pass). Both report sandbox
+failures as ``infra_reason`` rather than raising."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from cladist.agents import abi
 from cladist.evaluator.contracts import Task
 from cladist.evaluator.runner import AgentRun, run_agent
 from cladist.sandbox.contract import Limits, SandboxError, SandboxSpec
@@ -44,9 +46,15 @@ def self_edit(parent_dir: Path, problem: str, open_sandbox: Any, image: str,
                      max_steps=max_steps, tools=tools)
 
 
+PROBE_DIR = "/tmp/cladist-probe"
+PROBE_PORT = 18080
+PROBE_TIMEOUT_S = 60
+
+
 def validate(child_dir: Path, open_sandbox: Any, image: str, limits: Limits, *, run_id: str,
              node_id: int | str, timeout_s: float) -> Validation:
-    """Check the child in a fresh sandbox: ``import agent`` works and, if it has tests,
+    """Check the child in a fresh sandbox: ``import agent`` works, the agent keeps its
+    contract with cladist (:func:`_keeps_contract`) and, if it has tests,
     ``python3 -m unittest discover -s tests -t .`` passes within ``timeout_s``."""
     spec = SandboxSpec(image=image, limits=limits, run_id=run_id, node_id=str(node_id),
                        role="validate")
@@ -59,6 +67,10 @@ def validate(child_dir: Path, open_sandbox: Any, image: str, limits: Limits, *, 
             if not imported.ok:
                 return Validation(False, "`import agent` fails: "
                                   + _tail(imported.out + imported.err), imported.err)
+            broken = _keeps_contract(sandbox)
+            if broken:
+                return Validation(False, "the agent breaks its contract with cladist: "
+                                  + broken, "")
             if not (child_dir / "tests").is_dir():
                 return Validation(True, None, "")
             tests = sandbox.exec(["python3", "-m", "unittest", "discover", "-s", "tests",
@@ -74,6 +86,32 @@ def validate(child_dir: Path, open_sandbox: Any, image: str, limits: Limits, *, 
     if tests.returncode != 0:
         return Validation(False, "the agent's own tests fail: " + _tail(output), output)
     return Validation(True, None, output)
+
+
+def _keeps_contract(sandbox: Any) -> str | None:
+    """Run the agent (the child in ``/workspace``) once on an empty work dir with an LLM
+    that always answers ``context_length_exceeded``; what is wrong with the trajectory it
+    wrote (None: nothing). Raises SandboxError."""
+    sandbox.write_file(f"{PROBE_DIR}/overflowing_llm.py", abi.PROBE_SCRIPT.read_text())
+    sandbox.write_file(f"{PROBE_DIR}/problem.md", "Make the tests pass.\n")
+    start = (f"mkdir -p {PROBE_DIR}/out {PROBE_DIR}/work && "
+             f"(python3 {PROBE_DIR}/overflowing_llm.py {PROBE_PORT} > {PROBE_DIR}/llm.log "
+             f"2>&1 &) && for i in $(seq 100); do grep -q ready {PROBE_DIR}/llm.log && "
+             f"exit 0; sleep 0.1; done; exit 1")
+    if not sandbox.exec(start, timeout=30).ok:
+        raise SandboxError("the stand-in LLM of the contract check did not start")
+    env = {"PYTHONPATH": "/workspace", "PYTHONDONTWRITEBYTECODE": "1",
+           "CLADIST_WORKDIR": f"{PROBE_DIR}/work",
+           "CLADIST_LLM_URL": f"http://127.0.0.1:{PROBE_PORT}/v1"}
+    sandbox.exec(abi.agent_command(PROBE_DIR, 3, "text"), cwd=f"{PROBE_DIR}/work", env=env,
+                 timeout=PROBE_TIMEOUT_S)
+    try:
+        data = sandbox.read_file(f"{PROBE_DIR}/out/{abi.TRAJECTORY_FILE}", text=False,
+                                 limit=1 << 20)
+    except (SandboxError, OSError):
+        data = b""
+    text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
+    return abi.conformance_problem(text)
 
 
 def _tail(text: str, limit: int = 600) -> str:

@@ -10,10 +10,10 @@ nothing to change, and every expansion of the same parent the same diagnosis).
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
+from cladist.agents import abi
 from cladist.archive.lineage import ancestors
 from cladist.archive.records import ResultRecord, Verdict
 from cladist.archive.run import Run
@@ -61,8 +61,8 @@ def _exit_reason(run: Run, result: ResultRecord) -> str | None:
     if not result.trajectory_ref:
         return None
     try:
-        return json.loads(run.blobs.get_text(result.trajectory_ref)).get("exit_reason")
-    except (ValueError, AttributeError, OSError):
+        return abi.exit_reason(run.blobs.get_text(result.trajectory_ref))
+    except OSError:
         return None
 
 
@@ -76,8 +76,8 @@ def symptoms(run: Run, parent_id: int) -> dict[str, list[ResultRecord]]:
     if results and len(empty) / len(results) >= EMPTY_PATCH_SHARE:
         found["empty_patches"] = empty
     overflow = [r for r in failed
-                if "ContextLength" in str(_exit_reason(run, r)) or "context" in str(
-                    r.detail.get("agent_exit_reason", "")).lower()]
+                if abi.is_context_overflow(r.detail.get("agent_exit_reason"))
+                or abi.is_context_overflow(_exit_reason(run, r))]
     if overflow:
         found["context_length"] = overflow
     lineage = set(ancestors(run.store, parent_id))

@@ -92,6 +92,12 @@ def test_valid_child_is_committed_and_recorded(world) -> None:  # noqa: ANN001
         ":\n    def test_bad(self):\n        self.fail('nope')\n"}),)),
       Reply(content=None, tool_calls=(("submit", {}),))], "the agent's own tests fail"),
     ([Reply(content=None, tool_calls=(("submit", {}),))], "the self-edit changed nothing"),
+    ([Reply(content=None, tool_calls=(("replace", {  # the context-overflow signal renamed
+        "path": "agent/loop.py", "old": 'exit_reason = f"llm_error:{type(err).__name__}"',
+        "new": 'exit_reason = f"error:{type(err).__name__}"'}),)),
+      Reply(content=None, tool_calls=(("submit", {}),))],
+     "the agent breaks its contract with cladist: when the LLM answers "
+     "context_length_exceeded its exit_reason is 'error:ContextLengthError'"),
 ])
 def test_rejected_children_are_kept_with_their_reason(world, steps, reason) -> None:  # noqa: ANN001
     run, server, ctx = world

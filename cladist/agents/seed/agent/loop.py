@@ -25,6 +25,7 @@ from agent.state import State, fingerprint
 from agent.textformat import parse_actions, through_first_action
 from agent.tools import TOOL_SPECS, Tools
 
+TRAJECTORY_FORMAT = 1  # cladist's contract with agents (cladist/agents/abi.py): keep it
 
 class Limits:
     """How far one run may go."""
@@ -38,7 +39,8 @@ class Limits:
 
 
 class Trajectory:
-    """What happened, step by step, written as JSON at the end (and after every step)."""
+    """What happened, step by step, written as JSON at the end (and after every step).
+    cladist reads ``format``, ``exit_reason`` and ``steps``: see the README's contract."""
 
     def __init__(self, path=None):
         self.path = path
@@ -60,7 +62,8 @@ class Trajectory:
 
     def to_dict(self):
         """The trajectory as JSON-ready data."""
-        return {"exit_reason": self.exit_reason, "steps": self.steps,
+        return {"format": TRAJECTORY_FORMAT, "exit_reason": self.exit_reason,
+                "steps": self.steps,
                 "tokens_in": self.tokens_in, "tokens_out": self.tokens_out,
                 "seconds": round(time.time() - self.started, 3)}
 
