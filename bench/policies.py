@@ -9,8 +9,8 @@ weakness switches as paired differences against plain ``hgm`` (mean ± standard 
 ``--scale`` also measures simulator speed when growing 10^4 and 10^5 agents.
 
 Every run goes through the real loop (:class:`cladist.evolve.loop.Evolution` with the
-simulated executor and archive, :mod:`cladist.scheduler.simloop`); ``--reference`` uses
-the stand-alone event loop of :mod:`cladist.scheduler.simulator` instead.
+simulated executor and archive, :mod:`cladist.sim.loop`); ``--reference`` uses
+the stand-alone event loop of :mod:`cladist.sim.reference` instead.
 
     .venv/bin/python bench/policies.py --seeds 50 --budgets 800 8000 [--scale]
 """
@@ -24,10 +24,10 @@ from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
 
-from cladist.scheduler.landscape import LandscapeConfig
-from cladist.scheduler.simloop import simulate_loop
-from cladist.scheduler.simulate import format_table, policy_factory
-from cladist.scheduler.simulator import SimResult, simulate
+from cladist.sim.landscape import LandscapeConfig
+from cladist.sim.loop import simulate_loop
+from cladist.sim.reference import SimResult, simulate
+from cladist.sim.runs import format_table, policy_factory
 
 POLICIES = ["hgm", "dgm", "greedy", "uniform", "oracle"]
 SWITCHES = ["hgm+count_failed_expansions", "hgm+correct_async_bias", "hgm+expand_all_fail",

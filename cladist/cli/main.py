@@ -16,6 +16,7 @@ import cladist.cli.compare  # noqa: F401 - compare
 import cladist.cli.view  # noqa: F401 - view, plot
 import cladist.cli.config  # noqa: F401 - config show
 import cladist.cli.llm  # noqa: F401 - llm chat, llm serve
+import cladist.cli.sim  # noqa: F401 - sim
 # isort: on
 from cladist.cli.app import app, run_app
 

@@ -3,7 +3,7 @@
 :class:`~cladist.evolve.loop.Evolution` reads and writes the run only through a
 :class:`LoopArchive`: :class:`RunArchive` is the real one (SQLite archive, agents.git,
 blobs, the gateway's ledger); the simulator plugs in an in-memory one
-(:class:`cladist.scheduler.simworld.SimArchive`) so that the very same loop, policies,
+(:class:`cladist.sim.world.SimArchive`) so that the very same loop, policies,
 budget tracker and in-flight accounting drive simulated work at 10^5 nodes.
 """
 

@@ -1,9 +1,9 @@
-"""Policies choosing what to expand and what to evaluate; the simulated landscape.
+"""Policies choosing what to expand and what to evaluate, and the tree state they read.
 
 - ``contracts``: Expand / Evaluate / Wait decisions, Budget, the Policy protocol;
 - ``state``: TreeState, the in-memory tree the policies read (``TreeState.from_store``);
 - ``policies``: ``make_policy(config)`` and the simulator-only OraclePolicy;
-- ``hgm``, ``dgm`` (dgm, greedy, uniform), ``staging``, ``sampling``, ``correction``;
-- ``landscape``, ``simulator``, ``metrics``, ``simulate`` (``python -m
-  cladist.scheduler.simulate``): the simulated landscape and policy comparisons.
+- ``hgm``, ``dgm`` (dgm, greedy, uniform), ``staging``, ``sampling``, ``correction``.
+
+The simulated landscape the policies are compared on lives in :mod:`cladist.sim`.
 """

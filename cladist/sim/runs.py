@@ -1,9 +1,9 @@
-"""Entry point for simulated runs: ``python -m cladist.scheduler.simulate [options]``.
+"""Simulated runs compared (``cladist sim``).
 
-:func:`run_policies` is what a CLI command (or ``bench/policies.py``) calls: every
+:func:`run_policies` is what ``cladist sim`` (and ``bench/policies.py``) calls: every
 policy on the same seeds (so the same landscapes), one :class:`SimResult` per run, each
-run driven by the real loop (:mod:`cladist.scheduler.simloop`; ``engine="reference"`` uses
-the stand-alone event loop of :mod:`cladist.scheduler.simulator` instead, kept as a
+run driven by the real loop (:mod:`cladist.sim.loop`; ``engine="reference"`` uses
+the stand-alone event loop of :mod:`cladist.sim.reference` instead, kept as a
 cross-check); :func:`summarise` turns them into mean ± sd rows. ``policy`` names are those
 of the config plus ``oracle``; a name may carry switches, e.g.
 ``hgm+count_failed_expansions``.
@@ -11,7 +11,6 @@ of the config plus ``oracle``; a name may carry switches, e.g.
 
 from __future__ import annotations
 
-import argparse
 import math
 from collections.abc import Sequence
 from dataclasses import fields
@@ -20,10 +19,10 @@ import numpy as np
 
 from cladist.config import SchedulerConfig
 from cladist.scheduler.contracts import Policy
-from cladist.scheduler.landscape import Landscape, LandscapeConfig
 from cladist.scheduler.policies import OraclePolicy, make_policy
-from cladist.scheduler.simloop import simulate_loop
-from cladist.scheduler.simulator import PolicyFactory, SimResult, simulate
+from cladist.sim.landscape import Landscape, LandscapeConfig
+from cladist.sim.loop import simulate_loop
+from cladist.sim.reference import PolicyFactory, SimResult, simulate
 
 COLUMNS = ("pick_quality", "regret", "budget_to_target", "corr_hgm", "corr_dgm", "agents")
 
@@ -90,28 +89,21 @@ def format_table(results: Sequence[SimResult]) -> str:
     return "\n".join(lines)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Parse options, run, print the table; returns the exit code."""
-    parser = argparse.ArgumentParser(prog="python -m cladist.scheduler.simulate",
-                                     description="Compare policies on the simulated landscape.")
-    parser.add_argument("--policy", action="append",
-                        help="policy (repeatable): hgm, dgm, greedy, uniform, oracle, "
-                             "optionally +switch (default: all five)")
-    parser.add_argument("--budget", type=float, default=800.0)
-    parser.add_argument("--seeds", type=int, default=5)
-    parser.add_argument("--target", type=float, default=0.6)
-    parser.add_argument("--engine", choices=("loop", "reference"), default="loop")
-    for f in fields(LandscapeConfig):
-        parser.add_argument(f"--{f.name.replace('_', '-')}", type=type(f.default),
-                            default=f.default)
-    args = parser.parse_args(argv)
-    config = LandscapeConfig(**{f.name: getattr(args, f.name) for f in fields(LandscapeConfig)})
-    specs = args.policy or ["hgm", "dgm", "greedy", "uniform", "oracle"]
-    results = run_policies(specs, range(args.seeds), args.budget, config, args.target,
-                           args.engine)
-    print(format_table(results))
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
+def landscape_config(settings: Sequence[str]) -> LandscapeConfig:
+    """A LandscapeConfig with ``KEY=VALUE`` settings (``n_tasks=50``). Raises ValueError
+    for an unknown key or a value of the wrong type."""
+    known = {f.name: f for f in fields(LandscapeConfig)}
+    values: dict[str, object] = {}
+    for setting in settings:
+        key, sep, raw = setting.partition("=")
+        key = key.strip().replace("-", "_")
+        if not sep or key not in known:
+            raise ValueError(f"landscape setting {setting!r}: use KEY=VALUE with KEY one of "
+                             f"{', '.join(known)}")
+        kind: type = type(known[key].default)
+        try:
+            values[key] = kind(raw)
+        except ValueError:
+            raise ValueError(f"landscape setting {setting!r}: {raw!r} is not "
+                             f"{kind.__name__}") from None
+    return LandscapeConfig(**values)  # type: ignore[arg-type]

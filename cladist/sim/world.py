@@ -1,7 +1,7 @@
 """Simulated work for the real evolution loop: no LLM, no sandbox, no git, no database.
 
 :class:`SimulatedExecutor` implements :class:`cladist.evolve.executors.Executor` over a
-:class:`~cladist.scheduler.landscape.Landscape`, and :class:`SimArchive` implements
+:class:`~cladist.sim.landscape.Landscape`, and :class:`SimArchive` implements
 :class:`cladist.evolve.seam.LoopArchive` in memory, so that
 :class:`cladist.evolve.loop.Evolution` (its policy calls, budget tracker and in-flight
 accounting) drives simulated runs unchanged.
@@ -32,7 +32,7 @@ from cladist.evaluator.contracts import Task, TaskResult
 from cladist.evolve.expand import ExpansionJob, ExpansionResult, ExpansionWork
 from cladist.evolve.targets import Target
 from cladist.evolve.work import WorkDone, fault_results
-from cladist.scheduler.landscape import Landscape
+from cladist.sim.landscape import Landscape
 
 _EVALUATE, _EXPAND = 1, 0
 

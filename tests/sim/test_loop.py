@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 
 from cladist.config import BudgetConfig
-from cladist.scheduler.landscape import LandscapeConfig
-from cladist.scheduler.simloop import SimRun, simulate_loop
-from cladist.scheduler.simulate import policy_factory, run_policies
-from cladist.scheduler.simulator import simulate
+from cladist.sim.landscape import LandscapeConfig
+from cladist.sim.loop import SimRun, simulate_loop
+from cladist.sim.reference import simulate
+from cladist.sim.runs import policy_factory, run_policies
 
 SAME = ("agents", "valid_agents", "evaluations", "expansions", "pick", "pick_quality",
         "best_quality", "regret", "spent", "decisions", "budget_to_target")

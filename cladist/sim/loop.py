@@ -1,14 +1,14 @@
 """Simulated runs through the real loop: :class:`cladist.evolve.loop.Evolution` drives a
-policy over a :class:`~cladist.scheduler.landscape.Landscape` with a
-:class:`~cladist.scheduler.simworld.SimulatedExecutor` and an in-memory
-:class:`~cladist.scheduler.simworld.SimArchive` (no LLM, no sandbox, no git, no database).
+policy over a :class:`~cladist.sim.landscape.Landscape` with a
+:class:`~cladist.sim.world.SimulatedExecutor` and an in-memory
+:class:`~cladist.sim.world.SimArchive` (no LLM, no sandbox, no git, no database).
 
 The budget is the real :class:`~cladist.evolve.budget.BudgetTracker` on a ``dollars`` limit
 of ``budget`` (the simulated provider bills each piece of work when it starts: a task
 evaluation costs ``evaluation_cost``, an expansion ``expansion_cost``), so the policy sees
 the run's budget fraction exactly as in a real run, and the loop's in-flight accounting and
 stop rules apply unchanged (``on_stop: finish``). Every policy gives the same figures as
-the reference event loop of :mod:`cladist.scheduler.simulator` on the same seed: the loop
+the reference event loop of :mod:`cladist.sim.reference` on the same seed: the loop
 starts a stage of tasks one per free worker and checks the budget before each, which ends
 a stage where the reference loop cuts it.
 """
@@ -24,10 +24,10 @@ from cladist.evaluator.evaluate import EvalContext
 from cladist.evolve.budget import BudgetTracker
 from cladist.evolve.loop import Evolution
 from cladist.scheduler.contracts import Budget, Decision, Policy
-from cladist.scheduler.landscape import Landscape, LandscapeConfig
-from cladist.scheduler.simulator import PolicyFactory, SimResult, result_of
-from cladist.scheduler.simworld import SimArchive, SimulatedExecutor, SimWorld, sim_tasks
 from cladist.scheduler.state import TreeState
+from cladist.sim.landscape import Landscape, LandscapeConfig
+from cladist.sim.reference import PolicyFactory, SimResult, result_of
+from cladist.sim.world import SimArchive, SimulatedExecutor, SimWorld, sim_tasks
 
 
 class CountingPolicy:
@@ -106,7 +106,7 @@ def simulate_loop(make: PolicyFactory, budget: float, seed: int,
                   config: LandscapeConfig | None = None, target: float = 0.6,
                   checkpoints: int = 40) -> SimResult:
     """One simulated run through the real loop; arguments as
-    :func:`cladist.scheduler.simulator.simulate`."""
+    :func:`cladist.sim.reference.simulate`."""
     return SimRun(make, budget, seed, config, target, checkpoints).run()
 
 

@@ -22,9 +22,9 @@ import numpy as np
 
 from cladist.archive.records import Verdict
 from cladist.scheduler.contracts import Budget, Evaluate, Expand, ExpansionOutcome, Policy
-from cladist.scheduler.landscape import Landscape, LandscapeConfig
-from cladist.scheduler.metrics import estimator_correlations
 from cladist.scheduler.state import TreeState
+from cladist.sim.landscape import Landscape, LandscapeConfig
+from cladist.sim.metrics import estimator_correlations
 
 PolicyFactory = Callable[[Landscape, int], Policy]
 

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import math
+import subprocess
+import sys
 
 import numpy as np
 from scheduler_helpers import grow
 
-from cladist.scheduler.landscape import Landscape, LandscapeConfig
-from cladist.scheduler.metrics import true_clade_metaproductivity, weighted_pearson
-from cladist.scheduler.simulate import main, policy_factory, run_policies
-from cladist.scheduler.simulator import simulate
 from cladist.scheduler.state import TreeState
+from cladist.sim.landscape import Landscape, LandscapeConfig
+from cladist.sim.metrics import true_clade_metaproductivity, weighted_pearson
+from cladist.sim.reference import simulate
+from cladist.sim.runs import policy_factory, run_policies
 
 # Stronger heritable metaproductivity than the default landscape makes the clade signal
 # clear at a small budget; over these 10 seeds hgm wins by about 0.2 of true quality.
@@ -64,8 +66,19 @@ def test_true_metaproductivity_and_weighted_pearson() -> None:
     assert math.isnan(weighted_pearson([1, 1], [2, 3], [1, 1]))
 
 
-def test_entry_point_prints_a_table(capsys) -> None:  # noqa: ANN001
-    assert main(["--seeds", "2", "--budget", "150", "--policy", "hgm",
-                 "--policy", "uniform"]) == 0
-    out = capsys.readouterr().out
-    assert "hgm" in out and "uniform" in out and "pick_quality" in out
+def cladist(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "cladist", *args], capture_output=True,
+                          text=True, timeout=300)
+
+
+def test_cladist_sim_prints_a_table_and_refuses_a_bad_setting() -> None:
+    done = cladist("sim", "--seeds", "2", "--budget", "150", "--policy", "hgm",
+                   "--policy", "uniform", "--landscape", "n_tasks=40")
+    assert done.returncode == 0, done.stderr
+    rows = done.stdout.splitlines()
+    assert "pick_quality" in rows[0] and rows[2].startswith("hgm") \
+        and rows[3].startswith("uniform")
+    bad = cladist("sim", "--landscape", "n_taks=40")
+    assert bad.returncode == 2
+    assert bad.stderr.startswith("cladist: error: landscape setting 'n_taks=40': use KEY=VALUE")
+    assert cladist("sim", "--policy", "nope", "--seeds", "1").returncode == 2
