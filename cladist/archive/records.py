@@ -20,6 +20,22 @@ class NodeStatus(StrEnum):
     EVALUATING = "evaluating"    # valid and being evaluated right now
 
 
+class ExpansionOutcome(StrEnum):
+    """How an expansion ended (the archive's ``expansion.outcome`` values; ``running``
+    while it is in flight).
+
+    ``invalid`` is the parent's fault (no usable diff, the child fails validation) and is
+    evidence about the parent; ``error`` (infrastructure, or the model refused) and
+    ``abandoned`` (the run stopped) are not.
+    """
+
+    RUNNING = "running"
+    VALID = "valid"
+    INVALID = "invalid"
+    ERROR = "error"
+    ABANDONED = "abandoned"
+
+
 class Verdict(StrEnum):
     """Outcome of one task evaluation. ``infra_error`` never counts as a failure."""
 

@@ -23,7 +23,7 @@ from typing import Any
 
 from cladist import scratch
 from cladist.archive.codebase import PatchRejected, extract_tree
-from cladist.archive.records import NodeStatus
+from cladist.archive.records import ExpansionOutcome, NodeStatus
 from cladist.archive.run import Run
 from cladist.archive.safetree import UnsafeTreeError
 from cladist.errors import ArchiveError
@@ -43,7 +43,7 @@ class ExpansionResult:
     expansion_id: int
     parent_id: int
     child_id: int | None
-    outcome: str
+    outcome: ExpansionOutcome
     reason: str | None
     cost_usd: float
     infra: bool = True  # for outcome ``error``: our fault (False: the model refused or failed)
@@ -71,7 +71,7 @@ class ExpansionWork:
     refused request or an exhausted budget); otherwise ``patch`` is the child's diff
     against the parent."""
 
-    outcome: str
+    outcome: ExpansionOutcome
     reason: str | None
     status: NodeStatus | None = None
     patch: str = ""
@@ -149,9 +149,9 @@ def finish_expansion(run: Run, job: ExpansionJob, work: ExpansionWork) -> Expans
             except ArchiveError as err:  # ours: no child, never counted against the parent
                 status, reason, infra = None, f"cannot commit the child: {err}", True
         if status is None:
-            outcome = "error"
+            outcome = ExpansionOutcome.ERROR
         else:
-            outcome = str(status)
+            outcome = ExpansionOutcome(str(status))
             child = (sha, status, reason, work.summary)
     child_id = run.store.finish_expansion(job.expansion_id, outcome, reason=reason,
                                           tokens_in=work.tokens_in,

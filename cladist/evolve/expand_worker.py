@@ -11,7 +11,7 @@ from pathlib import Path
 
 from cladist import scratch
 from cladist.archive.codebase import PatchRejected, apply_patch, extract_tree
-from cladist.archive.records import NodeStatus
+from cladist.archive.records import ExpansionOutcome, NodeStatus
 from cladist.archive.safetree import UnsafeTreeError, check_tree
 from cladist.evaluator.evaluate import EvalContext, session_costs
 from cladist.evolve.diagnosis import diagnose
@@ -40,9 +40,10 @@ def perform_expansion(job: ExpansionJob, ctx: EvalContext) -> ExpansionWork:
             parent_dir.chmod(0o755)
             work = _steps(job, ctx, parent_dir, Path(tmp), sessions)
         except UnsafeTreeError as err:  # a parent archived before links were refused
-            work = ExpansionWork("error", f"the parent's code is unsafe: {err}", infra=False)
+            work = ExpansionWork(ExpansionOutcome.ERROR, f"the parent's code is unsafe: {err}",
+                                 infra=False)
         except Exception as err:  # a bug or fault of ours: recorded, the run goes on
-            work = ExpansionWork("error", f"{type(err).__name__}: {err}")
+            work = ExpansionWork(ExpansionOutcome.ERROR, f"{type(err).__name__}: {err}")
     tokens_in, tokens_out, cost = session_costs(ctx.gateway, sessions)
     return replace(work, tokens_in=tokens_in, tokens_out=tokens_out, cost_usd=cost)
 
@@ -74,12 +75,12 @@ def _steps(job: ExpansionJob, ctx: EvalContext, parent_dir: Path, tmp: Path,
             model_side = isinstance(err, LLMAPIError) and 400 <= err.status < 500 \
                 and err.status not in (401, 403)
             down = None if model_side else session.provider_down()
-            return ExpansionWork("error", f"{down} (diagnosis)" if down else
+            return ExpansionWork(ExpansionOutcome.ERROR, f"{down} (diagnosis)" if down else
                                  f"diagnosis: {err}", infra=not model_side)
         finally:
             client.close()
     problem = diagnosis.self_edit_problem(target.direction)
-    done = ExpansionWork("running", None, problem_statement=problem,
+    done = ExpansionWork(ExpansionOutcome.RUNNING, None, problem_statement=problem,
                          diagnosis=diagnosis.__dict__ | {"target": target.describe()})
     limits = Limits.from_config(cfg.sandbox)
     image = ctx.image_for("agent")
@@ -97,7 +98,8 @@ def _steps(job: ExpansionJob, ctx: EvalContext, parent_dir: Path, tmp: Path,
     assert edit is not None
     down = s.provider_down  # the last self-edit session's: was the provider down during it?
     if edit.infra_reason is not None:
-        return replace(done, outcome="error", reason=f"self-edit sandbox: {edit.infra_reason}")
+        return replace(done, outcome=ExpansionOutcome.ERROR,
+                       reason=f"self-edit sandbox: {edit.infra_reason}")
     done = replace(done, trajectory=edit.trajectory, summary=diagnosis.summary[:300],
                    patch=edit.patch)
     if edit.failure is not None:  # a tree over the caps, a sandbox it broke, ...
@@ -117,7 +119,7 @@ def _steps(job: ExpansionJob, ctx: EvalContext, parent_dir: Path, tmp: Path,
         if checked.infra_reason is None:
             break
     if checked.infra_reason is not None:
-        return replace(done, outcome="error",
+        return replace(done, outcome=ExpansionOutcome.ERROR,
                        reason=f"validation sandbox: {checked.infra_reason}")
     return _child(done, NodeStatus.VALID if checked.ok else NodeStatus.INVALID, checked.reason,
                   down)
@@ -129,5 +131,7 @@ def _child(done: ExpansionWork, status: NodeStatus, reason: str | None,
     (``provider_down``: the self-edit session's failed calls, confirmed by a probe) is no
     evidence about the parent: an ``error`` of ours instead."""
     if status is NodeStatus.INVALID and (down := provider_down()) is not None:
-        return replace(done, outcome="error", reason=f"{down} (self-edit)", infra=True)
-    return replace(done, outcome=str(status), reason=reason, status=status)
+        return replace(done, outcome=ExpansionOutcome.ERROR, reason=f"{down} (self-edit)",
+                       infra=True)
+    return replace(done, outcome=ExpansionOutcome(str(status)), reason=reason,
+                   status=status)

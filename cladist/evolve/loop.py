@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from cladist.archive.records import Verdict
+from cladist.archive.records import ExpansionOutcome, Verdict
 from cladist.archive.run import Run
 from cladist.evaluator.contracts import Task, TaskResult
 from cladist.evaluator.evaluate import EvalContext
@@ -193,12 +193,12 @@ class Evolution:
         if result.child_id is not None:
             child_status = self.archive.child_status(result.child_id)
         self.state.finish_expansion(job.node, result.outcome, result.child_id, child_status)
-        if result.outcome != "abandoned":
+        if result.outcome != ExpansionOutcome.ABANDONED:
             self.expansions_done += 1
-        if result.outcome == "error" and result.infra:
+        if result.outcome == ExpansionOutcome.ERROR and result.infra:
             self.infra.fault(job.node, f"expansion: {result.reason}",
                              provider_down=is_provider_down(result.reason))
-        elif result.outcome != "error":  # a model-side failure proves nothing either way
+        elif result.outcome != ExpansionOutcome.ERROR:  # a model-side failure proves nothing
             self.infra.success()
         self.stop_reason = self.stop_reason or self.infra.stop_reason()
         self.on_event("expansion_finished", {"parent": job.node, "child": result.child_id,

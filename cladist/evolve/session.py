@@ -19,6 +19,7 @@ from sqlalchemy import select, update
 
 from cladist.archive import schema as t
 from cladist.archive.lineage import best_belief
+from cladist.archive.records import ExpansionOutcome
 from cladist.archive.run import Run
 from cladist.config import Config
 
@@ -30,8 +31,9 @@ def repair(run: Run) -> dict[str, int]:
     fixed = {"expansions": 0, "refs": 0, "leftovers": 0}
     with run.store.engine.begin() as conn:
         fixed["expansions"] = conn.execute(
-            update(t.expansion).where(t.expansion.c.outcome == "running").values(
-                outcome="abandoned", reason="interrupted (run stopped mid-expansion)",
+            update(t.expansion).where(t.expansion.c.outcome == ExpansionOutcome.RUNNING).values(
+                outcome=ExpansionOutcome.ABANDONED,
+                reason="interrupted (run stopped mid-expansion)",
                 finished_at=time.time())).rowcount
         conn.execute(update(t.node).where(t.node.c.status == "evaluating").values(
             status="valid"))

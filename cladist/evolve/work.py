@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cladist.archive.records import Verdict
+from cladist.archive.records import ExpansionOutcome, Verdict
 from cladist.archive.run import Run
 from cladist.evaluator.contracts import Task, TaskResult
 from cladist.evaluator.evaluate import EvalContext, evaluate
@@ -75,7 +75,8 @@ def apply_expansion(run: Run, ctx: EvalContext, job: ExpansionJob,
     try:
         done = future.result()
     except Exception as err:
-        work = ExpansionWork("error", f"executor fault: {type(err).__name__}: {err}"[:2000])
+        work = ExpansionWork(ExpansionOutcome.ERROR,
+                             f"executor fault: {type(err).__name__}: {err}"[:2000])
     else:
         if done.llm is not None:
             import_into_run(run, ctx.gateway, done.llm)

@@ -22,7 +22,6 @@ rebuild the state.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
@@ -54,19 +53,6 @@ class Wait:
 
 
 Decision = Expand | Evaluate | Wait
-
-
-class ExpansionOutcome(StrEnum):
-    """How an expansion ended (the archive's ``expansion.outcome`` values).
-
-    ``invalid`` is the parent's fault (no usable diff, the child fails validation) and is
-    evidence about the parent; ``error`` (infrastructure) and ``abandoned`` are not.
-    """
-
-    VALID = "valid"
-    INVALID = "invalid"
-    ERROR = "error"
-    ABANDONED = "abandoned"
 
 
 @dataclass(frozen=True)

@@ -20,8 +20,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from cladist.archive.records import NodeStatus, Verdict
-from cladist.scheduler.contracts import ExpansionOutcome
+from cladist.archive.records import ExpansionOutcome, NodeStatus, Verdict
 
 if TYPE_CHECKING:
     from cladist.archive.store import ArchiveStore

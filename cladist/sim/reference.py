@@ -20,8 +20,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from cladist.archive.records import Verdict
-from cladist.scheduler.contracts import Budget, Evaluate, Expand, ExpansionOutcome, Policy
+from cladist.archive.records import ExpansionOutcome, Verdict
+from cladist.scheduler.contracts import Budget, Evaluate, Expand, Policy
 from cladist.scheduler.state import TreeState
 from cladist.sim.landscape import Landscape, LandscapeConfig
 from cladist.sim.metrics import estimator_correlations

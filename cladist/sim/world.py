@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from cladist.archive.records import NodeStatus, Verdict
+from cladist.archive.records import ExpansionOutcome, NodeStatus, Verdict
 from cladist.evaluator.contracts import Task, TaskResult
 from cladist.evolve.expand import ExpansionJob, ExpansionResult, ExpansionWork
 from cladist.evolve.targets import Target
@@ -131,7 +131,7 @@ class SimulatedExecutor:
             child = self.world.children[other]
             valid = land.valid[child]
             return WorkDone(ExpansionWork(
-                "valid" if valid else "invalid",
+                ExpansionOutcome.VALID if valid else ExpansionOutcome.INVALID,
                 None if valid else "the simulated child is invalid",
                 NodeStatus.VALID if valid else NodeStatus.INVALID,
                 cost_usd=land.config.expansion_cost))
@@ -178,14 +178,15 @@ class SimArchive:
         try:
             work: ExpansionWork = future.result().value
         except Exception as err:
-            work = ExpansionWork("error", f"executor fault: {err}")
+            work = ExpansionWork(ExpansionOutcome.ERROR, f"executor fault: {err}")
         if work.status is None or child is None:
             self._count(self.outcomes, "error")
-            return ExpansionResult(job.expansion_id, job.parent_id, None, "error",
+            return ExpansionResult(job.expansion_id, job.parent_id, None, ExpansionOutcome.ERROR,
                                    work.reason, work.cost_usd)
         self.nodes[child] = (job.parent_id, work.status)
         self._count(self.outcomes, str(work.status))
-        return ExpansionResult(job.expansion_id, job.parent_id, child, str(work.status),
+        return ExpansionResult(job.expansion_id, job.parent_id, child,
+                               ExpansionOutcome(str(work.status)),
                                work.reason, work.cost_usd)
 
     def child_status(self, child_id: int) -> NodeStatus:
