@@ -2,7 +2,7 @@
 pass and its empty stub must fail, graded exactly as agents are.
 
 Usage: python bench/polyglot_selfcheck.py PATH [--languages cpp,go,java,javascript,python,rust]
-       [--limit N] [--workers 2] [--backend docker|bubblewrap] [--json FILE]
+       [--limit N] [--only ID,...] [--workers 2] [--backend docker|bubblewrap] [--json FILE]
 
 Prints per language: exercises, oracle passes, empty passes (each one a hole an agent
 could pass without work) and the median grading seconds of each, then every exercise
@@ -41,18 +41,20 @@ def check(task: Task, context: EvalContext, limits: Limits) -> dict:
     if oracle.verdict != Verdict.PASS:
         why += " | " + " ".join(oracle.test_output.split())[-300:]
     return {"task": task.id, "language": task.language, "oracle": str(oracle.verdict),
+            "reference_needs": task.metadata.get("reference_needs"),
             "empty": str(empty.verdict), "oracle_s": round(oracle.seconds, 2),
             "empty_s": round(empty.seconds, 2), "why": why}
 
 
 def grade_all(path: Path, languages: list[str], limit: int | None, workers: int,
-              backend: str) -> tuple[list[dict], dict[str, str]]:
-    """Rows of :func:`check` for the first ``limit`` exercises of each language, and the
-    exercises the suite cannot run offline with their reasons."""
+              backend: str, only: list[str] | None = None
+              ) -> tuple[list[dict], dict[str, str]]:
+    """Rows of :func:`check` for the first ``limit`` exercises of each language (or the
+    ``only`` ones), and the exercises the suite cannot run offline with their reasons."""
     with tempfile.TemporaryDirectory(prefix="cladist-selfcheck-") as stage:
         suite = PolyglotSuite(path, staging=Path(stage))
         by_language: dict[str, list[Task]] = defaultdict(list)
-        for task in suite.tasks():
+        for task in suite.tasks(only):
             if task.language in languages:
                 by_language[task.language].append(task)
         chosen = [t for lang in languages for t in by_language[lang][:limit]]
@@ -73,12 +75,15 @@ def main() -> None:
     parser.add_argument("path", type=Path)
     parser.add_argument("--languages", default=",".join(sorted(LANGUAGES)))
     parser.add_argument("--limit", type=int, default=None, help="First N per language.")
+    parser.add_argument("--only", default=None, help="Exercise ids (lang/name), comma-separated.")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--backend", default="docker", choices=["docker", "bubblewrap"])
     parser.add_argument("--json", type=Path, default=None, help="Write every row here.")
     args = parser.parse_args()
     languages = args.languages.split(",")
-    rows, blocked = grade_all(args.path, languages, args.limit, args.workers, args.backend)
+    only = args.only.split(",") if args.only else None
+    rows, blocked = grade_all(args.path, languages, args.limit, args.workers, args.backend,
+                              only)
     print(f"{'language':10} {'exercises':>9} {'oracle passes':>13} {'empty passes':>12} "
           f"{'offline-blocked':>15} {'median s oracle':>15} {'median s empty':>14}")
     for language in languages:
@@ -89,13 +94,17 @@ def main() -> None:
               f"{sum(i.startswith(language + '/') for i in blocked):>15} "
               f"{_median([r['oracle_s'] for r in mine]):>15} "
               f"{_median([r['empty_s'] for r in mine]):>14}")
-    failing = [r for r in rows if r["oracle"] != Verdict.PASS]
+    failing = [r for r in rows if r["oracle"] != Verdict.PASS and not r["reference_needs"]]
     print(f"\nreference solutions that do not pass ({len(failing)}):")
     for row in failing:
         print(f"  {row['task']}: {row['oracle']}: {row['why']}")
+    needs = [r for r in rows if r["reference_needs"]]
+    print(f"reference solutions that need a download (the task does not) ({len(needs)}):")
+    for row in needs:
+        print(f"  {row['task']}: needs {row['reference_needs']}; oracle {row['oracle']}")
     holes = [r["task"] for r in rows if r["empty"] == Verdict.PASS]
     print(f"empty stubs that pass ({len(holes)}): {', '.join(holes) or 'none'}")
-    print(f"cannot be built offline ({len(blocked)}):")
+    print(f"not graded ({len(blocked)}):")
     for task_id, why in sorted(blocked.items()):
         print(f"  {task_id}: {why}")
     if args.json:

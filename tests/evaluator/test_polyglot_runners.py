@@ -1,5 +1,5 @@
-"""The pieces Polyglot's JavaScript and Java grading is made of, on hand-made inputs: the
-static reading of jest test names, the jest and JUnit report parsers, and the canaries
+"""The pieces Polyglot grading is made of, on hand-made inputs: the static reading of jest
+and Rust test names, the jest, JUnit, cargo and Catch2 report parsers, and the canaries
 they get. (Graded for real in Docker by test_polyglot.py.)"""
 
 from __future__ import annotations
@@ -9,9 +9,13 @@ from pathlib import Path
 import pytest
 
 from cladist.evaluator.runners.canary import add_canaries
+from cladist.evaluator.runners.cpp import Catch2Runner
 from cladist.evaluator.runners.jest import JestRunner, jest_config
 from cladist.evaluator.runners.junit import JUnitRunner
+from cladist.evaluator.runners.rust import CargoRunner
 from cladist.evaluator.suites.polyglot_js import jest_test_names
+from cladist.evaluator.suites.polyglot_rust import rust_test_names
+from cladist.evaluator.suites.polyglot_tests import expected_tests
 from cladist.evaluator.testreport import judge
 from cladist.sandbox.contract import ExecResult
 
@@ -127,3 +131,76 @@ def test_java_and_jest_canaries_sit_where_their_runner_finds_them(tmp_path: Path
         f'<testsuite><testcase name="a()" classname="LeapTest"/><testcase name="{method}()"'
         ' classname="LeapTest"/></testsuite>'.encode(), result(), "")
     assert "canary" in (judge(forged, frozenset({"LeapTest.a"}), ids).reason or "")
+
+
+RUST = r'''
+#[cfg(feature = "io")]
+use std::io::Read;
+
+#[test]
+fn top() { let s = "}"; let c = '}'; }
+
+/* #[test] fn commented() {} */
+#[test]
+#[ignore]
+fn ignored_counts_too<'a>() {}
+
+mod outer {
+    #[test]
+    fn one() {}
+
+    mod inner {
+        #[test]
+        fn two() { let r = r#"mod x { #[test] fn no() {} }"#; }
+    }
+
+    #[cfg(feature = "advanced")]
+    mod gated {
+        #[test]
+        fn not_built() {}
+    }
+}
+
+#[cfg(feature = "advanced")]
+#[test]
+fn also_not_built() {}
+
+#[test]
+fn after() {}
+'''
+
+
+def test_rust_names_carry_their_modules_and_leave_feature_gated_tests_out() -> None:
+    assert rust_test_names(RUST) == {"top", "ignored_counts_too", "outer::one",
+                                     "outer::inner::two", "after"}
+
+
+def test_cargo_reads_doc_test_lines_with_spaces_in_their_names() -> None:
+    text = ("     Running tests/react.rs (target/debug/deps/react-1)\n"
+            "test a ... ok\n"
+            "test result: ok. 1 passed; 0 failed; 0 ignored\n"
+            "   Doc-tests react\n"
+            "test src/lib.rs - ComputeCellId (line 10) - compile fail ... ok\n"
+            "test result: ok. 1 passed; 0 failed; 0 ignored\n")
+    report = CargoRunner().parse(text.encode(), result(), "")
+    assert report.complete
+    assert report.outcomes["src/lib.rs - ComputeCellId (line 10) - compile fail"] == "passed"
+
+
+def test_catch2_sections_count_for_their_test_case() -> None:
+    xml = (b'<testsuites><testsuite name="x">'
+           b'<testcase classname="x.global" name="drinks_water/Drinks water"/>'
+           b'<testcase classname="x.global" name="owns_zebra/Owns zebra">'
+           b'<failure message="no"/></testcase>'
+           b'<testcase classname="x.global" name="push/pop at the end"/>'
+           b'</testsuite></testsuites>')
+    outcomes = Catch2Runner().parse(xml, result(), "").outcomes
+    assert outcomes["drinks_water"] == "passed" and outcomes["owns_zebra"] == "failed"
+    assert outcomes["push/pop at the end"] == "passed"  # a name with a slash is whole too
+
+
+def test_benchmark_only_catch2_tests_are_not_expected(tmp_path: Path) -> None:
+    (tmp_path / "x_test.cpp").write_text(
+        'TEST_CASE("real") {}\n#if defined(EXERCISM_INCLUDE_BENCHMARK)\n'
+        'TEST_CASE("benchmark") {}\n#endif\nTEST_CASE("after") {}\n')
+    assert expected_tests("cpp", tmp_path, ["x_test.cpp"]) == {"real", "after"}

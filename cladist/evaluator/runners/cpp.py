@@ -91,7 +91,10 @@ class Catch2Runner:
         return None
 
     def parse(self, report: bytes | None, result: ExecResult, key: str) -> TestReport:
-        """JUnit test cases; complete when the XML is whole (Catch2 writes it at the end)."""
+        """JUnit test cases; complete when the XML is whole (Catch2 writes it at the end).
+        Catch2 names a test case with sections ``case/section``: each such entry also
+        counts for every ``/``-prefix of its name (the case's own id, as its TEST_CASE
+        names it), keeping the worst outcome."""
         if report is None:
             return missing_report(result)
         log = (result.out + result.err)[-64_000:]
@@ -102,11 +105,10 @@ class Catch2Runner:
         pairs: list[tuple[str, Outcome]] = []
         for case in root.iter("testcase"):
             name = case.get("name") or ""
-            if case.find("failure") is not None or case.find("error") is not None:
-                pairs.append((name, "failed"))
-            elif case.find("skipped") is not None:
-                pairs.append((name, "skipped"))
-            else:
-                pairs.append((name, "passed"))
+            outcome: Outcome = (
+                "failed" if case.find("failure") is not None or case.find("error") is not None
+                else "skipped" if case.find("skipped") is not None else "passed")
+            parts = name.split("/")
+            pairs += [("/".join(parts[:n]), outcome) for n in range(1, len(parts) + 1)]
         return TestReport(TestReport.merge(pairs), root.tag in ("testsuites", "testsuite"),
                           None, log)

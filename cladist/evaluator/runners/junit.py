@@ -19,8 +19,8 @@ if TYPE_CHECKING:
 JARS = "/usr/share/java"
 LIBRARIES = ("junit-jupiter-api", "junit-jupiter-engine", "junit-jupiter-params",
              "junit-platform-commons", "junit-platform-engine", "opentest4j",
-             "apiguardian-api", "assertj-core", "com.android.json")
-"""What the exercises compile and run against (org.json for rest-api: Android's)."""
+             "apiguardian-api", "assertj-core")
+"""What the exercises compile and run against."""
 BUILD = f"{HARNESS_DIR}/java"
 
 

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from cladist.evaluator.contracts import Task
     from cladist.sandbox.contract import ExecResult
 
-_TEST = re.compile(r"^test (\S+) \.\.\. (ok|FAILED|ignored)\b")
+_TEST = re.compile(r"^test (.+?) \.\.\. (ok|FAILED|ignored)\b")  # doc tests: "src/lib.rs - X"
 _RESULT = re.compile(r"^test result: (ok|FAILED)\. (\d+) passed; (\d+) failed")
 _RUNNING = re.compile(r"^\s*(Running|Doc-tests)\b")
 _OUTCOMES: dict[str, Outcome] = {"ok": "passed", "FAILED": "failed", "ignored": "skipped"}

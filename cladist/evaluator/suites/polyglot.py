@@ -49,8 +49,12 @@ LANGUAGES = {
 NEEDS: dict[str, dict[str, Any]] = {"cpp/bank-account": {"pids": 1200}}
 """What an exercise's tests need beyond the default sandbox limits (bank-account's test
 runs 1000 threads at once)."""
-JAVA_PROVIDED = ("org.junit", "org.assertj", "org.json:json")
-"""Maven artifacts the java image has (org.json as Android's implementation)."""
+NAMED_TESTS = ("cpp", "go", "java", "python", "rust")
+"""Languages whose test names are always read (for JavaScript, no names can mean names
+that could not be read: then every reported test must pass)."""
+JAVA_PROVIDED = ("org.junit", "org.assertj")
+"""Maven artifacts the java image has (Debian's org.json is Android's, whose exceptions are
+checked: rest-api's reference does not compile against it)."""
 _SWITCHED_OFF = {
     "javascript": [(re.compile(r"\b(x)(test|it|describe)(\s*\()"), r"\2\3")],
     "java": [(re.compile(r"^[ \t]*@Disabled(\([^)]*\))?[ \t]*\n", re.M), "")],
@@ -88,8 +92,13 @@ class PolyglotSuite:
                     blocker = offline_blocker(lang_dir.name, exercise)
                     if blocker:
                         self.unsupported[task_id] = blocker
+                        continue
+                    task = self._task(lang_dir.name, exercise)
+                    if task.expected_tests is None and task.language in NAMED_TESTS:
+                        self.unsupported[task_id] = ("its test files hold no test (the "
+                                                     "exercise asks for tests to be written)")
                     else:
-                        found[task_id] = self._task(lang_dir.name, exercise)
+                        found[task_id] = task
             if not found and not self.unsupported:
                 raise NotFoundError(f"{self.root}: no <lang>/exercises/practice/<name>/ "
                                     "folders (is this a polyglot-benchmark clone?)")
@@ -133,7 +142,8 @@ class PolyglotSuite:
                     solution=stage / "solution" if example else None,
                     test_files=harness_patterns(language, (*tests, *read_by_tests, *extra)),
                     test_timeout_s=180, tier="medium", **NEEDS.get(task_id, {}),
-                    metadata={"exercise": str(exercise)})
+                    metadata={"exercise": str(exercise),
+                              **_reference_needs(language, exercise)})
 
     def tasks(self, ids: list[str] | None = None, tier: str = "all") -> list[Task]:
         """The exercises named in ``ids`` (``lang/name``; all when None). Polyglot has no
@@ -146,7 +156,7 @@ class PolyglotSuite:
             return [known[i] for i in sorted(known)]
         for task_id in ids:
             if task_id in self.unsupported:
-                raise NotFoundError(f"polyglot task {task_id}: not runnable offline "
+                raise NotFoundError(f"polyglot task {task_id}: not graded "
                                     f"({self.unsupported[task_id]})")
             if task_id not in known:
                 sample = ", ".join(sorted(known)[:4])
@@ -174,6 +184,19 @@ def offline_blocker(language: str, exercise: Path) -> str | None:
     return None
 
 
+def _reference_needs(language: str, exercise: Path) -> dict[str, str]:
+    """``{"reference_needs": why}`` when the reference solution (not the task) needs a
+    download: a Rust example whose ``.meta/Cargo-example.toml`` names crates."""
+    example = exercise / ".meta" / "Cargo-example.toml"
+    if language == "rust" and example.is_file():
+        section = re.search(r"^\[dependencies\]\s*\n(.*?)(?=^\[|\Z)",
+                            example.read_text(errors="replace"), re.M | re.S)
+        crates = re.findall(r"^\s*([\w-]+)\s*=", section.group(1), re.M) if section else []
+        if crates:
+            return {"reference_needs": f"crates.io ({', '.join(crates)})"}
+    return {}
+
+
 def _switch_on(language: str, path: Path) -> None:
     """Turn on the tests ``path`` switches off for students (xtest, @Disabled)."""
     rules = _SWITCHED_OFF.get(language)
@@ -185,15 +208,26 @@ def _switch_on(language: str, path: Path) -> None:
 
 
 def _pair_examples(example: list[str], solution: list[str]) -> list[tuple[str, str]]:
-    """Which example file becomes which solution file: the one solution file with the same
-    extension (``.meta/example.h`` -> ``two_fer.h``), else the one at the same position."""
+    """Where each example file goes in the solution: the solution file of the same name
+    (Java's ``.meta/src/reference/java/Bowling.java`` -> ``src/main/java/Bowling.java``),
+    else the one solution file with its extension when it is the only example with it
+    (``.meta/example.h`` -> ``two_fer.h``), else the solution file at its position when
+    there are as many of each, else beside the first solution file under its own name
+    (a helper class of a Java reference)."""
     pairs = []
     for i, src in enumerate(example):
-        same = [s for s in solution if Path(s).suffix == Path(src).suffix]
-        if len(same) == 1:
-            pairs.append((src, same[0]))
-        elif i < len(solution):
+        suffix, name = Path(src).suffix, Path(src).name
+        same_name = [s for s in solution if Path(s).name == name]
+        same_suffix = [s for s in solution if Path(s).suffix == suffix]
+        alone = sum(Path(e).suffix == suffix for e in example) == 1
+        if same_name:
+            pairs.append((src, same_name[0]))
+        elif len(same_suffix) == 1 and alone:
+            pairs.append((src, same_suffix[0]))
+        elif len(example) == len(solution):
             pairs.append((src, solution[i]))
+        elif solution:
+            pairs.append((src, (Path(solution[0]).parent / name).as_posix()))
     return pairs
 
 

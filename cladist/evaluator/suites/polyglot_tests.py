@@ -12,10 +12,12 @@ import re
 from pathlib import Path
 
 from cladist.evaluator.suites.polyglot_js import jest_test_names
+from cladist.evaluator.suites.polyglot_rust import rust_test_names
 
 _GO_TEST = re.compile(r"^func (Test\w+)\(\s*\w+\s+\*testing\.T\s*\)", re.M)
-_RUST_FN = re.compile(r"^\s*(?:pub\s+)?(?:async\s+)?fn\s+(\w+)")
 _CATCH = re.compile(r'\bTEST_CASE\s*\(\s*"((?:[^"\\]|\\.)*)"')
+_BENCHMARK_ONLY = re.compile(r"^#if(?:def\s+| defined\()EXERCISM_INCLUDE_BENCHMARK.*?^#endif",
+                            re.M | re.S)
 _JUNIT = re.compile(r"@Test\b(?:\s*@\w+(?:\([^)]*\))?)*\s*(?:(?:public|protected|private|static|"
                     r"final)\s+)*void\s+(\w+)\s*\(")
 
@@ -33,8 +35,9 @@ def expected_tests(language: str, exercise: Path, test_files: list[str]) -> froz
         elif language == "go":
             found |= set(_GO_TEST.findall(text))
         elif language == "rust":
-            found |= _rust(text)
+            found |= rust_test_names(text)
         elif language == "cpp":
+            text = _BENCHMARK_ONLY.sub("", text)  # built only with EXERCISM_INCLUDE_BENCHMARK
             found |= {bytes(n, "utf-8").decode("unicode_escape") for n in _CATCH.findall(text)}
         elif language == "javascript":
             names = jest_test_names(text)
@@ -62,20 +65,3 @@ def _python(rel: str, text: str) -> set[str]:
                     if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef)
                     and item.name.startswith("test")}
     return ids
-
-
-def _rust(text: str) -> set[str]:
-    """Names of the ``#[test]`` functions of one integration test file (top level)."""
-    names, pending = set(), False
-    for line in text.splitlines():
-        stripped = line.strip()
-        if stripped.startswith("#[test]"):
-            pending = True
-        elif pending and stripped.startswith("#["):
-            continue
-        elif pending and (match := _RUST_FN.match(line)):
-            names.add(match.group(1))
-            pending = False
-        elif stripped and not stripped.startswith("//"):
-            pending = False
-    return names

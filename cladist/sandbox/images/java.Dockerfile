@@ -3,10 +3,10 @@ ARG BASE=cladist-base:trixie
 FROM ${BASE}
 ENV DEBIAN_FRONTEND=noninteractive LANG=C.UTF-8
 # OpenJDK with JUnit 5, AssertJ and the JUnit console launcher from Debian, in place of the
-# Gradle build of Polyglot's Java exercises (which downloads them); org.json from Android.
+# Gradle build of Polyglot's Java exercises (which downloads them).
 RUN apt-get update \
  && apt-get install -y --no-install-recommends default-jdk-headless junit5 \
-      libassertj-core-java libandroid-json-java git bash procps \
+      libassertj-core-java git bash procps \
  && rm -rf /var/lib/apt/lists/*
 RUN (id agent >/dev/null 2>&1 || useradd -m -u 1000 -s /bin/bash agent) \
  && mkdir -p /workspace && chown agent:agent /workspace
