@@ -18,7 +18,8 @@ JUnit console launcher from Debian in place of Gradle. Tests the exercises switc
 students (jest's ``xtest``/``xit``/``xdescribe``, JUnit's ``@Disabled``) are switched on
 in the hidden copy, as Rust's ignored tests are run and C++'s are all enabled: every test
 counts. An exercise whose build names a library that must be downloaded (three Rust crates,
-Java's RxJava) cannot be built offline even for its stub: it is listed with the reason in
+Java's RxJava and org.json) cannot be built offline even for its stub, and one whose tests
+the student writes (go/counter) has none to grade: each is listed with the reason in
 :attr:`PolyglotSuite.unsupported`, not run.
 """
 
@@ -168,12 +169,8 @@ class PolyglotSuite:
 def offline_blocker(language: str, exercise: Path) -> str | None:
     """Why ``exercise`` cannot be built without the network (a library its protected build
     file names that no image has), or None."""
-    if language == "rust" and (exercise / "Cargo.toml").is_file():
-        section = re.search(r"^\[dependencies\]\s*\n(.*?)(?=^\[|\Z)",
-                            (exercise / "Cargo.toml").read_text(errors="replace"), re.M | re.S)
-        crates = re.findall(r"^\s*([\w-]+)\s*=", section.group(1), re.M) if section else []
-        if crates:
-            return f"its Cargo.toml needs crates.io ({', '.join(crates)})"
+    if language == "rust" and (crates := _crates(exercise / "Cargo.toml")):
+        return f"its Cargo.toml needs crates.io ({', '.join(crates)})"
     if language == "java" and (exercise / "build.gradle").is_file():
         wanted = re.findall(r"""^\s*(?:implementation|testImplementation)\s*\(?\s*["']"""
                             r"""([^"':]+:[^"':]+)""",
@@ -187,14 +184,18 @@ def offline_blocker(language: str, exercise: Path) -> str | None:
 def _reference_needs(language: str, exercise: Path) -> dict[str, str]:
     """``{"reference_needs": why}`` when the reference solution (not the task) needs a
     download: a Rust example whose ``.meta/Cargo-example.toml`` names crates."""
-    example = exercise / ".meta" / "Cargo-example.toml"
-    if language == "rust" and example.is_file():
-        section = re.search(r"^\[dependencies\]\s*\n(.*?)(?=^\[|\Z)",
-                            example.read_text(errors="replace"), re.M | re.S)
-        crates = re.findall(r"^\s*([\w-]+)\s*=", section.group(1), re.M) if section else []
-        if crates:
-            return {"reference_needs": f"crates.io ({', '.join(crates)})"}
+    if language == "rust" and (crates := _crates(exercise / ".meta" / "Cargo-example.toml")):
+        return {"reference_needs": f"crates.io ({', '.join(crates)})"}
     return {}
+
+
+def _crates(cargo_toml: Path) -> list[str]:
+    """The crates a Cargo.toml's ``[dependencies]`` names (none when it is missing)."""
+    if not cargo_toml.is_file():
+        return []
+    section = re.search(r"^\[dependencies\]\s*\n(.*?)(?=^\[|\Z)",
+                        cargo_toml.read_text(errors="replace"), re.M | re.S)
+    return re.findall(r"^\s*([\w-]+)\s*=", section.group(1), re.M) if section else []
 
 
 def _switch_on(language: str, path: Path) -> None:
