@@ -94,17 +94,18 @@ def _keeps_contract(sandbox: Any) -> str | None:
     wrote (None: nothing). Raises SandboxError."""
     sandbox.write_file(f"{PROBE_DIR}/overflowing_llm.py", abi.PROBE_SCRIPT.read_text())
     sandbox.write_file(f"{PROBE_DIR}/problem.md", "Make the tests pass.\n")
-    start = (f"mkdir -p {PROBE_DIR}/out {PROBE_DIR}/work && "
-             f"(python3 {PROBE_DIR}/overflowing_llm.py {PROBE_PORT} > {PROBE_DIR}/llm.log "
-             f"2>&1 &) && for i in $(seq 100); do grep -q ready {PROBE_DIR}/llm.log && "
-             f"exit 0; sleep 0.1; done; exit 1")
-    if not sandbox.exec(start, timeout=30).ok:
-        raise SandboxError("the stand-in LLM of the contract check did not start")
+    sandbox.exec(f"mkdir -p {PROBE_DIR}/out {PROBE_DIR}/work", timeout=30)
+    # the stand-in and the agent in one command: a backend may end what a command leaves
+    script = (f"python3 {PROBE_DIR}/overflowing_llm.py {PROBE_PORT} > {PROBE_DIR}/llm.log "
+              f"2>&1 & llm=$!; for i in $(seq 100); do grep -q ready {PROBE_DIR}/llm.log "
+              f"&& break; sleep 0.1; done; grep -q ready {PROBE_DIR}/llm.log || exit 99; "
+              f"{abi.agent_command(PROBE_DIR, 3, 'text')}; kill $llm")
     env = {"PYTHONPATH": "/workspace", "PYTHONDONTWRITEBYTECODE": "1",
            "CLADIST_WORKDIR": f"{PROBE_DIR}/work",
            "CLADIST_LLM_URL": f"http://127.0.0.1:{PROBE_PORT}/v1"}
-    sandbox.exec(abi.agent_command(PROBE_DIR, 3, "text"), cwd=f"{PROBE_DIR}/work", env=env,
-                 timeout=PROBE_TIMEOUT_S)
+    ran = sandbox.exec(script, cwd=f"{PROBE_DIR}/work", env=env, timeout=PROBE_TIMEOUT_S)
+    if ran.returncode == 99:
+        raise SandboxError("the stand-in LLM of the contract check did not start")
     try:
         data = sandbox.read_file(f"{PROBE_DIR}/out/{abi.TRAJECTORY_FILE}", text=False,
                                  limit=1 << 20)

@@ -61,3 +61,23 @@ def test_seed_agent_tests_pass_inside_the_agent_image(tmp_path: Path, docker_cli
                        Limits(memory="1g"), run_id="test-seed", node_id=0, timeout_s=120)
     assert checked.ok and checked.infra_reason is None, checked.reason
     assert "OK" in checked.output and "Ran " in checked.output
+
+
+def test_the_seed_keeps_its_contract_under_bubblewrap_too(tmp_path: Path) -> None:
+    """Validation's contract check (a stand-in LLM and the agent in one sandbox) works on
+    the bubblewrap backend, whose commands end what they leave running."""
+    import shutil
+
+    from cladist.config import load_config
+    from cladist.evaluator.evaluate import make_context
+    from cladist.evolve.selfedit import validate
+    from cladist.sandbox.contract import Limits
+
+    if shutil.which("bwrap") is None:
+        pytest.skip("bubblewrap is not installed (scripts/provision installs it)")
+    context = make_context(load_config(["sandbox.backend=bubblewrap"]), gateway=None)
+    agent = prepare_agent("seed", tmp_path / "seed")
+    checked = validate(agent, context.open_sandbox, context.image_for("agent"),
+                       Limits(memory="1g"), run_id="test-seed-bwrap", node_id=0,
+                       timeout_s=120)
+    assert checked.ok and checked.infra_reason is None, checked.reason
