@@ -167,17 +167,9 @@ def session_costs(gateway: Any, sessions: list[str]) -> tuple[int, int, float]:
     if run is None:
         return _folder_costs(gateway, sessions)
     gateway.flush()
-    from sqlalchemy import func, select
+    from cladist.archive.queries import sessions_spend
 
-    from cladist.archive import schema as t
-
-    calls = t.llm_call.c
-    with run.store.engine.connect() as conn:
-        row = conn.execute(select(func.coalesce(func.sum(calls.tokens_in), 0),
-                                  func.coalesce(func.sum(calls.tokens_out), 0),
-                                  func.coalesce(func.sum(calls.cost_usd), 0.0))
-                           .where(calls.session.in_(sessions))).one()
-    return int(row[0]), int(row[1]), float(row[2])
+    return sessions_spend(run.store, sessions)
 
 
 def _folder_costs(gateway: Any, sessions: list[str]) -> tuple[int, int, float]:

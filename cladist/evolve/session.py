@@ -9,17 +9,13 @@ can be resumed.
 
 from __future__ import annotations
 
-import json
 import shutil
 import time
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import select, update
-
-from cladist.archive import schema as t
 from cladist.archive.lineage import best_belief
-from cladist.archive.records import ExpansionOutcome
+from cladist.archive.queries import abandon_interrupted, sessions_seconds
 from cladist.archive.run import Run
 from cladist.config import Config
 
@@ -28,15 +24,7 @@ EventHook = Callable[[str, dict[str, Any]], None]
 
 def repair(run: Run) -> dict[str, int]:
     """Make a crashed run consistent before resuming; returns what was repaired."""
-    fixed = {"expansions": 0, "refs": 0, "leftovers": 0}
-    with run.store.engine.begin() as conn:
-        fixed["expansions"] = conn.execute(
-            update(t.expansion).where(t.expansion.c.outcome == ExpansionOutcome.RUNNING).values(
-                outcome=ExpansionOutcome.ABANDONED,
-                reason="interrupted (run stopped mid-expansion)",
-                finished_at=time.time())).rowcount
-        conn.execute(update(t.node).where(t.node.c.status == "evaluating").values(
-            status="valid"))
+    fixed = {"expansions": abandon_interrupted(run.store), "refs": 0, "leftovers": 0}
     for node in run.store.nodes():
         try:
             run.agents.resolve(f"refs/nodes/{node.id}")
@@ -56,9 +44,7 @@ def repair(run: Run) -> dict[str, int]:
 
 def elapsed_before(run: Run) -> float:
     """Wall-clock seconds used by the run's earlier sessions."""
-    with run.store.engine.connect() as conn:
-        rows = conn.execute(select(t.event.c.data).where(t.event.c.kind == "session_stopped"))
-        return sum(float(json.loads(r[0]).get("elapsed_s", 0)) for r in rows)
+    return sessions_seconds(run.store)
 
 
 def evolve(run: Run, config: Config, *, executor: str = "local",

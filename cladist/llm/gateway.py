@@ -186,17 +186,10 @@ class Gateway:
         keys = identity.named().ledger_keys()
         if self.run is None or "node" not in keys or self.ledger.known("node", keys["node"]):
             return
-        from sqlalchemy import func, select
+        from cladist.archive.queries import node_spend
 
-        from cladist.archive import schema as t
-
-        calls = t.llm_call.c
-        with self.run.store.engine.connect() as conn:
-            tokens, dollars = conn.execute(select(
-                func.coalesce(func.sum(calls.tokens_in + calls.tokens_out), 0),
-                func.coalesce(func.sum(calls.cost_usd), 0.0)).where(
-                    calls.node_id == identity.node_id)).one()
-        self.ledger.seed("node", keys["node"], int(tokens), float(dollars))
+        tokens, dollars = node_spend(self.run.store, identity.node_id)
+        self.ledger.seed("node", keys["node"], tokens, dollars)
 
     # -- recording, off the request path ----------------------------------------------
     def _enqueue_exchange(self, exchange: dict[str, Any]) -> None:

@@ -13,10 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
-
-from cladist.archive import schema as t
 from cladist.archive.lineage import lower_quantiles
+from cladist.archive.queries import calls_timeline, scored_verdicts
 from cladist.archive.records import NodeStatus
 from cladist.archive.run import Run
 
@@ -58,11 +56,7 @@ def progress_series(run: Run, max_points: int = 400) -> ProgressSeries:
     curve of a big run stays cheap (the viewer's overview draws it on every change)."""
     import numpy as np
 
-    with run.store.engine.connect() as c:
-        rows = c.execute(select(t.task_result.c.node_id, t.task_result.c.verdict)
-                         .where(t.task_result.c.verdict != "infra_error")
-                         .order_by(t.task_result.c.id)).all()
-        statuses = dict(c.execute(select(t.node.c.id, t.node.c.status)).all())
+    rows, statuses = scored_verdicts(run.store)
     out = ProgressSeries([], [], [], [])
     total = len(rows)
     if not total:
@@ -103,11 +97,7 @@ def progress_series(run: Run, max_points: int = 400) -> ProgressSeries:
 def cost_series(run: Run) -> CostSeries:
     """Cumulative cost per purpose over minutes since the run was created."""
     start = run.store.run_record().created_at
-    calls = t.llm_call.c
-    with run.store.engine.connect() as c:
-        rows = c.execute(select(calls.created_at, calls.purpose, calls.cost_usd,
-                                calls.tokens_in + calls.tokens_out)
-                         .order_by(calls.created_at, calls.id)).all()
+    rows = calls_timeline(run.store)
     use_dollars = any(r[2] for r in rows)
     points: dict[str, list[tuple[float, float]]] = {}
     totals: dict[str, float] = {}

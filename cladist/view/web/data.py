@@ -14,9 +14,8 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from sqlalchemy import text
-
 from cladist.archive.liveness import shown_status
+from cladist.archive.queries import content_version, llm_costs
 from cladist.archive.records import ResultRecord
 from cladist.errors import UsageError
 
@@ -28,10 +27,6 @@ DIFF_CAP = 2_000_000
 """Most characters of one diff sent to the page."""
 DIFF_CACHE = 256
 """Most diffs kept in memory by a running viewer."""
-_LLM_COSTS = ("SELECT node_id, purpose, count(*), coalesce(sum(tokens_in), 0), "
-              "coalesce(sum(tokens_out), 0), coalesce(sum(cost_usd), 0) FROM llm_call ")
-
-
 def _cut(text_: str, cap: int) -> dict[str, Any]:
     return {"text": text_[:cap], "truncated": len(text_) > cap, "size": len(text_)}
 
@@ -63,14 +58,7 @@ class RunData:
 
     def state(self) -> dict[str, Any]:
         """The fingerprint (:meth:`version`) with the run's status and number of nodes."""
-        with self.run.store.engine.connect() as c:
-            row = c.execute(text(
-                "SELECT (SELECT count(*) || ':' || coalesce(sum(n_pass + n_fail + n_infra), 0)"
-                " || ':' || coalesce(sum(id * (CASE status WHEN 'valid' THEN 1 WHEN 'invalid'"
-                " THEN 2 WHEN 'evaluating' THEN 3 ELSE 4 END)), 0) FROM node),"
-                " (SELECT count(*) || ':' || count(finished_at) FROM expansion),"
-                " (SELECT coalesce(max(id), 0) FROM llm_call),"
-                " (SELECT status FROM run)")).one()
+        row = content_version(self.run.store)
         plots = self.path / "plots"
         stamp = max((p.stat().st_mtime_ns for p in plots.glob("*.svg")), default=0) if (
             plots.is_dir()) else 0
@@ -118,9 +106,7 @@ class RunData:
         diff = ""
         if with_diff and n.parent_id is not None:
             diff = self.diff(store.node(n.parent_id).commit_sha, n.commit_sha)
-        with store.engine.connect() as c:
-            calls = c.execute(text(_LLM_COSTS + "WHERE node_id = :n GROUP BY node_id, purpose "
-                                   "ORDER BY purpose"), {"n": node_id}).all()
+        calls = llm_costs(store, node_id)
         return self._page(n, [store.node(i) for i in ancestors(store, node_id)],
                           [store.node(i) for i in children(store, node_id)], origin,
                           store.expansions(parent_id=node_id), store.results(node_id), diff,
@@ -148,9 +134,8 @@ class RunData:
         for r in store.results():
             results[r.node_id].append(r)
         calls: dict[int, list[Any]] = {}
-        with store.engine.connect() as c:
-            for row in c.execute(text(_LLM_COSTS + "GROUP BY node_id, purpose ORDER BY purpose")):
-                calls.setdefault(row[0], []).append(row)
+        for row in llm_costs(store):
+            calls.setdefault(row[0], []).append(row)
         diffs = self.run.agents.parent_diffs([n.commit_sha for n in nodes.values()])
         best = best_belief(store, self.run.config.archive.best_belief_epsilon)
         for n in nodes.values():

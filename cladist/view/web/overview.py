@@ -10,9 +10,8 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import text
-
 from cladist.archive.liveness import shown_status
+from cladist.archive.queries import overview_counts
 from cladist.view.web.data import RunData
 
 PLOT_NAMES = ("progress", "tree", "costs")
@@ -33,18 +32,9 @@ def overview(data: RunData) -> dict[str, Any]:
         n = store.node(best_id)
         best = {"id": n.id, "score": n.score, "passes": n.n_pass, "evaluations": n.evaluations,
                 "summary": n.summary}
-    with store.engine.connect() as c:
-        outcomes: dict[str, int] = dict(c.execute(text(
-            "SELECT outcome, count(*) FROM expansion GROUP BY outcome")).all())
-        costs = [{"purpose": p, "calls": k, "tokens_in": ti, "tokens_out": to, "cost_usd": d}
-                 for p, k, ti, to, d in c.execute(text(
-                     "SELECT purpose, count(*), coalesce(sum(tokens_in), 0), "
-                     "coalesce(sum(tokens_out), 0), coalesce(sum(cost_usd), 0) FROM llm_call "
-                     "GROUP BY purpose ORDER BY purpose"))]
-        sessions = c.execute(text("SELECT ts, kind, data FROM event WHERE kind IN "
-                                  "('session_started', 'session_stopped') ORDER BY id")).all()
-        recent = c.execute(text("SELECT ts, kind, node_id, data FROM event ORDER BY id DESC "
-                                "LIMIT 15")).all()
+    counts = overview_counts(store)
+    outcomes: dict[str, int] = counts["outcomes"]
+    costs, sessions, recent = counts["costs"], counts["sessions"], counts["recent"]
     status = shown_status(record.id, record.status)  # "running" without its process: crashed
     budget = run.config.budget
     limits = {"task_evaluations": budget.task_evaluations, "expansions": budget.expansions,
