@@ -20,6 +20,7 @@ setup:
 
 lint:
 	$(VENV)/bin/ruff check cladist tests bench
+	$(VENV)/bin/mypy cladist
 
 bench-archive:
 	$(VENV)/bin/python bench/archive_scale.py
