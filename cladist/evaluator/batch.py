@@ -119,11 +119,6 @@ def eval_agent(config: Config, agent: str,
     from cladist.llm.factory import make_gateway
 
     tasks = select_tasks(config.evaluator, config.run.random_seed)
-    if any(t.runner == "swebench" for t in tasks) and config.sandbox.backend != "docker":
-        from cladist.errors import UsageError
-
-        raise UsageError("SWE-bench runs agents in its instance images: it needs "
-                         "sandbox.backend=docker")
     ready_images(config, tasks)  # before the run exists: a missing image leaves no run behind
     name = "eval" if config.run.name == "run" else config.run.name
     config = config.model_copy(update={"run": config.run.model_copy(
@@ -151,10 +146,34 @@ def eval_agent(config: Config, agent: str,
     return run, results
 
 
+DOCKER_ONLY = {
+    "swebench": "SWE-bench runs agents in its instance images",
+    "jest": "Polyglot JavaScript is graded with the jest and Babel of the node image",
+    "junit": "Polyglot Java is graded with the JUnit of the java image",
+}
+"""Runners whose tools live only in a Docker image (bubblewrap runs the host's)."""
+
+
+def check_backend(config: Config, tasks: list[Task]) -> None:
+    """Tasks whose tools live only in Docker images need the Docker backend. Raises
+    UsageError (one line naming a task) for such a task with another backend."""
+    if config.sandbox.backend == "docker":
+        return
+    for runner, why in DOCKER_ONLY.items():
+        needing = [t.id for t in tasks if t.runner == runner]
+        if needing:
+            from cladist.errors import UsageError
+
+            raise UsageError(f"{why}: it needs sandbox.backend=docker ({len(needing)} "
+                             f"task{'s' if len(needing) > 1 else ''}, e.g. {needing[0]})")
+
+
 def ready_images(config: Config, tasks: list[Task]) -> None:
-    """Before a SWE-bench evaluation starts: make every instance image present (pulled when
-    missing). Raises SandboxUnavailable (one line) when the engine does not answer, an
-    image is missing and cannot be pulled, or the disk is too full for the missing ones."""
+    """Before an evaluation starts: :func:`check_backend`, then every SWE-bench instance
+    image made present (pulled when missing). Raises UsageError (see check_backend),
+    SandboxUnavailable (one line) when the engine does not answer, an image is missing and
+    cannot be pulled, or the disk is too full for the missing ones."""
+    check_backend(config, tasks)
     images = [t.image for t in tasks if t.runner == "swebench"]
     if not images or config.sandbox.backend != "docker":
         return

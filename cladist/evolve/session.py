@@ -69,9 +69,10 @@ def evolve(run: Run, config: Config, *, executor: str = "local",
 
     run.claim()  # one process per run: a second one is refused (RunLiveError)
     tasks = select_tasks(config.evaluator, config.run.random_seed)
-    if executor != "ray":  # SWE-bench instance images: present or pulled, or a one-line error
-        from cladist.evaluator.batch import ready_images
+    from cladist.evaluator.batch import check_backend, ready_images
 
+    check_backend(config, tasks)  # a task whose tools only a Docker image has: one line
+    if executor != "ray":  # SWE-bench instance images: present or pulled, or a one-line error
         ready_images(config, tasks)
     repaired = repair(run)
     if any(repaired.values()):

@@ -304,3 +304,24 @@ def test_javascript_code_that_disarms_jest_or_brings_its_own_cannot_pass(
     plant = grade(js, tree_patch(js.workspace, planted), context.open_sandbox, spec)
     assert plant.verdict == Verdict.FAIL
     assert "expected tests did not pass" in plant.detail["fail_reason"]
+
+
+def test_javascript_and_java_with_bubblewrap_are_refused_in_one_line(tmp_path: Path) -> None:
+    """Their test tools live only in the node and java images: `cladist eval` with the
+    bubblewrap backend says so before anything runs (no run folder is left)."""
+    import subprocess
+    import sys
+
+    for task_id, what in (("javascript/leap", "JavaScript is graded with the jest and Babel "
+                                              "of the node image"),
+                          ("java/leap", "Java is graded with the JUnit of the java image")):
+        done = subprocess.run(
+            [sys.executable, "-m", "cladist", "eval", "--agent", "seed", "--suite", "polyglot",
+             "--polyglot-path", str(FIXTURE), "--tasks", task_id,
+             "-c", "sandbox.backend=bubblewrap", "--runs-dir", str(tmp_path / "runs")],
+            capture_output=True, text=True, timeout=120)
+        assert done.returncode == 2, done.stderr
+        assert done.stderr.strip().splitlines() == [
+            f"cladist: error: Polyglot {what}: it needs sandbox.backend=docker (1 task, e.g. "
+            f"{task_id})"]
+        assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").iterdir())
