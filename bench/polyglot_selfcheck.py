@@ -85,7 +85,7 @@ def main() -> None:
     rows, blocked = grade_all(args.path, languages, args.limit, args.workers, args.backend,
                               only)
     print(f"{'language':10} {'exercises':>9} {'oracle passes':>13} {'empty passes':>12} "
-          f"{'offline-blocked':>15} {'median s oracle':>15} {'median s empty':>14}")
+          f"{'not graded':>15} {'median s oracle':>15} {'median s empty':>14}")
     for language in languages:
         mine = [r for r in rows if r["language"] == language]
         print(f"{language:10} {len(mine):>9} "
