@@ -12,11 +12,12 @@ sandbox before any code of the agent runs there.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
+from xml.etree import ElementTree
 
-from cladist.evaluator.testreport import TestReport
+from cladist.evaluator.testreport import Outcome, TestReport
 
 if TYPE_CHECKING:
     from cladist.evaluator.contracts import Task
@@ -86,3 +87,27 @@ def missing_report(result: ExecResult) -> TestReport:
            else f"it exited with status {result.returncode}")
     return TestReport(problem=f"the test runner wrote no report ({how})",
                       log=(result.out + result.err)[-64_000:])
+
+
+def junit_report(report: bytes | None, result: ExecResult,
+                 ids: Callable[[str, str], Iterable[str]]) -> TestReport:
+    """A JUnit XML report (Catch2's reporter, the JUnit console launcher) as a TestReport:
+    each ``<testcase>`` gives its outcome (failed with a failure or error, skipped with
+    skipped, else passed) to the ids ``ids(classname, name)`` names, the worst kept; the
+    report is complete when the XML is whole (both write it at the end of the run)."""
+    if report is None:
+        return missing_report(result)
+    log = (result.out + result.err)[-64_000:]
+    try:
+        root = ElementTree.fromstring(report)
+    except ElementTree.ParseError:
+        return TestReport(problem="the JUnit report is not well-formed XML", log=log)
+    pairs: list[tuple[str, Outcome]] = []
+    for case in root.iter("testcase"):
+        outcome: Outcome = (
+            "failed" if case.find("failure") is not None or case.find("error") is not None
+            else "skipped" if case.find("skipped") is not None else "passed")
+        pairs += [(test_id, outcome)
+                  for test_id in ids(case.get("classname") or "", case.get("name") or "")]
+    return TestReport(TestReport.merge(pairs), root.tag in ("testsuites", "testsuite"), None,
+                      log)

@@ -6,9 +6,8 @@ from __future__ import annotations
 import shlex
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
-from xml.etree import ElementTree
 
-from cladist.evaluator.runners import HARNESS_DIR, REPORT, missing_report
+from cladist.evaluator.runners import HARNESS_DIR, REPORT, junit_report, missing_report
 from cladist.evaluator.testreport import Outcome, TestReport
 
 if TYPE_CHECKING:
@@ -95,20 +94,8 @@ class Catch2Runner:
         Catch2 names a test case with sections ``case/section``: each such entry also
         counts for every ``/``-prefix of its name (the case's own id, as its TEST_CASE
         names it), keeping the worst outcome."""
-        if report is None:
-            return missing_report(result)
-        log = (result.out + result.err)[-64_000:]
-        try:
-            root = ElementTree.fromstring(report)
-        except ElementTree.ParseError:
-            return TestReport(problem="the JUnit report is not well-formed XML", log=log)
-        pairs: list[tuple[str, Outcome]] = []
-        for case in root.iter("testcase"):
-            name = case.get("name") or ""
-            outcome: Outcome = (
-                "failed" if case.find("failure") is not None or case.find("error") is not None
-                else "skipped" if case.find("skipped") is not None else "passed")
+        def prefixes(classname: str, name: str) -> list[str]:
             parts = name.split("/")
-            pairs += [("/".join(parts[:n]), outcome) for n in range(1, len(parts) + 1)]
-        return TestReport(TestReport.merge(pairs), root.tag in ("testsuites", "testsuite"),
-                          None, log)
+            return ["/".join(parts[:n]) for n in range(1, len(parts) + 1)]
+
+        return junit_report(report, result, prefixes)

@@ -7,10 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
-from xml.etree import ElementTree
 
-from cladist.evaluator.runners import HARNESS_DIR, REPORT, missing_report
-from cladist.evaluator.testreport import Outcome, TestReport
+from cladist.evaluator.runners import HARNESS_DIR, REPORT, junit_report
+from cladist.evaluator.testreport import TestReport
 
 if TYPE_CHECKING:
     from cladist.evaluator.contracts import Task
@@ -58,22 +57,5 @@ class JUnitRunner:
     def parse(self, report: bytes | None, result: ExecResult, key: str) -> TestReport:
         """``<testcase classname name>`` entries: failed with a failure or error, skipped
         with skipped, else passed."""
-        if report is None:
-            return missing_report(result)
-        log = (result.out + result.err)[-64_000:]
-        try:
-            root = ElementTree.fromstring(report)
-        except ElementTree.ParseError:
-            return TestReport(problem="the JUnit report is not well-formed XML", log=log)
-        pairs: list[tuple[str, Outcome]] = []
-        for case in root.iter("testcase"):
-            name = (case.get("name") or "").removesuffix("()")
-            test_id = f"{case.get('classname') or ''}.{name}"
-            if case.find("failure") is not None or case.find("error") is not None:
-                pairs.append((test_id, "failed"))
-            elif case.find("skipped") is not None:
-                pairs.append((test_id, "skipped"))
-            else:
-                pairs.append((test_id, "passed"))
-        return TestReport(TestReport.merge(pairs), root.tag in ("testsuites", "testsuite"),
-                          None, log)
+        return junit_report(report, result,
+                            lambda classname, name: [f"{classname}.{name.removesuffix('()')}"])
