@@ -71,9 +71,10 @@ def evolve(run: Run, config: Config, *, executor: str = "local",
     tasks = select_tasks(config.evaluator, config.run.random_seed)
     from cladist.evaluator.batch import check_backend, ready_images
 
-    check_backend(config, tasks)  # a task whose tools only a Docker image has: one line
-    if executor != "ray":  # SWE-bench instance images: present or pulled, or a one-line error
+    if executor != "ray":  # the backend fits, and SWE-bench instance images are present
         ready_images(config, tasks)
+    else:  # the workers pull images: here only a task whose tools need Docker is refused
+        check_backend(config, tasks)
     repaired = repair(run)
     if any(repaired.values()):
         run.event("repaired", **repaired)
