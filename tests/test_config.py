@@ -112,7 +112,7 @@ def test_local_model_takes_a_shipped_name_and_the_model_name_follows(name: str,
 def test_local_model_takes_a_gguf_path_also_under_its_old_name(tmp_path: Path) -> None:
     import yaml
 
-    from cladist.llm.models import DEFAULT_LOCAL_MODEL, served_name
+    from cladist.config.shipped_models import DEFAULT_LOCAL_MODEL, served_name
 
     default = load_config([]).llm
     assert (default.local_model, default.model) == (DEFAULT_LOCAL_MODEL,

@@ -71,9 +71,10 @@ def sandbox_cleanup(run_id: Annotated[str | None, typer.Option(
 def doctor(base: BaseOpt = "cladist-base:trixie") -> None:
     """Check the Docker engine, images, bubblewrap, disk space and local models; say what
     to fix."""
+    from cladist.llm.models import local_model_checks
     from cladist.sandbox.doctor import run_checks
 
-    checks = run_checks(base)
+    checks = run_checks(base) + local_model_checks()
     for check in checks:
         mark = "ok " if check.ok else "FAIL"
         line = f"{mark} {check.name}: {check.detail}"

@@ -25,10 +25,11 @@ import urllib.request
 from collections.abc import Sequence
 from pathlib import Path
 
+from cladist.config.shipped_models import DEFAULT_LOCAL_MODEL, DEFAULT_SERVED_NAME
 from cladist.errors import CladistError
 from cladist.llm.contracts import ChatRequest, ProviderUnavailableError, ToolCall, Usage
 from cladist.llm.local_proof import ProofFailed, exit_description, prove_answers
-from cladist.llm.models import DEFAULT_LOCAL_MODEL, DEFAULT_SERVED_NAME, resolve_local_model
+from cladist.llm.models import resolve_local_model
 from cladist.llm.openai_provider import OpenAIProvider
 from cladist.llm.pricing import Price, PriceTable
 from cladist.llm.retry import RetryPolicy

@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from cladist.config.shipped_models import Expected
 from cladist.errors import CladistError
 
 BLOCK = 8 << 20
@@ -39,14 +40,6 @@ class ModelFileError(CladistError):
 
     def __reduce__(self) -> tuple[type[ModelFileError], tuple[str, str]]:
         return type(self), (self.problem, self.fix)
-
-
-@dataclass(frozen=True)
-class Expected:
-    """What a verified file holds: its size in bytes and its sha256 (hex)."""
-
-    size: int
-    sha256: str
 
 
 @dataclass(frozen=True)

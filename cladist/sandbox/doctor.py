@@ -1,5 +1,5 @@
-"""Health checks of this machine for running sandboxes and the embedded models, each with
-what to do if it fails."""
+"""Health checks of this machine for running sandboxes, each with what to do if it fails
+(one :class:`Check` per line of ``cladist doctor``)."""
 
 from __future__ import annotations
 
@@ -27,10 +27,9 @@ class Check:
     fix: str = ""
 
 
-def run_checks(base: str | None = None, data_dir: Path = Path("."),
-               model_cache: Path | None = None) -> list[Check]:
-    """Check the Docker engine, the images, bubblewrap, the free disk space and the local
-    models (``model_cache``: where assembled ones live, default the model cache).
+def run_checks(base: str | None = None, data_dir: Path = Path(".")) -> list[Check]:
+    """Check the Docker engine, the images, bubblewrap and the free disk space (the local
+    models: :func:`cladist.llm.models.local_model_checks`).
 
     Never raises: every problem becomes a failed :class:`Check` with a one-line fix.
     """
@@ -46,26 +45,6 @@ def run_checks(base: str | None = None, data_dir: Path = Path("."),
             client.close()
     checks.append(_bubblewrap())
     checks.append(_disk(data_dir))
-    checks += local_model_checks(model_cache)
-    return checks
-
-
-def local_model_checks(cache_dir: Path | None = None) -> list[Check]:
-    """One check per shipped local model: verified, installed (assembled on first use),
-    missing (a failure only for the default model) or corrupted (a failure). Assembles
-    nothing; may hash a present model file once. Never raises."""
-    from cladist.llm.models import DEFAULT_LOCAL_MODEL, SHIPPED, model_status
-
-    checks = []
-    for model in SHIPPED.values():
-        status, name = model_status(model, cache_dir), f"local model {model.name}"
-        if status.state == "missing" and model.name != DEFAULT_LOCAL_MODEL:
-            checks.append(Check(name, True, f"not installed, optional ({status.fix})"))
-            continue
-        ok = status.state in ("verified", "installed")
-        default = " (the default llm.local_model)" if model.name == DEFAULT_LOCAL_MODEL else ""
-        checks.append(Check(name, ok, f"{status.state}: {status.detail}{default}",
-                            "" if ok else status.fix))
     return checks
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from cladist.config import LLMConfig
+from cladist.config.shipped_models import DEFAULT_LOCAL_MODEL, SHIPPED
 from cladist.llm.contracts import ChatRequest, ContextLengthError
 from cladist.llm.local import (
     LocalModelError,
@@ -21,7 +22,7 @@ from cladist.llm.local import (
     default_model_path,
     llama_cpp_missing,
 )
-from cladist.llm.models import DEFAULT_LOCAL_MODEL, SHIPPED, resolve_local_model
+from cladist.llm.models import resolve_local_model
 
 FAST_MODEL = "smollm2-135m"
 

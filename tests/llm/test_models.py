@@ -15,17 +15,14 @@ from pathlib import Path
 
 import pytest
 
+from cladist.config.shipped_models import DEFAULT_LOCAL_MODEL, SHIPPED, ShippedModel, served_name
 from cladist.llm.model_files import ModelFileError, assemble, sha256_of, sidecar_of
 from cladist.llm.models import (
-    DEFAULT_LOCAL_MODEL,
-    SHIPPED,
     ModelNotInstalledError,
-    ShippedModel,
     model_cache_dir,
     model_status,
     packaged_files,
     resolve_local_model,
-    served_name,
     shipped_model_path,
 )
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from cladist.llm.models import DEFAULT_LOCAL_MODEL, SHIPPED
-from cladist.sandbox.doctor import local_model_checks
+from cladist.config.shipped_models import DEFAULT_LOCAL_MODEL, SHIPPED
+from cladist.llm.models import local_model_checks
 
 QWEN = SHIPPED["qwen2.5-coder-0.5b"]
 
