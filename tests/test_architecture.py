@@ -27,3 +27,24 @@ def test_mypy_finds_nothing() -> None:
     done = subprocess.run([sys.executable, "-m", "mypy", "cladist"], cwd=ROOT,
                           capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-1000:]
+
+
+def test_no_module_imports_itself_back() -> None:
+    """No import cycle between modules, function-level imports included (the floors'
+    contract in pyproject.toml only orders packages)."""
+    import grimp
+    import networkx as nx
+
+    graph = grimp.build_graph("cladist", cache_dir=None)
+    edges = nx.DiGraph((m, i) for m in graph.modules
+                       for i in graph.find_modules_directly_imported_by(m))
+    cycles = sorted(sorted(c) for c in nx.strongly_connected_components(edges) if len(c) > 1)
+    assert cycles == []
+
+
+def test_no_module_is_too_long_to_read_in_one_sitting() -> None:
+    """Modules of cladist stay under 300 lines (the agents' own code and task data aside)."""
+    long = {str(p.relative_to(ROOT)): n for p in (ROOT / "cladist").rglob("*.py")
+            if "agents/seed" not in p.as_posix() and "suites/bundled/" not in p.as_posix()
+            and (n := len(p.read_text().splitlines())) > 300}
+    assert long == {}

@@ -16,18 +16,19 @@ from __future__ import annotations
 from pathlib import Path
 
 from cladist import safegit, scratch
-from cladist.archive.safetext import to_bytes
-from cladist.archive.safetree import UnsafeTreeError, check_patch, check_tree, safe_extract
+from cladist.archive.safetree import (
+    UnsafeTreeError,
+    apply_patch,
+    check_patch,
+    check_tree,
+    extract_tree,
+)
 from cladist.errors import ArchiveError, NotFoundError
 
 _EXCLUDES = "__pycache__/\n*.pyc\n.pytest_cache/\n"
 _STORED_MODES = frozenset({"100644", "100755"})
 DIFF_OPTIONS = ("--no-ext-diff", "--no-textconv", "--no-color", "--full-index")
 """Options of every diff read from agents.git: git's own engine, full blob ids."""
-
-
-class PatchRejected(ArchiveError):
-    """A patch does not apply to the tree it was meant for (git's reason in the message)."""
 
 
 class AgentRepo:
@@ -179,35 +180,6 @@ class AgentRepo:
         self._git("update-ref", branch, self.resolve(f"refs/nodes/{node_id}"))
         self._git("bundle", "create", str(Path(out).resolve()), branch)
         return Path(out)
-
-
-def extract_tree(data: bytes, dest: Path) -> Path:
-    """Write a tree packed by :meth:`AgentRepo.archive_bytes` (plain tar) into ``dest``
-    (created; must be empty if it exists), refusing links, devices, FIFOs and paths outside
-    ``dest`` before anything is written. Raises ArchiveError for a non-empty ``dest``,
-    UnsafeTreeError for a refused member."""
-    dest = Path(dest)
-    dest.mkdir(parents=True, exist_ok=True)
-    if any(dest.iterdir()):
-        raise ArchiveError(f"{dest}: destination is not empty")
-    return safe_extract(data, dest)
-
-
-def apply_patch(work: Path, patch: str) -> None:
-    """Apply a unified diff to the files under ``work`` with a hardened ``git apply`` (no
-    repository needed). Raises UnsafeTreeError when the patch would create a symbolic link
-    or a submodule (nothing is applied), PatchRejected with git's reason when it does not
-    apply."""
-    check_patch(patch)
-    with scratch.temporary("patch") as tmp:
-        patch_file = Path(tmp) / "change.patch"
-        patch_file.write_bytes(to_bytes(patch))
-        try:
-            safegit.run(["apply", "--whitespace=nowarn", str(patch_file)], git_dir=None,
-                        cwd=work)
-        except safegit.GitFailed as err:
-            why = str(err).removeprefix("git apply failed: ")
-            raise PatchRejected(f"patch does not apply: {why[:500]}") from None
 
 
 def blob_sha(data: bytes) -> str:

@@ -1,6 +1,6 @@
 """Queries other floors need from a run's database, so that SQL is written only inside
 ``archive/`` (the store holds the writes; these are the aggregates the gateway, the
-evaluator, the run loop and the viewer read, and the crash repair of a resumed run). Each
+run loop and the viewer read, and the crash repair of a resumed run). Each
 takes an :class:`~cladist.archive.store.ArchiveStore` and raises sqlalchemy's errors as
 the store's own methods do.
 """
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select, text, update
@@ -22,18 +21,6 @@ if TYPE_CHECKING:
 
 _LLM_COSTS = ("SELECT node_id, purpose, count(*), coalesce(sum(tokens_in), 0), "
               "coalesce(sum(tokens_out), 0), coalesce(sum(cost_usd), 0) FROM llm_call ")
-
-
-def sessions_spend(store: Store, sessions: Sequence[str]) -> tuple[int, int, float]:
-    """Tokens in, tokens out and dollars of the recorded calls of the named gateway
-    sessions."""
-    calls = t.llm_call.c
-    with store.engine.connect() as conn:
-        row = conn.execute(select(func.coalesce(func.sum(calls.tokens_in), 0),
-                                  func.coalesce(func.sum(calls.tokens_out), 0),
-                                  func.coalesce(func.sum(calls.cost_usd), 0.0))
-                           .where(calls.session.in_(list(sessions)))).one()
-    return int(row[0]), int(row[1]), float(row[2])
 
 
 def node_spend(store: Store, node_id: int | None) -> tuple[int, float]:

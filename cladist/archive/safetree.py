@@ -6,7 +6,9 @@ path with ``..`` or an absolute one, or a ``.git`` folder with hooks and config 
 the host read, write or run something the agent chose. So trees are checked before they are
 committed (:func:`check_tree`), patches before they are applied (:func:`check_patch`), and
 tar streams before anything is written (:func:`safe_extract`). Every refusal raises
-:class:`UnsafeTreeError` naming the first offending path.
+:class:`UnsafeTreeError` naming the first offending path. :func:`extract_tree` (an archived
+tree into a folder) and :func:`apply_patch` (a child's patch onto a folder) are how the host
+unpacks and changes agents' trees; the workers use them without the archive's storage.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ import stat
 import tarfile
 from pathlib import Path, PurePosixPath
 
+from cladist import safegit, scratch
+from cladist.archive.safetext import to_bytes
 from cladist.errors import ArchiveError
 
 GIT_DIR_NAME = ".git"
@@ -137,3 +141,36 @@ def safe_extract(data: bytes, dest: Path, *, skip_git: bool = False) -> Path:
         except (tarfile.TarError, OSError) as err:
             raise UnsafeTreeError(f"cannot unpack into {dest}: {err}") from None
     return dest
+
+
+class PatchRejected(ArchiveError):
+    """A patch does not apply to the tree it was meant for (git's reason in the message)."""
+
+
+def extract_tree(data: bytes, dest: Path) -> Path:
+    """Write a tree packed by :meth:`AgentRepo.archive_bytes` (plain tar) into ``dest``
+    (created; must be empty if it exists), refusing links, devices, FIFOs and paths outside
+    ``dest`` before anything is written. Raises ArchiveError for a non-empty ``dest``,
+    UnsafeTreeError for a refused member."""
+    dest = Path(dest)
+    dest.mkdir(parents=True, exist_ok=True)
+    if any(dest.iterdir()):
+        raise ArchiveError(f"{dest}: destination is not empty")
+    return safe_extract(data, dest)
+
+
+def apply_patch(work: Path, patch: str) -> None:
+    """Apply a unified diff to the files under ``work`` with a hardened ``git apply`` (no
+    repository needed). Raises UnsafeTreeError when the patch would create a symbolic link
+    or a submodule (nothing is applied), PatchRejected with git's reason when it does not
+    apply."""
+    check_patch(patch)
+    with scratch.temporary("patch") as tmp:
+        patch_file = Path(tmp) / "change.patch"
+        patch_file.write_bytes(to_bytes(patch))
+        try:
+            safegit.run(["apply", "--whitespace=nowarn", str(patch_file)], git_dir=None,
+                        cwd=work)
+        except safegit.GitFailed as err:
+            why = str(err).removeprefix("git apply failed: ")
+            raise PatchRejected(f"patch does not apply: {why[:500]}") from None

@@ -106,7 +106,8 @@ def run_attempt(ctx: EvalContext, agent_dir: Path, node_id: int | None, task: Ta
                         start_patch=start_patch, caps=output_caps(cfg))
     finally:
         session.close()
-    tokens_in, tokens_out, cost = session_costs(ctx.gateway, [session.identity.session])
+    used = session.usage  # what the gateway metered for this session
+    tokens_in, tokens_out, cost = used.input_tokens, used.output_tokens, used.cost_usd
     common: dict[str, Any] = dict(attempt=attempt, trajectory=ran.trajectory,
                                   agent_seconds=ran.seconds, tokens_in=tokens_in,
                                   tokens_out=tokens_out, cost_usd=cost,
@@ -157,37 +158,6 @@ def output_caps(cfg: Config) -> OutputCaps:
     ev = cfg.evaluator
     return OutputCaps(TreeCaps(ev.copy_back_mb << 20, ev.copy_back_files),
                       ev.max_patch_kb << 10, ev.max_trajectory_mb << 20)
-
-
-def session_costs(gateway: Any, sessions: list[str]) -> tuple[int, int, float]:
-    """Tokens in, tokens out and dollars the named gateway sessions spent: from the
-    recorded calls (the run's rows, or the ``calls.jsonl`` of a folder-recording gateway),
-    else from its ledger (where the split of tokens is unknown: all count as input)."""
-    run = getattr(gateway, "run", None)
-    if run is None:
-        return _folder_costs(gateway, sessions)
-    gateway.flush()
-    from cladist.archive.queries import sessions_spend
-
-    return sessions_spend(run.store, sessions)
-
-
-def _folder_costs(gateway: Any, sessions: list[str]) -> tuple[int, int, float]:
-    import json
-
-    calls = None
-    root = getattr(getattr(gateway, "sink", None), "root", None)
-    if root is not None and hasattr(gateway, "flush"):
-        gateway.flush()
-    if root is not None and (Path(root) / "calls.jsonl").exists():
-        wanted = set(sessions)
-        lines = (Path(root) / "calls.jsonl").read_text().splitlines()
-        calls = [c for c in map(json.loads, filter(None, lines)) if c.get("session") in wanted]
-    if not calls:
-        spent = [gateway.ledger.spent("session", name) for name in sessions]
-        return sum(t for t, _ in spent), 0, sum(d for _, d in spent)
-    return (sum(int(c["tokens_in"]) for c in calls), sum(int(c["tokens_out"]) for c in calls),
-            sum(float(c["cost_usd"]) for c in calls))
 
 
 def make_context(config: Config, gateway: Any, run_id: str = "",

@@ -20,7 +20,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from cladist.archive.safetext import clean, printable
-from cladist.evolve.targets import Target
+from cladist.evolve.jobs import Target
 
 SOURCE_SUFFIXES = frozenset({".md", ".py", ".txt", ".toml", ".json", ".yaml", ".sh"})
 """Files of the agent's code shown to the diagnosis."""

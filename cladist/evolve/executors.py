@@ -1,7 +1,8 @@
 """Where work runs: threads of this process (``local``) or tasks of a Ray cluster
-(``ray``), behind one interface returning futures of :class:`~cladist.evolve.work.WorkDone`.
-The driver alone folds results into the archive and the tree state (see
-:mod:`cladist.evolve.work`)."""
+(``ray``, :mod:`cladist.evolve.ray`), behind one interface taking the jobs of
+:mod:`cladist.evolve.jobs` and returning futures of their
+:class:`~cladist.evolve.jobs.WorkDone`. An executor never sees the archive: the driver
+packs every job and alone folds results back (:mod:`cladist.evolve.driver`)."""
 
 from __future__ import annotations
 
@@ -12,21 +13,18 @@ from pathlib import Path
 from typing import Protocol
 
 from cladist import scratch
-from cladist.archive.run import Run
+from cladist.archive.safetree import extract_tree
 from cladist.errors import UsageError
-from cladist.evaluator.contracts import Task
 from cladist.evaluator.evaluate import EvalContext
-from cladist.evolve.expand import ExpansionJob
-from cladist.evolve.work import WorkDone
+from cladist.evolve.jobs import EvaluationJob, ExpansionJob, WorkDone
 
 
 class Executor(Protocol):
     """Runs evaluations and the worker half of expansions somewhere; hands back futures."""
 
-    def submit_evaluation(self, run: Run, ctx: EvalContext, node_id: int, task: Task
-                          ) -> Future[WorkDone]:
-        """Start evaluating node ``node_id`` of ``run`` on ``task``; the future holds a
-        WorkDone with the list of TaskResult."""
+    def submit_evaluation(self, ctx: EvalContext, job: EvaluationJob) -> Future[WorkDone]:
+        """Start the evaluation ``job``; the future holds a WorkDone with the list of
+        TaskResult."""
         ...
 
     def submit_expansion(self, ctx: EvalContext, job: ExpansionJob) -> Future[WorkDone]:
@@ -55,21 +53,22 @@ class LocalExecutor:
 
     def __init__(self, workers: int):
         self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="cladist-worker")
-        self._dirs: dict[tuple[str, int], Path] = {}
+        self._dirs: dict[str, Path] = {}
         self._root: Path | None = None
         self._lock = threading.Lock()
 
-    def submit_evaluation(self, run: Run, ctx: EvalContext, node_id: int, task: Task
-                          ) -> Future[WorkDone]:
-        """Evaluate on a worker thread, the agent's code materialized once per node."""
-        from cladist.evolve.work import evaluate_work
+    def submit_evaluation(self, ctx: EvalContext, job: EvaluationJob) -> Future[WorkDone]:
+        """Evaluate on a worker thread, the agent's code unpacked once per commit."""
+        from cladist.evolve.worker import perform_evaluation
 
-        agent_dir = self._agent_dir(run, node_id)
-        return self.pool.submit(lambda: WorkDone(evaluate_work(ctx, agent_dir, node_id, task)))
+        def work() -> WorkDone:
+            return WorkDone(perform_evaluation(job, ctx, self._agent_dir(job)))
+
+        return self.pool.submit(work)
 
     def submit_expansion(self, ctx: EvalContext, job: ExpansionJob) -> Future[WorkDone]:
         """Run the worker half of the expansion on a worker thread."""
-        from cladist.evolve.expand_worker import perform_expansion
+        from cladist.evolve.worker import perform_expansion
 
         return self.pool.submit(lambda: WorkDone(perform_expansion(job, ctx)))
 
@@ -84,20 +83,20 @@ class LocalExecutor:
         if self._root is not None:
             shutil.rmtree(self._root, ignore_errors=True)
 
-    def _agent_dir(self, run: Run, node_id: int) -> Path:
-        """The node's codebase materialized once per session (read-only mount source), in
-        a scratch dir every sandbox uid can reach (removed at shutdown)."""
+    def _agent_dir(self, job: EvaluationJob) -> Path:
+        """The job's code unpacked once per commit for this executor (read-only mount
+        source), in a scratch dir every sandbox uid can reach (removed at shutdown).
+        Raises UnsafeTreeError for a tar that holds a link or a special file."""
         with self._lock:
-            key = (run.id, node_id)
-            if key not in self._dirs:
+            if job.agent_sha not in self._dirs:
                 if self._root is None:
                     self._root = scratch.make("agents")
                     self._root.chmod(0o711)
-                folder = self._root / f"{len(self._dirs)}-n{node_id}"
-                run.agents.materialize(run.node_commit(node_id), folder)
+                folder = extract_tree(job.agent_tar,
+                                      self._root / f"{len(self._dirs)}-n{job.node_id}")
                 folder.chmod(0o755)
-                self._dirs[key] = folder
-            return self._dirs[key]
+                self._dirs[job.agent_sha] = folder
+            return self._dirs[job.agent_sha]
 
 
 def make_executor(kind: str, workers: int, ray_address: str | None = None) -> Executor:
@@ -106,7 +105,7 @@ def make_executor(kind: str, workers: int, ray_address: str | None = None) -> Ex
     if kind == "local":
         return LocalExecutor(workers)
     if kind == "ray":
-        from cladist.evolve.ray_executor import RayExecutor
+        from cladist.evolve.ray import RayExecutor
 
         return RayExecutor(workers, ray_address)
     raise UsageError(f"executor {kind!r}: unknown (allowed: local, ray)")

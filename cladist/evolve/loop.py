@@ -6,10 +6,12 @@ decision to evaluate several tasks (a stage) is handed over one task per free wo
 the budget is checked before each starts. It stops at the first budget spent, when nothing
 is left to do, or when asked to (Ctrl-C): tasks decided but not started are dropped,
 in-flight work is finished or abandoned as configured, and the reason is recorded.
-The archive is reached only through a :class:`~cladist.evolve.seam.LoopArchive` (the real
-run, or the simulator's in-memory one) and work only through an
-:class:`~cladist.evolve.executors.Executor`, whose ``wait`` also lets a simulated executor
-advance simulated time.
+The archive is reached only through a :class:`LoopArchive` (the real run:
+:class:`~cladist.evolve.driver.RunArchive`; or the simulator's in-memory one,
+:class:`cladist.sim.world.SimArchive`, so that the very same loop, policies, budget
+tracker and in-flight accounting drive simulated work at 10^5 nodes), and work only through
+an :class:`~cladist.evolve.executors.Executor`, whose ``wait`` also lets a simulated
+executor advance simulated time.
 """
 
 from __future__ import annotations
@@ -19,18 +21,16 @@ from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
-from cladist.archive.records import ExpansionOutcome, Verdict
-from cladist.archive.run import Run
+from cladist.archive.records import ExpansionOutcome, NodeStatus, Verdict
 from cladist.evaluator.contracts import Task, TaskResult
 from cladist.evaluator.evaluate import EvalContext
 from cladist.evolve.budget import BudgetTracker, InfraStreak, Usage
 from cladist.evolve.executors import Executor
-from cladist.evolve.expand import ExpansionJob, ExpansionResult
-from cladist.evolve.seam import LoopArchive, RunArchive
+from cladist.evolve.jobs import EvaluationJob, ExpansionJob, ExpansionResult, WorkDone
 from cladist.llm.outage import PROVIDER_DOWN_LIMIT, is_provider_down
 from cladist.scheduler.contracts import Budget, Evaluate, Expand, Policy, Wait
 from cladist.scheduler.state import TreeState
@@ -39,36 +39,78 @@ INFRA_STREAK_LIMIT = 10
 """Infrastructure faults in a row (across agents) that stop a run (see InfraStreak)."""
 
 
-@dataclass(frozen=True)
-class Job:
-    """A piece of work in flight: an expansion of ``node`` or an evaluation of ``node`` on
-    ``task``."""
+class LoopArchive(Protocol):
+    """What the loop needs from the archive, and nothing more. Methods raise ArchiveError
+    when the archive cannot be read or written."""
 
-    kind: str
+    def expansions_done(self) -> int:
+        """Expansions that ended (not abandoned, not running), earlier sessions included."""
+        ...
+
+    def dollars(self) -> float:
+        """Dollars the run has spent so far."""
+        ...
+
+    def prepare_evaluation(self, node_id: int, task: Task) -> EvaluationJob:
+        """The job evaluating node ``node_id`` on ``task``."""
+        ...
+
+    def prepare_expansion(self, parent_id: int, rng: Callable[[], Any]) -> ExpansionJob:
+        """Open the expansion of ``parent_id``; ``rng()`` makes the numpy Generator for its
+        random choices (called once, at once, if needed)."""
+        ...
+
+    def apply_evaluation(self, job: EvaluationJob, future: Future[WorkDone]
+                         ) -> list[TaskResult]:
+        """Record the results of a finished evaluation; a failed future is an
+        infra_error."""
+        ...
+
+    def apply_expansion(self, job: ExpansionJob, future: Future[WorkDone]) -> ExpansionResult:
+        """Record the child (if any) and close the expansion."""
+        ...
+
+    def child_status(self, child_id: int) -> NodeStatus:
+        """The recorded status of a child made by an expansion."""
+        ...
+
+    def abandon_expansion(self, job: ExpansionJob) -> None:
+        """Close an in-flight expansion as abandoned (the run stopped)."""
+        ...
+
+
+@dataclass(frozen=True)
+class InFlight:
+    """A job handed to the executor: an expansion of ``node`` or an evaluation of ``node``
+    on ``task``."""
+
     node: int
     task: str | None = None
     expansion: ExpansionJob | None = None
+    evaluation: EvaluationJob | None = None
+
+    @property
+    def kind(self) -> str:
+        """``expand`` or ``evaluate``."""
+        return "expand" if self.expansion is not None else "evaluate"
 
 
 class Evolution:
-    """One session of an evolution run (a fresh run or a resumed one). ``run`` is the
-    :class:`Run` (wrapped in a :class:`RunArchive`) or any other :class:`LoopArchive`.
+    """One session of an evolution run (a fresh run or a resumed one) on ``archive``.
 
     Raises nothing for what agents or sandboxes do; a bug in the loop itself propagates
     after the run's status is recorded by the caller.
     """
 
-    def __init__(self, run: Run | LoopArchive, ctx: EvalContext, tasks: list[Task],
+    def __init__(self, archive: LoopArchive, ctx: EvalContext, tasks: list[Task],
                  policy: Policy, state: TreeState, executor: Executor, budget: BudgetTracker,
                  on_event: Callable[[str, dict[str, Any]], None] | None = None):
         self.ctx, self.policy, self.state = ctx, policy, state
         self.tasks = {t.id: t for t in tasks}
-        self.archive: LoopArchive = (RunArchive(run, ctx, self.tasks) if isinstance(run, Run)
-                                     else run)
-        self.run = self.archive.run
+        self.archive = archive
         self.executor, self.budget = executor, budget
         self.on_event = on_event or (lambda kind, data: None)
-        self.inflight: dict[Future[Any], Job] = {}
+        self.inflight: dict[Future[WorkDone], InFlight] = {}
         self.backlog: deque[tuple[int, str]] = deque()  # (node, task) decided, not started
         self.stop_requested = threading.Event()
         self.expansions_done = self.archive.expansions_done()
@@ -156,7 +198,7 @@ class Evolution:
             job = self.archive.prepare_expansion(
                 decision.parent_id, lambda: np.random.default_rng(self._seeds.spawn(1)[0]))
             future = self.executor.submit_expansion(self.ctx, job)
-            self.inflight[future] = Job("expand", decision.parent_id, expansion=job)
+            self.inflight[future] = InFlight(decision.parent_id, expansion=job)
             self.on_event("expansion_started", {"parent": decision.parent_id})
             return True
         assert isinstance(decision, Evaluate)
@@ -173,22 +215,22 @@ class Evolution:
         return True
 
     def _start_evaluation(self, node: int, task_id: str) -> None:
-        future = self.executor.submit_evaluation(self.run, self.ctx, node, self.tasks[task_id])
-        self.inflight[future] = Job("evaluate", node, task_id)
+        job = self.archive.prepare_evaluation(node, self.tasks[task_id])
+        future = self.executor.submit_evaluation(self.ctx, job)
+        self.inflight[future] = InFlight(node, task_id, evaluation=job)
 
     def _collect(self, timeout: float) -> None:
         done = self.executor.wait(list(self.inflight), timeout)
         for future in done:
             job = self.inflight.pop(future)
-            if job.kind == "expand":
-                assert job.expansion is not None
+            if job.expansion is not None:
                 self._expansion_done(job, self.archive.apply_expansion(job.expansion, future))
             else:
-                assert job.task is not None
-                self._evaluation_done(job, self.archive.apply_evaluation(job.node, job.task,
+                assert job.evaluation is not None
+                self._evaluation_done(job, self.archive.apply_evaluation(job.evaluation,
                                                                          future))
 
-    def _expansion_done(self, job: Job, result: ExpansionResult) -> None:
+    def _expansion_done(self, job: InFlight, result: ExpansionResult) -> None:
         child_status = None
         if result.child_id is not None:
             child_status = self.archive.child_status(result.child_id)
@@ -205,7 +247,7 @@ class Evolution:
                                              "outcome": result.outcome,
                                              "reason": result.reason})
 
-    def _evaluation_done(self, job: Job, results: list[TaskResult]) -> None:
+    def _evaluation_done(self, job: InFlight, results: list[TaskResult]) -> None:
         assert job.task is not None
         scored = [r for r in results if r.verdict != Verdict.INFRA_ERROR]
         first = next((r for r in scored if r.attempt == 1), None)

@@ -61,6 +61,7 @@ def evolve(run: Run, config: Config, *, executor: str = "local",
     from cladist.evaluator.evaluate import EvalContext, make_context
     from cladist.evaluator.selection import select_tasks
     from cladist.evolve.budget import BudgetTracker, infra_stop
+    from cladist.evolve.driver import RunArchive
     from cladist.evolve.executors import make_executor
     from cladist.evolve.loop import Evolution
     from cladist.llm.factory import make_gateway
@@ -90,7 +91,8 @@ def evolve(run: Run, config: Config, *, executor: str = "local",
         ctx = (make_context(config, gateway, run.id) if executor != "ray"
                else EvalContext(config, gateway, _no_sandbox, lambda name: name, run.id))
         pool = make_executor(executor, config.budget.workers, ray_address)
-        loop = Evolution(run, ctx, tasks, make_policy(config), state, pool,
+        archive = RunArchive(run, ctx, {task.id: task for task in tasks})
+        loop = Evolution(archive, ctx, tasks, make_policy(config), state, pool,
                          BudgetTracker(config.budget, elapsed_before(run)), on_event)
         if stop_hook is not None:
             stop_hook(loop)

@@ -10,13 +10,13 @@ nothing to change, and every expansion of the same parent the same diagnosis).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from cladist.agents import abi
 from cladist.archive.lineage import ancestors
 from cladist.archive.records import ResultRecord, Verdict
 from cladist.archive.run import Run
+from cladist.evolve.jobs import Target
 
 EMPTY_PATCH_SHARE = 0.1
 
@@ -38,23 +38,6 @@ GENERAL_DIRECTIONS = (
 files that its own tests allow (a child may have moved them: the diagnosis reads the code
 it is given). They are given to the diagnosis and, verbatim, to the self-edit; a parent
 gets each of them once before any comes again."""
-
-
-@dataclass(frozen=True)
-class Target:
-    """What to fix: ``kind`` is ``task``, ``empty_patches``, ``context_length``,
-    ``stochasticity`` or ``general``; ``result`` is the failed evaluation shown to the
-    diagnosis (None for ``general``); ``direction`` what a ``general`` target works on."""
-
-    kind: str
-    result: ResultRecord | None = None
-    direction: str | None = None
-
-    def describe(self) -> str:
-        """One line for logs and the archive's ``target`` column."""
-        if self.result is None:
-            return f"{self.kind}: {self.direction}" if self.direction else self.kind
-        return f"{self.kind}:{self.result.task_id}"
 
 
 def _exit_reason(run: Run, result: ResultRecord) -> str | None:

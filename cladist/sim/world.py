@@ -2,7 +2,7 @@
 
 :class:`SimulatedExecutor` implements :class:`cladist.evolve.executors.Executor` over a
 :class:`~cladist.sim.landscape.Landscape`, and :class:`SimArchive` implements
-:class:`cladist.evolve.seam.LoopArchive` in memory, so that
+:class:`cladist.evolve.loop.LoopArchive` in memory, so that
 :class:`cladist.evolve.loop.Evolution` (its policy calls, budget tracker and in-flight
 accounting) drives simulated runs unchanged.
 
@@ -29,9 +29,15 @@ import numpy as np
 
 from cladist.archive.records import ExpansionOutcome, NodeStatus, Verdict
 from cladist.evaluator.contracts import Task, TaskResult
-from cladist.evolve.expand import ExpansionJob, ExpansionResult, ExpansionWork
-from cladist.evolve.targets import Target
-from cladist.evolve.work import WorkDone, fault_results
+from cladist.evolve.jobs import (
+    EvaluationJob,
+    ExpansionJob,
+    ExpansionResult,
+    ExpansionWork,
+    Target,
+    WorkDone,
+)
+from cladist.evolve.worker import fault_results
 from cladist.sim.landscape import Landscape
 
 _EVALUATE, _EXPAND = 1, 0
@@ -67,12 +73,11 @@ class SimulatedExecutor:
         self._seq = 0
         self._infra = np.random.default_rng([seed, 11])
 
-    def submit_evaluation(self, run: Any, ctx: Any, node_id: int, task: Task
-                          ) -> Future[WorkDone]:
-        """Queue an evaluation of agent ``node_id`` on ``task`` (``tk``)."""
+    def submit_evaluation(self, ctx: Any, job: EvaluationJob) -> Future[WorkDone]:
+        """Queue an evaluation of agent ``job.node_id`` on ``job.task`` (``tk``)."""
         self.world.committed += self.world.land.config.evaluation_cost
         self.world.evaluations_started += 1
-        return self._submit(_EVALUATE, node_id, int(task.id[1:]))
+        return self._submit(_EVALUATE, job.node_id, int(job.task.id[1:]))
 
     def submit_expansion(self, ctx: Any, job: ExpansionJob) -> Future[WorkDone]:
         """Queue an expansion; it creates the parent's next landscape child when it
@@ -148,7 +153,6 @@ class SimArchive:
 
     def __init__(self, world: SimWorld):
         self.world = world
-        self.run = world  # what the executor gets as its run (it needs nothing from it)
         self.nodes: dict[int, tuple[int | None, NodeStatus]] = {0: (None, NodeStatus.VALID)}
         self.results: dict[str, int] = {}
         self.outcomes: dict[str, int] = {}
@@ -163,6 +167,10 @@ class SimArchive:
         """Dollars committed (see the module docstring)."""
         return self.world.committed
 
+    def prepare_evaluation(self, node_id: int, task: Task) -> EvaluationJob:
+        """The evaluation of agent ``node_id`` on ``task`` (no code: none is used)."""
+        return EvaluationJob("sim", node_id, "", b"", task)
+
     def prepare_expansion(self, parent_id: int, rng: Callable[[], Any]) -> ExpansionJob:
         """Open an expansion of ``parent_id`` (no target, prompt or code: none is used,
         nor any random choice)."""
@@ -176,7 +184,8 @@ class SimArchive:
         self._open.discard(job.expansion_id)
         child = self.world.children.pop(job.expansion_id, None)
         try:
-            work: ExpansionWork = future.result().value
+            work = future.result().value
+            assert isinstance(work, ExpansionWork)
         except Exception as err:
             work = ExpansionWork(ExpansionOutcome.ERROR, f"executor fault: {err}")
         if work.status is None or child is None:
@@ -193,13 +202,14 @@ class SimArchive:
         """The recorded status of the child."""
         return self.nodes[child_id][1]
 
-    def apply_evaluation(self, node_id: int, task_id: str, future: Future[WorkDone]
+    def apply_evaluation(self, job: EvaluationJob, future: Future[WorkDone]
                          ) -> list[TaskResult]:
         """Count the results (a failed future counts as one infra_error)."""
         try:
-            results: list[TaskResult] = future.result().value
+            results = future.result().value
+            assert isinstance(results, list)
         except Exception as err:
-            results = fault_results(task_id, f"executor fault: {err}")
+            results = fault_results(job.task.id, f"executor fault: {err}")
         for r in results:
             self._count(self.results, str(r.verdict))
         return results

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from cladist.archive.codebase import apply_patch
 from cladist.archive.export import FORMATS, export_node
 from cladist.archive.records import NodeStatus
 from cladist.archive.run import Run
+from cladist.archive.safetree import apply_patch
 from cladist.config import load_config
 from cladist.evaluator.oracle import solution_patch
 from cladist.evaluator.suites.bundled import BundledSuite

@@ -123,7 +123,7 @@ def test_exports_keep_the_bytes(run: Run, tmp_path: Path) -> None:
 def test_names_and_patches_that_are_not_utf8(run: Run, tmp_path: Path) -> None:
     import os
 
-    from cladist.archive.codebase import apply_patch
+    from cladist.archive.safetree import apply_patch
     from cladist.evolve.diagnosis import code_digest
 
     work = run.agents.materialize(run.node_commit(0), tmp_path / "work")

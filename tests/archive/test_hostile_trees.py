@@ -15,20 +15,21 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cladist.archive.codebase import (
-    PatchRejected,
-    apply_patch,
-    blob_sha,
-    directory_listing,
-    extract_tree,
-)
+from cladist.archive.codebase import blob_sha, directory_listing
 from cladist.archive.records import NewResult, NodeStatus, Verdict
 from cladist.archive.run import Run
-from cladist.archive.safetree import UnsafeTreeError, safe_extract
+from cladist.archive.safetree import (
+    PatchRejected,
+    UnsafeTreeError,
+    apply_patch,
+    extract_tree,
+    safe_extract,
+)
 from cladist.config import load_config
 from cladist.evaluator.evaluate import EvalContext
 from cladist.evolve.diagnosis import code_digest
-from cladist.evolve.expand import ExpansionWork, finish_expansion, prepare_expansion
+from cladist.evolve.driver import finish_expansion, prepare_expansion
+from cladist.evolve.jobs import ExpansionWork
 
 SECRET = "cladist-test-secret-7f3a9c"
 

@@ -18,7 +18,7 @@ from cladist.archive.records import NewResult, NodeStatus, Verdict
 from cladist.archive.run import Run
 from cladist.config import load_config
 from cladist.evaluator.evaluate import make_context
-from cladist.evolve.expand import expand
+from cladist.evolve.driver import expand
 from cladist.llm.gateway import Gateway
 from cladist.llm.openai_provider import OpenAIProvider
 from cladist.llm.retry import RetryPolicy

@@ -13,7 +13,8 @@ from cladist.archive.records import NewResult, Verdict
 from cladist.archive.run import Run
 from cladist.config import load_config
 from cladist.evolve.diagnosis import Diagnosis, build_prompt, fallback
-from cladist.evolve.targets import GENERAL_DIRECTIONS, Target, choose_target
+from cladist.evolve.jobs import Target
+from cladist.evolve.targets import GENERAL_DIRECTIONS, choose_target
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import shlex
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from cladist.evaluator.runners import HARNESS_DIR, REPORT, missing_report
+from cladist.evaluator.runners.base import HARNESS_DIR, REPORT, missing_report
 from cladist.evaluator.testreport import Outcome, TestReport
 
 if TYPE_CHECKING:

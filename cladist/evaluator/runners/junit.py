@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from cladist.evaluator.runners import HARNESS_DIR, REPORT, junit_report
+from cladist.evaluator.runners.base import HARNESS_DIR, REPORT, junit_report
 from cladist.evaluator.testreport import TestReport
 
 if TYPE_CHECKING:

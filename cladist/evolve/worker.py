@@ -1,26 +1,62 @@
-"""The worker half of a self-improvement step: diagnosis through a gateway session, the
-parent editing a copy of its own code in a sandbox, and the child (the parent's code plus
-the patch) validated in a fresh sandbox. It never touches the archive, so it runs in a
-worker thread or in a Ray task on any node alike; the driver stores what it returns."""
+"""The worker side of both jobs (:mod:`cladist.evolve.jobs`); it never touches the archive,
+so it runs in a worker thread or in a Ray task on any node alike, and the driver stores
+what it returns.
+
+- :func:`perform_evaluation`: one agent on one task (:mod:`cladist.evaluator.evaluate`).
+- :func:`perform_expansion`: the middle of a self-improvement step: diagnosis through a
+  gateway session, the parent editing a copy of its own code in a sandbox, and the child
+  (the parent's code plus the patch) validated in a fresh sandbox.
+
+Neither raises for what the model, the agent or a sandbox does, nor for a fault of ours:
+that becomes an ``infra_error`` result or an ``error`` outcome.
+"""
 
 from __future__ import annotations
 
+import traceback
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cladist import scratch
-from cladist.archive.codebase import PatchRejected, apply_patch, extract_tree
-from cladist.archive.records import ExpansionOutcome, NodeStatus
-from cladist.archive.safetree import UnsafeTreeError, check_tree
-from cladist.evaluator.evaluate import EvalContext, session_costs
+from cladist.archive.records import ExpansionOutcome, NodeStatus, Verdict
+from cladist.archive.safetree import (
+    PatchRejected,
+    UnsafeTreeError,
+    apply_patch,
+    check_tree,
+    extract_tree,
+)
+from cladist.evaluator.contracts import TaskResult
+from cladist.evaluator.evaluate import EvalContext, evaluate
 from cladist.evolve.diagnosis import diagnose
-from cladist.evolve.expand import ExpansionJob, ExpansionWork
+from cladist.evolve.jobs import EvaluationJob, ExpansionJob, ExpansionWork
 from cladist.evolve.selfedit import self_edit, validate
 from cladist.sandbox.contract import Limits
 
+if TYPE_CHECKING:
+    from cladist.llm.gateway import OpenSession
+
 SHRINKS = 3
 """How many times a diagnosis prompt too long for the model is halved before giving up."""
+
+
+def perform_evaluation(job: EvaluationJob, ctx: EvalContext, agent_dir: Path
+                       ) -> list[TaskResult]:
+    """Evaluate the agent whose code is unpacked at ``agent_dir`` (``job.agent_tar``) on
+    ``job.task`` (see :func:`cladist.evaluator.evaluate.evaluate`); a fault of ours becomes
+    one infra_error result."""
+    try:
+        return evaluate(ctx, agent_dir, job.node_id, job.task)
+    except Exception as err:  # a bug or fault of ours, not of the agent
+        return fault_results(job.task.id, f"evaluator fault: {type(err).__name__}: {err}")
+
+
+def fault_results(task_id: str, reason: str) -> list[TaskResult]:
+    """The results of an evaluation that failed for a reason of ours."""
+    return [TaskResult(task_id, Verdict.INFRA_ERROR, infra_reason=reason[:2000],
+                       detail={"traceback": traceback.format_exc()[-4000:]})]
 
 
 def cut_middle(text: str) -> str:
@@ -33,7 +69,7 @@ def perform_expansion(job: ExpansionJob, ctx: EvalContext) -> ExpansionWork:
     """Diagnose, self-edit and validate for ``job`` with ``ctx`` (its gateway meters and
     records the LLM calls); never raises for what the model, the child or the sandbox
     does: a fault of ours becomes an ``error`` outcome."""
-    sessions: list[str] = []
+    sessions: list[OpenSession] = []  # the gateway's sessions: each meters its usage
     with scratch.temporary("expand") as tmp:
         try:
             parent_dir = extract_tree(job.parent_tar, Path(tmp) / "parent")
@@ -44,12 +80,14 @@ def perform_expansion(job: ExpansionJob, ctx: EvalContext) -> ExpansionWork:
                                  infra=False)
         except Exception as err:  # a bug or fault of ours: recorded, the run goes on
             work = ExpansionWork(ExpansionOutcome.ERROR, f"{type(err).__name__}: {err}")
-    tokens_in, tokens_out, cost = session_costs(ctx.gateway, sessions)
-    return replace(work, tokens_in=tokens_in, tokens_out=tokens_out, cost_usd=cost)
+    used = [s.usage for s in sessions]
+    return replace(work, tokens_in=sum(u.input_tokens for u in used),
+                   tokens_out=sum(u.output_tokens for u in used),
+                   cost_usd=sum(u.cost_usd for u in used))
 
 
 def _steps(job: ExpansionJob, ctx: EvalContext, parent_dir: Path, tmp: Path,
-           sessions: list[str]) -> ExpansionWork:
+           sessions: list[OpenSession]) -> ExpansionWork:
     from cladist.agents.llm_client import Client, ContextLengthError, LLMAPIError, LLMError
     from cladist.llm.session import SessionIdentity
 
@@ -58,7 +96,7 @@ def _steps(job: ExpansionJob, ctx: EvalContext, parent_dir: Path, tmp: Path,
     identity = SessionIdentity(job.run_id, job.parent_id, "diagnosis",
                                target.result.task_id if target.result else None)
     with ctx.gateway.open_session(identity) as session:
-        sessions.append(session.identity.session)
+        sessions.append(session)
         client = Client(socket_path=str(session.socket_path))
         prompt = job.prompt
         try:
@@ -88,7 +126,7 @@ def _steps(job: ExpansionJob, ctx: EvalContext, parent_dir: Path, tmp: Path,
     for _ in range(cfg.evolve.infra_retries + 1):
         with ctx.gateway.open_session(SessionIdentity(job.run_id, job.parent_id,
                                                       "self-edit")) as s:
-            sessions.append(s.identity.session)
+            sessions.append(s)
             edit = self_edit(parent_dir, problem, ctx.open_sandbox, image,
                              s.socket_path, limits, run_id=job.run_id, node_id=job.parent_id,
                              timeout_s=cfg.evolve.self_edit_timeout_s,

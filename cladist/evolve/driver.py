@@ -1,88 +1,51 @@
-"""One self-improvement step (DESIGN section 3, step 4): choose what to fix, diagnose it,
-let the parent edit its own code, commit the child and validate it.
+"""The driver's side of the work: everything that reads or writes the archive.
 
-The step has three parts so that the middle one can run anywhere (a worker thread, or a
-Ray task on another machine): :func:`prepare_expansion` (driver: choose the target, build
-the diagnosis prompt, open the expansion row, pack the parent's code),
-:func:`~cladist.evolve.expand_worker.perform_expansion` (worker: diagnosis, self-edit,
-validation; no archive access) and :func:`finish_expansion` (driver: commit the child,
-store blobs and rows). :func:`expand` runs the three in sequence.
+:class:`RunArchive` is the real :class:`~cladist.evolve.loop.LoopArchive`. For an
+evaluation it packs the node's code and the task into an
+:class:`~cladist.evolve.jobs.EvaluationJob`; for a self-improvement step (DESIGN section
+3, step 4) :func:`prepare_expansion` chooses the target, builds the diagnosis prompt, opens
+the expansion row and packs the parent's code. The worker (:mod:`cladist.evolve.worker`)
+does the work anywhere; :meth:`RunArchive.apply_evaluation` and :func:`finish_expansion`
+import its LLM recordings, record the results, commit the child and store its rows.
+:func:`expand` runs the three halves of an expansion in sequence, here.
 
-Outcomes: ``valid`` (a new valid node), ``invalid`` (a node stored with the reason it was
-rejected: evidence about the parent), ``error`` (an infrastructure fault or a refused LLM
-call: no node, never counted against the parent). Every attempt is an ``expansion`` row
-with its diagnosis, problem statement and cost.
+Expansion outcomes: ``valid`` (a new valid node), ``invalid`` (a node stored with the
+reason it was rejected: evidence about the parent), ``error`` (an infrastructure fault or a
+refused LLM call: no node, never counted against the parent). Every attempt is an
+``expansion`` row with its diagnosis, problem statement and cost.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from collections import OrderedDict
+from collections.abc import Callable
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
 from cladist import scratch
-from cladist.archive.codebase import PatchRejected, extract_tree
 from cladist.archive.records import ExpansionOutcome, NodeStatus
 from cladist.archive.run import Run
-from cladist.archive.safetree import UnsafeTreeError
+from cladist.archive.safetree import PatchRejected, UnsafeTreeError, extract_tree
 from cladist.errors import ArchiveError
-from cladist.evaluator.contracts import Task
+from cladist.evaluator.contracts import Task, TaskResult
 from cladist.evaluator.evaluate import EvalContext
+from cladist.evaluator.record import record_results
 from cladist.evolve.diagnosis import build_prompt, code_digest
-from cladist.evolve.targets import Target, choose_target
+from cladist.evolve.jobs import (
+    EvaluationJob,
+    ExpansionJob,
+    ExpansionResult,
+    ExpansionWork,
+    WorkDone,
+)
+from cladist.evolve.targets import choose_target
+from cladist.evolve.worker import fault_results
+from cladist.llm.transfer import import_into_run
 
 REJECTED_PATCH = "rejected.patch"
 """Blob name (under ``expansions/<id>/``) of a child's patch that could not be committed."""
-
-
-@dataclass(frozen=True)
-class ExpansionResult:
-    """What one expansion produced."""
-
-    expansion_id: int
-    parent_id: int
-    child_id: int | None
-    outcome: ExpansionOutcome
-    reason: str | None
-    cost_usd: float
-    infra: bool = True  # for outcome ``error``: our fault (False: the model refused or failed)
-
-
-@dataclass(frozen=True)
-class ExpansionJob:
-    """Everything the worker half of an expansion needs, as plain picklable data: the
-    target, the diagnosis prompt, the parent's code as a tar (``parent_tar``)."""
-
-    run_id: str
-    expansion_id: int
-    parent_id: int
-    parent_sha: str
-    target: Target
-    prompt: str
-    task_problem: str | None
-    parent_tar: bytes
-
-
-@dataclass(frozen=True)
-class ExpansionWork:
-    """What the worker half produced. ``status`` is None when no child is to be created
-    (outcome ``error``: ``infra`` says whether the fault is ours, or the model's, such as a
-    refused request or an exhausted budget); otherwise ``patch`` is the child's diff
-    against the parent."""
-
-    outcome: ExpansionOutcome
-    reason: str | None
-    status: NodeStatus | None = None
-    patch: str = ""
-    summary: str = ""
-    problem_statement: str | None = None
-    diagnosis: dict[str, Any] | None = None
-    trajectory: str | None = None
-    tokens_in: int = 0
-    tokens_out: int = 0
-    cost_usd: float = 0.0
-    infra: bool = True
 
 
 def prepare_expansion(run: Run, parent_id: int, ctx: EvalContext, tasks: dict[str, Task],
@@ -170,7 +133,7 @@ def expand(run: Run, parent_id: int, ctx: EvalContext, tasks: dict[str, Task], r
     """Run one self-improvement step on ``parent_id`` here, with ``ctx.gateway`` recording
     into the run; never raises for what the model, the child or the sandbox does.
     ``tasks`` maps task ids to tasks (for problem statements)."""
-    from cladist.evolve.expand_worker import perform_expansion
+    from cladist.evolve.worker import perform_expansion
 
     job = prepare_expansion(run, parent_id, ctx, tasks, rng)
     return finish_expansion(run, job, perform_expansion(job, ctx))
@@ -182,3 +145,80 @@ def _hidden_tests(task: Task) -> str | None:
     files = sorted(p for p in task.hidden_tests.rglob("*") if p.is_file())
     return "\n".join(f"--- {p.relative_to(task.hidden_tests)}\n{p.read_text(errors='replace')}"
                      for p in files)
+
+
+def _work_of(future: Future[WorkDone], run: Run, ctx: EvalContext) -> Any:
+    """The value of a finished job, its recordings imported into ``run`` first. Raises what
+    the future raises (a crashed or lost worker)."""
+    done = future.result()
+    if done.llm is not None:
+        import_into_run(run, ctx.gateway, done.llm)
+    return done.value
+
+
+class RunArchive:
+    """The real archive of ``run`` as the loop sees it (see the module docstring). Methods
+    raise ArchiveError or NotFoundError when the archive cannot be read or written."""
+
+    CODE_CACHE = 32
+    """How many nodes' packed code an instance keeps for the evaluations to come."""
+
+    def __init__(self, run: Run, ctx: EvalContext, tasks: dict[str, Task]):
+        self.run, self.ctx, self.tasks = run, ctx, tasks
+        self._code: OrderedDict[int, tuple[str, bytes]] = OrderedDict()
+
+    def expansions_done(self) -> int:
+        """Expansions of the run that ended, from the archive."""
+        return len([e for e in self.run.store.expansions()
+                    if e.outcome not in ("abandoned", "running")])
+
+    def dollars(self) -> float:
+        """The run's dollars from the gateway's ledger."""
+        return float(self.ctx.gateway.ledger.spent("run", self.run.id)[1])
+
+    def prepare_evaluation(self, node_id: int, task: Task) -> EvaluationJob:
+        """The job evaluating node ``node_id`` on ``task``: its code packed once per node
+        (the last :attr:`CODE_CACHE` nodes are kept)."""
+        if node_id not in self._code:
+            sha = self.run.node_commit(node_id)
+            self._code[node_id] = (sha, self.run.agents.archive_bytes(sha))
+            while len(self._code) > self.CODE_CACHE:
+                self._code.popitem(last=False)
+        self._code.move_to_end(node_id)
+        sha, tar = self._code[node_id]
+        return EvaluationJob(self.run.id, node_id, sha, tar, task)
+
+    def prepare_expansion(self, parent_id: int, rng: Callable[[], Any]) -> ExpansionJob:
+        """See :func:`prepare_expansion`; ``rng()`` makes its numpy Generator."""
+        return prepare_expansion(self.run, parent_id, self.ctx, self.tasks, rng())
+
+    def apply_evaluation(self, job: EvaluationJob, future: Future[WorkDone]
+                         ) -> list[TaskResult]:
+        """Import the evaluation's recordings and record its results; a failed future (a
+        crashed or lost worker) is recorded as an infra_error."""
+        try:
+            results: list[TaskResult] = _work_of(future, self.run, self.ctx)
+        except Exception as err:
+            results = fault_results(job.task.id,
+                                    f"executor fault: {type(err).__name__}: {err}")
+        record_results(self.run, job.node_id, results)
+        return results
+
+    def apply_expansion(self, job: ExpansionJob, future: Future[WorkDone]) -> ExpansionResult:
+        """Import the expansion's recordings and finish it (see :func:`finish_expansion`);
+        a failed future becomes an ``error`` outcome."""
+        try:
+            work: ExpansionWork = _work_of(future, self.run, self.ctx)
+        except Exception as err:
+            work = ExpansionWork(ExpansionOutcome.ERROR,
+                                 f"executor fault: {type(err).__name__}: {err}"[:2000])
+        return finish_expansion(self.run, job, work)
+
+    def child_status(self, child_id: int) -> NodeStatus:
+        """The child's node status in the archive."""
+        return self.run.store.node(child_id).status
+
+    def abandon_expansion(self, job: ExpansionJob) -> None:
+        """Mark the expansion row abandoned."""
+        self.run.store.finish_expansion(job.expansion_id, "abandoned",
+                                        reason="abandoned when the run stopped")
