@@ -18,7 +18,7 @@ from pathlib import Path
 
 from polyglot_selfcheck import grade_all
 
-from cladist.evaluator.suites.polyglot import LANGUAGES
+from cladist.evaluator.suites.polyglot.suite import LANGUAGES
 
 
 def main() -> None:

@@ -26,7 +26,7 @@ from cladist.evaluator.contracts import Task
 from cladist.evaluator.evaluate import EvalContext, make_context
 from cladist.evaluator.grader import grade
 from cladist.evaluator.oracle import solution_patch
-from cladist.evaluator.suites.polyglot import LANGUAGES, PolyglotSuite
+from cladist.evaluator.suites.polyglot.suite import LANGUAGES, PolyglotSuite
 from cladist.sandbox.contract import Limits, SandboxSpec
 
 

@@ -146,42 +146,48 @@ def eval_agent(config: Config, agent: str,
     return run, results
 
 
-DOCKER_ONLY = {
-    "swebench": "SWE-bench runs agents in its instance images",
-    "jest": "Polyglot JavaScript is graded with the jest and Babel of the node image",
-    "junit": "Polyglot Java is graded with the JUnit of the java image",
-}
-"""Runners whose tools live only in a Docker image (bubblewrap runs the host's)."""
-
-
 def check_backend(config: Config, tasks: list[Task]) -> None:
-    """Tasks whose tools live only in Docker images need the Docker backend. Raises
-    UsageError (one line naming a task) for such a task with another backend."""
+    """Tasks whose tools live only in Docker images need the Docker backend (bubblewrap
+    runs the host's): those of a suite's own grading (they run in the images they name)
+    and those of a runner that says so. Raises UsageError (one line naming a task) for
+    such a task with another backend."""
     if config.sandbox.backend == "docker":
         return
-    for runner, why in DOCKER_ONLY.items():
-        needing = [t.id for t in tasks if t.runner == runner]
-        if needing:
-            from cladist.errors import UsageError
+    from cladist.evaluator.runners import runner_for
 
-            raise UsageError(f"{why}: it needs sandbox.backend=docker ({len(needing)} "
-                             f"task{'s' if len(needing) > 1 else ''}, e.g. {needing[0]})")
+    needing: dict[str, list[str]] = {}
+    for task in tasks:
+        why = (f"{task.suite} runs agents in the images its tasks name"
+               if task.grading is not None else runner_for(task.runner).needs_docker)
+        if why:
+            needing.setdefault(why, []).append(task.id)
+    for why, ids in needing.items():
+        from cladist.errors import UsageError
+
+        raise UsageError(f"{why}: it needs sandbox.backend=docker ({len(ids)} "
+                         f"task{'s' if len(ids) > 1 else ''}, e.g. {ids[0]})")
 
 
 def ready_images(config: Config, tasks: list[Task]) -> None:
-    """Before an evaluation starts: :func:`check_backend`, then every SWE-bench instance
-    image made present (pulled when missing). Raises UsageError (see check_backend),
-    SandboxUnavailable (one line) when the engine does not answer, an image is missing and
-    cannot be pulled, or the disk is too full for the missing ones."""
+    """Before an evaluation starts: :func:`check_backend`, then every image the tasks name
+    that cladist does not build (SWE-bench's instance images) made present (pulled when
+    missing). Raises UsageError (see check_backend), SandboxUnavailable (one line) when the
+    engine does not answer, an image is missing and cannot be pulled, or the disk is too
+    full for the missing ones."""
     check_backend(config, tasks)
-    images = [t.image for t in tasks if t.runner == "swebench"]
-    if not images or config.sandbox.backend != "docker":
+    if config.sandbox.backend != "docker":
         return
-    from cladist.evaluator.suites.swebench_suite import prepare_images
+    from cladist.sandbox.images import bundled_recipes
+
+    recipes = bundled_recipes()
+    images = [t.image for t in tasks if t.image not in recipes]
+    if not images:
+        return
     from cladist.sandbox.docker import docker_client
+    from cladist.sandbox.external import pull_missing
 
     client = docker_client()
     try:
-        prepare_images(client, images)
+        pull_missing(client, images)
     finally:
         client.close()

@@ -9,12 +9,15 @@ pristine image; the task passes when the runner's report shows every expected te
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
 from cladist.archive.records import Verdict
+
+if TYPE_CHECKING:
+    from cladist.sandbox.contract import SandboxSpec
 
 Language = Literal["python", "go", "rust", "cpp", "javascript", "java"]
 Tier = Literal["easy", "medium", "hard"]
@@ -34,9 +37,11 @@ class Task:
     repository as root, so their tasks say ``root``).
 
     ``runner`` names the trusted test runner (:mod:`cladist.evaluator.runners`: pytest,
-    go, cargo, node, cmake, catch2), or ``swebench`` for the SWE-bench harness's grading;
-    ``test_args`` are its arguments (test paths, the test binary); ``expected_tests`` are
-    the ids of the tests that must all pass (None: at least one test, all passing).
+    go, cargo, node, cmake, catch2, jest, junit) that grades the task, unless ``grading``
+    is the suite's own way (SWE-bench: the harness's grading; ``runner`` is then only a
+    label); ``test_args`` are the runner's arguments (test paths, the test binary);
+    ``expected_tests`` are the ids of the tests that must all pass (None: at least one
+    test, all passing).
     ``test_files`` are glob patterns (relative to ``workdir``) of protected paths: after
     the agent's patch is applied they are made what the trusted copy says again, and new
     files matching them are deleted. ``pids`` and ``memory`` are what the task's tests need
@@ -63,6 +68,36 @@ class Task:
     pids: int | None = None
     memory: str | None = None
     metadata: Mapping[str, Any] = field(default_factory=dict)
+    grading: Grading | None = None
+
+
+@dataclass(frozen=True)
+class Grade:
+    """The verdict of one grading with the test output and how long it took; ``detail``
+    holds the judgement (expected/passed/missing tests, ``fail_reason``) and what the
+    grader adds (a suite's own grading: SWE-bench's FAIL_TO_PASS/PASS_TO_PASS outcomes, its
+    log folder)."""
+
+    verdict: Verdict
+    test_output: str
+    seconds: float
+    infra_reason: str | None = None
+    returncode: int | None = None
+    detail: Mapping[str, Any] = field(default_factory=dict)
+
+
+class Grading(Protocol):
+    """A suite's own grading, for tasks whose tests do not run under cladist's trusted
+    runners (SWE-bench: the official harness's). A task names it in :attr:`Task.grading`;
+    None means the trusted-runner grading of :mod:`cladist.evaluator.grader`. Its tasks
+    run in the images they name, which only the Docker backend has."""
+
+    def grade(self, task: Task, patch: str, open_sandbox: Callable[[SandboxSpec], Any],
+              spec: SandboxSpec, log_root: Path | None) -> Grade:
+        """Grade ``patch`` on ``task`` in sandboxes made by ``open_sandbox`` from ``spec``;
+        ``log_root`` is the run folder, where it may keep logs (None: a temporary folder).
+        Never raises for what the patch, the tests or the sandbox do."""
+        ...
 
 
 @runtime_checkable

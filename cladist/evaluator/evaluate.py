@@ -27,8 +27,8 @@ class EvalContext:
     """What evaluations share: the config, the gateway, how to open sandboxes and how to
     turn a logical image name (``python``) into an image reference. ``open_session``
     opens the gateway session of one attempt (default ``gateway.open_session``): a
-    replay passes one that serves recordings. ``log_root`` is where graders that keep logs
-    (SWE-bench's harness) write them: the run folder's ``swebench/``, or a temporary one."""
+    replay passes one that serves recordings. ``log_root`` is the run folder, where a suite's own
+    grading may keep logs (SWE-bench's harness: its ``swebench/``); None: a temporary one."""
 
     config: Config
     gateway: Any
@@ -175,7 +175,7 @@ def make_context(config: Config, gateway: Any, run_id: str = "",
     run_dir = Path(run.path) if run is not None else Path(config.run.runs_dir) / run_id
     # (a Ray worker has no run, but on the driver's machine it finds the run's folder)
     found = run is not None or (run_id and run_dir.is_dir())
-    log_root = run_dir / "swebench" if found else None
+    log_root = run_dir if found else None
     if backend != "docker":
         return EvalContext(config, gateway, lambda spec: open_sandbox(spec, backend),
                            lambda name: name, run_id, log_root=log_root)
@@ -190,10 +190,10 @@ def make_context(config: Config, gateway: Any, run_id: str = "",
     def image_for(name: str) -> str:
         with lock:
             if name not in tags:
-                if name not in recipes:  # a full reference (e.g. a SWE-bench instance image)
-                    from cladist.evaluator.suites.swebench_suite import prepare_images
+                if name not in recipes:  # an image cladist does not build (SWE-bench's)
+                    from cladist.sandbox.external import pull_missing
 
-                    prepare_images(client, [name])  # pulled if missing, or a one-line error
+                    pull_missing(client, [name])  # pulled if missing, or a one-line error
                     tags[name] = name
                     return name
                 if build_missing:

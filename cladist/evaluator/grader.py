@@ -17,14 +17,14 @@ from __future__ import annotations
 import secrets
 import shutil
 import time
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from cladist import scratch
 from cladist.archive.records import Verdict
-from cladist.evaluator.contracts import Task
+from cladist.evaluator.contracts import Grade, Task
 from cladist.evaluator.runners import HARNESS_DIR, HARNESS_HOST_DIR, REPORT, runner_for
 from cladist.evaluator.runners.canary import add_canaries
 from cladist.evaluator.testreport import TestReport, judge
@@ -48,20 +48,6 @@ PROBE_TIMEOUT_S = 120
 _WORKING: set[tuple[str, str]] = set()
 """(image, runner) pairs whose toolchain probe passed in this process: probed once, and
 again whenever a run of the tests finds a command missing."""
-
-
-@dataclass(frozen=True)
-class Grade:
-    """The verdict of one grading with the test output and how long it took; ``detail``
-    holds the judgement (expected/passed/missing tests, ``fail_reason``) and what the
-    grader adds (SWE-bench: FAIL_TO_PASS/PASS_TO_PASS outcomes, log folder)."""
-
-    verdict: Verdict
-    test_output: str
-    seconds: float
-    infra_reason: str | None = None
-    returncode: int | None = None
-    detail: Mapping[str, Any] = field(default_factory=dict)
 
 
 def graded_tree(task: Task, patch: str, dest: Path) -> tuple[list[str], frozenset[str]]:
@@ -96,18 +82,14 @@ def image_works(open_sandbox: Callable[[SandboxSpec], Any], spec: SandboxSpec,
 
 def grade(task: Task, patch: str, open_sandbox: Callable[[SandboxSpec], Any],
           spec: SandboxSpec, log_root: Path | None = None) -> Grade:
-    """Grade ``patch`` on ``task`` in a new sandbox made by ``open_sandbox(spec)`` (a
-    SWE-bench task: by the harness's grading, logs under ``log_root``). Never raises for
-    what the patch or the tests do (see the module doc for the verdicts). The task's own
-    needs (:attr:`Task.pids`, :attr:`Task.memory`) raise ``spec``'s limits."""
+    """Grade ``patch`` on ``task`` in a new sandbox made by ``open_sandbox(spec)``: by the
+    task's trusted runner, or by its suite's own :attr:`Task.grading` (which may keep logs
+    under ``log_root``). Never raises for what the patch or the tests do (see the module
+    doc for the verdicts). The task's own needs (:attr:`Task.pids`, :attr:`Task.memory`)
+    raise ``spec``'s limits."""
     spec = replace(spec, limits=spec.limits.for_task(task.pids, task.memory))
-    if task.runner == "swebench":
-        import tempfile
-
-        from cladist.evaluator.suites.swebench_grading import grade_swebench
-
-        root = log_root or Path(tempfile.mkdtemp(prefix="cladist-swebench-"))
-        return grade_swebench(task, patch, open_sandbox, spec, root)
+    if task.grading is not None:
+        return task.grading.grade(task, patch, open_sandbox, spec, log_root)
     return grade_with_report(task, patch, open_sandbox, spec)[0]
 
 

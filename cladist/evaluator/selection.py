@@ -25,7 +25,7 @@ def load_suite(config: EvaluatorConfig) -> Suite:
         if config.polyglot_path is None:
             raise UsageError("evaluator.suite=polyglot needs evaluator.polyglot_path=<clone of "
                              "polyglot-benchmark>")
-        from cladist.evaluator.suites.polyglot import PolyglotSuite
+        from cladist.evaluator.suites.polyglot.suite import PolyglotSuite
 
         return PolyglotSuite(config.polyglot_path)
     if config.suite == "swebench":
@@ -33,7 +33,7 @@ def load_suite(config: EvaluatorConfig) -> Suite:
             raise UsageError("evaluator.suite=swebench needs evaluator.dataset=<a Hub name such "
                              "as SWE-bench/SWE-bench_Verified, or a .json/.jsonl/.parquet file> "
                              "(cladist eval: --dataset)")
-        from cladist.evaluator.suites.swebench_suite import SWEbenchSuite
+        from cladist.evaluator.suites.swebench.suite import SWEbenchSuite
 
         return SWEbenchSuite(config.dataset, split=config.dataset_split,
                              revision=config.dataset_revision, seed=config.stage_seed,

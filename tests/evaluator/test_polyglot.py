@@ -19,7 +19,7 @@ from cladist.evaluator.evaluate import make_context
 from cladist.evaluator.grader import grade, graded_tree
 from cladist.evaluator.oracle import solution_patch
 from cladist.evaluator.selection import select_tasks
-from cladist.evaluator.suites.polyglot import PolyglotSuite
+from cladist.evaluator.suites.polyglot.suite import PolyglotSuite
 from cladist.evaluator.treepatch import tree_patch
 from cladist.sandbox.contract import Limits, SandboxSpec
 

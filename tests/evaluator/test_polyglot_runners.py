@@ -13,9 +13,9 @@ from cladist.evaluator.runners.cpp import Catch2Runner
 from cladist.evaluator.runners.jest import JestRunner, jest_config
 from cladist.evaluator.runners.junit import JUnitRunner
 from cladist.evaluator.runners.rust import CargoRunner
-from cladist.evaluator.suites.polyglot_js import jest_test_names
-from cladist.evaluator.suites.polyglot_rust import rust_test_names
-from cladist.evaluator.suites.polyglot_tests import expected_tests
+from cladist.evaluator.suites.polyglot.js_names import jest_test_names
+from cladist.evaluator.suites.polyglot.rust_names import rust_test_names
+from cladist.evaluator.suites.polyglot.test_names import expected_tests
 from cladist.evaluator.testreport import judge
 from cladist.sandbox.contract import ExecResult
 

@@ -31,9 +31,9 @@ from swebench_demo import (
 
 from cladist.archive.records import Verdict
 from cladist.archive.run import Run, resolve_run
-from cladist.evaluator.contracts import Task
-from cladist.evaluator.grader import Grade, grade
-from cladist.evaluator.suites.swebench_suite import SWEbenchSuite
+from cladist.evaluator.contracts import Grade, Task
+from cladist.evaluator.grader import grade
+from cladist.evaluator.suites.swebench.suite import SWEbenchSuite
 from cladist.llm.testing import Reply, ScriptedLLMServer
 from cladist.sandbox.contract import Limits, SandboxSpec
 from cladist.sandbox.factory import open_sandbox
@@ -73,7 +73,7 @@ def graded(swebench_demo: Demo, docker_client: Any, tmp_path: Path) -> Callable[
         spec = SandboxSpec(limits=Limits(memory=memory), run_id="test-swebench", node_id="0",
                            role="grader")
         return grade(task, diff, lambda s: open_sandbox(s, "docker", docker_client), spec,
-                     tmp_path / "run" / "swebench")
+                     tmp_path / "run")
     return grade_it
 
 

@@ -14,7 +14,7 @@ import pytest
 
 from cladist.evaluator.runners import HARNESS_HOST_DIR
 from cladist.evaluator.runners.python import ForgedReport, signed_body
-from cladist.evaluator.suites.swebench_evidence import signed_statuses, summary_lines
+from cladist.evaluator.suites.swebench.evidence import signed_statuses, summary_lines
 
 TESTS = '''import pytest
 

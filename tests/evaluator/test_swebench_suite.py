@@ -18,19 +18,19 @@ from cladist.errors import ConfigError, NotFoundError, UsageError
 from cladist.evaluator.contracts import TaskResult
 from cladist.evaluator.patches import is_test_path
 from cladist.evaluator.selection import load_suite, select_tasks
-from cladist.evaluator.suites.swebench import InstanceHarness, load_rows
-from cladist.evaluator.suites.swebench_evidence import check, summary_lines
-from cladist.evaluator.suites.swebench_grading import harness_run_dir, new_run_id
-from cladist.evaluator.suites.swebench_sandbox import RUNNER_SETUP, SIGNED_SETUP, instrument
-from cladist.evaluator.suites.swebench_suite import (
+from cladist.evaluator.suites.swebench.adapter import InstanceHarness, load_rows
+from cladist.evaluator.suites.swebench.evidence import check, summary_lines
+from cladist.evaluator.suites.swebench.grading import harness_run_dir, new_run_id
+from cladist.evaluator.suites.swebench.sandbox import RUNNER_SETUP, SIGNED_SETUP, instrument
+from cladist.evaluator.suites.swebench.suite import (
     SWEbenchSuite,
     default_image,
-    disk_problem,
     patch_paths,
     staged_order,
     staged_subsets,
     unquote,
 )
+from cladist.sandbox.external import disk_problem
 
 IDS = [f"repo__proj-{i}" for i in range(130)]
 
@@ -319,7 +319,7 @@ def test_an_engine_that_does_not_answer_is_infra_error_with_records_in_place(
     (task,) = SWEbenchSuite(str(swebench_dataset.dataset)).tasks(["demo__calc-1"])
     spec = SandboxSpec(run_id="r", node_id="0", role="grader")
     graded = grade(task, swebench_dataset.gold("demo__calc-1"),
-                   lambda s: open_sandbox(s, "docker"), spec, tmp_path / "run" / "swebench")
+                   lambda s: open_sandbox(s, "docker"), spec, tmp_path / "run")
     assert graded.verdict == Verdict.INFRA_ERROR
     assert graded.infra_reason and "no Docker engine answers" in graded.infra_reason
     folder = Path(graded.detail["swebench_logs"])

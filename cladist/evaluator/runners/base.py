@@ -30,13 +30,15 @@ class TestRunner(Protocol):
     ``command`` is the shell command running the task's tests in its workdir and writing
     :data:`REPORT`; ``env`` its environment; ``stdin`` what it reads on standard input
     (the signing key, for runners that sign); ``parse`` turns the report file (None when
-    missing) into a TestReport and never raises.
+    missing) into a TestReport and never raises. ``needs_docker`` says why the runner's
+    tools live only in its Docker image (bubblewrap runs the host's), or is None.
     """
 
     if not TYPE_CHECKING:
         __test__ = False  # not a test class for pytest (runtime only: not a member)
     name: str
     probe: str
+    needs_docker: str | None
 
     def command(self, task: Task) -> str:
         """The shell command running ``task``'s tests in its workdir."""

@@ -31,6 +31,7 @@ class CMakeRunner:
     the report is complete once the binary wrote ``END`` after its checks."""
 
     name = "cmake"
+    needs_docker: str | None = None
     probe = "cmake --version && c++ --version"
 
     def command(self, task: Task) -> str:
@@ -70,6 +71,7 @@ class Catch2Runner:
     after the exercise (``test_args[0]``), which is also the binary's name."""
 
     name = "catch2"
+    needs_docker: str | None = None
     probe = "cmake --version && c++ --version"
 
     def command(self, task: Task) -> str:

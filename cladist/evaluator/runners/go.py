@@ -27,6 +27,7 @@ class GoRunner:
     end event (``pass`` or ``fail``) from the go command."""
 
     name = "go"
+    needs_docker: str | None = None
     probe = "go version"
 
     def command(self, task: Task) -> str:

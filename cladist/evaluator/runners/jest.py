@@ -46,6 +46,8 @@ class JestRunner:
     line, which jest writes once every test file has run."""
 
     name = "jest"
+    needs_docker: str | None = (
+        "Polyglot JavaScript is graded with the jest and Babel of the node image")
     probe = f"node --version && test -f {TOOLS}/jest/bin/jest.js"
 
     def command(self, task: Task) -> str:

@@ -31,6 +31,8 @@ class JUnitRunner:
     (at the end of the run)."""
 
     name = "junit"
+    needs_docker: str | None = (
+        "Polyglot Java is graded with the JUnit of the java image")
     probe = f"javac -version && test -f {JARS}/junit-platform-console-standalone.jar"
 
     def command(self, task: Task) -> str:

@@ -24,6 +24,7 @@ class NodeRunner:
     end line after the runner's event stream closed."""
 
     name = "node"
+    needs_docker: str | None = None
     probe = "node --version"
 
     def command(self, task: Task) -> str:

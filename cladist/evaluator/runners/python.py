@@ -26,6 +26,7 @@ class PytestRunner:
     plugin autoload and cache off, and the report signed with a key given on stdin."""
 
     name = "pytest"
+    needs_docker: str | None = None
     probe = "python3 -I -c 'import pytest'"
 
     def command(self, task: Task) -> str:

@@ -28,6 +28,7 @@ class CargoRunner:
     binary that started printed its ``test result:`` line and their counts add up."""
 
     name = "cargo"
+    needs_docker: str | None = None
     probe = "cargo --version && rustc --version"
 
     def command(self, task: Task) -> str:

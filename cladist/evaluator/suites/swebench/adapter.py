@@ -7,7 +7,7 @@ importing this module is cheap and works without the extra). It does two things:
   (``SWE-bench/SWE-bench_Verified``, ``SWE-bench/SWE-bench_Lite``, optionally at a
   revision) or from a local .json/.jsonl/.parquet file;
 - :class:`InstanceHarness` is the harness's own code for one instance, as cladist's
-  grading uses it (:mod:`cladist.evaluator.suites.swebench_grading`): the test spec
+  grading uses it (:mod:`cladist.evaluator.suites.swebench.grading`): the test spec
   (``make_test_spec``: eval script, expected tests, log parser), the patch-apply commands
   of ``run_instance``, the report of a test log (``get_eval_report``), the repository's log
   parser and the classification of environment faults. The harness's container code

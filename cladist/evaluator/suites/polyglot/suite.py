@@ -11,7 +11,7 @@ the test files they are protected (restored before grading, left out of the patc
 example files, moved to the solution paths, are the reference solution. Grading runs the
 exercise's tests with the trusted runner of its language (pytest, ``go test -json``,
 cargo, Catch2's JUnit report) and passes only when every test named in the test files is
-reported passed (:mod:`cladist.evaluator.suites.polyglot_tests`).
+reported passed (:mod:`cladist.evaluator.suites.polyglot.test_names`).
 
 JavaScript runs with jest and Babel baked into the node image; Java with javac and the
 JUnit console launcher from Debian in place of Gradle. Tests the exercises switch off for
@@ -36,7 +36,7 @@ from cladist import scratch
 from cladist.errors import ConfigError, NotFoundError, UsageError
 from cladist.evaluator.contracts import Task
 from cladist.evaluator.patches import harness_patterns
-from cladist.evaluator.suites.polyglot_tests import expected_tests
+from cladist.evaluator.suites.polyglot.test_names import expected_tests
 
 LANGUAGES = {
     # language: (image, runner, extra test files the agent may not change)

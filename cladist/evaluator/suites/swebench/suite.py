@@ -1,11 +1,13 @@
-"""SWE-bench as a suite: instances become tasks, subsets by id, count and DGM-style stages,
-and the instance images made ready (present, or pulled) before agents run.
+"""SWE-bench as a suite: instances become tasks, subsets by id, count and DGM-style stages.
+Its tasks name the instance images, which are made ready (present, or pulled) before agents
+run like any image cladist does not build (:mod:`cladist.sandbox.external`), and are graded
+by the harness's own grading (:mod:`cladist.evaluator.suites.swebench.grading`).
 
 A task runs the agent in the instance image itself: the repository sits at the base commit
 in ``/testbed``, as root (the images own ``/testbed`` as root; the sandbox still drops every
 capability and has no network), with the agent code read-only and the gateway socket. The
 hidden tests (the instance's ``test_patch``) only enter the grading sandbox (see
-:mod:`cladist.evaluator.suites.swebench_grading`); the agent's changes to the files the test
+:mod:`cladist.evaluator.suites.swebench.grading`); the agent's changes to the files the test
 patch touches are undone.
 
 Staged order: every id gets a rank from a hash of (seed, id), so the order is fixed by the
@@ -18,7 +20,6 @@ from __future__ import annotations
 import glob
 import hashlib
 import re
-import shutil
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -26,14 +27,13 @@ from typing import Any
 from cladist import safegit, scratch
 from cladist.errors import ConfigError, NotFoundError, UsageError
 from cladist.evaluator.contracts import Task
+from cladist.evaluator.suites.swebench.grading import HARNESS_GRADING
 
 REQUIRED_COLUMNS = ("instance_id", "repo", "base_commit", "problem_statement", "version",
                     "FAIL_TO_PASS", "PASS_TO_PASS", "eval_script", "log_parser", "eval_type")
 """Columns every instance needs (swebench 5.x grades from eval_script/log_parser/eval_type)."""
 
 WORKDIR = "/testbed"
-GIB_PER_IMAGE = 3.0
-"""Disk an instance image needs, roughly (SWE-bench images weigh 1 to 3 GB)."""
 
 PROBLEM_NOTE = ("\n\n---\nThe repository is in {workdir} at the commit the issue was "
                 "reported against. Change the code so the issue is resolved; hidden tests "
@@ -135,7 +135,7 @@ def instance_task(row: dict[str, Any], test_timeout_s: int = 1800) -> Task:
                 language=language if language in known else "python",  # type: ignore[arg-type]
                 problem=str(row["problem_statement"]) + PROBLEM_NOTE.format(workdir=WORKDIR),
                 image=str(row.get("image") or default_image(str(row["instance_id"]))),
-                runner="swebench", workdir=WORKDIR,
+                runner="swebench", grading=HARNESS_GRADING, workdir=WORKDIR,
                 test_files=tuple(glob.escape(p) for p in test_paths),  # literal paths
                 test_timeout_s=test_timeout_s, tier="medium",
                 sandbox_user="root",
@@ -161,7 +161,7 @@ class SWEbenchSuite:
     def _load(self) -> dict[str, Task]:
         if self._tasks is None:
             if self._rows is None:
-                from cladist.evaluator.suites.swebench import load_rows
+                from cladist.evaluator.suites.swebench.adapter import load_rows
 
                 self._rows = load_rows(self.dataset, self.split, self.revision)
             if not self._rows:
@@ -190,50 +190,3 @@ class SWEbenchSuite:
     def stages(self, sizes: Sequence[int] = (10, 50)) -> list[list[str]]:
         """The staged subsets of the whole dataset (see :func:`staged_subsets`)."""
         return staged_subsets(list(self._load()), self.seed, sizes)
-
-
-def disk_problem(free_bytes: int, missing: int, where: str) -> str | None:
-    """The one-line complaint when ``missing`` images would not fit in ``free_bytes``."""
-    need = missing * GIB_PER_IMAGE
-    free = free_bytes / (1 << 30)
-    if free >= need:
-        return None
-    return (f"low disk space for SWE-bench instance images: {free:.1f} GiB free at {where}, "
-            f"the {missing} missing image(s) need about {need:.0f} GiB; free space (docker "
-            "image prune) or evaluate fewer instances (--tasks, --count, --sample)")
-
-
-def prepare_images(client: Any, images: Sequence[str]) -> list[str]:
-    """Make every image of ``images`` present: pull the missing ones after checking the
-    disk has room. Returns the images pulled. Raises SandboxUnavailable (one line) when an
-    image is missing and cannot be pulled (no registry reachable) or the disk is too full.
-    """
-    import docker
-
-    from cladist.sandbox.contract import SandboxUnavailable
-
-    wanted = list(dict.fromkeys(images))
-    missing = []
-    for image in wanted:
-        try:
-            client.images.get(image)
-        except docker.errors.ImageNotFound:
-            missing.append(image)
-    if not missing:
-        return []
-    root = Path(str(client.info().get("DockerRootDir") or "/var/lib/docker"))
-    if root.exists():
-        problem = disk_problem(shutil.disk_usage(root).free, len(missing), str(root))
-        if problem:
-            raise SandboxUnavailable(problem)
-    for image in missing:
-        try:
-            client.images.pull(image)
-        except docker.errors.DockerException as err:
-            why = str(getattr(err, "explanation", None) or err or type(err).__name__)
-            why = " ".join(why.split())[:200]
-            raise SandboxUnavailable(
-                f"SWE-bench image {image} is not here and cannot be pulled ({why}); "
-                f"{len(missing)} of {len(wanted)} instance images are missing: pull or build "
-                "them where a registry is reachable and `docker load` them here") from None
-    return missing

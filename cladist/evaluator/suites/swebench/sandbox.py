@@ -35,7 +35,7 @@ from typing import Any
 from cladist.evaluator.contracts import Task
 from cladist.evaluator.grader import PROBE_TIMEOUT_S
 from cladist.evaluator.runners import HARNESS_HOST_DIR
-from cladist.evaluator.suites.swebench import InstanceHarness
+from cladist.evaluator.suites.swebench.adapter import InstanceHarness
 from cladist.sandbox.contract import (
     ExecResult,
     Mount,

@@ -11,8 +11,8 @@ import ast
 import re
 from pathlib import Path
 
-from cladist.evaluator.suites.polyglot_js import jest_test_names
-from cladist.evaluator.suites.polyglot_rust import rust_test_names
+from cladist.evaluator.suites.polyglot.js_names import jest_test_names
+from cladist.evaluator.suites.polyglot.rust_names import rust_test_names
 
 _GO_TEST = re.compile(r"^func (Test\w+)\(\s*\w+\s+\*testing\.T\s*\)", re.M)
 _CATCH = re.compile(r'\bTEST_CASE\s*\(\s*"((?:[^"\\]|\\.)*)"')

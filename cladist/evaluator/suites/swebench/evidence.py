@@ -28,7 +28,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from cladist.evaluator.runners.python import ForgedReport, signed_body
-from cladist.evaluator.suites.swebench import InstanceHarness
+from cladist.evaluator.suites.swebench.adapter import InstanceHarness
 
 
 @dataclass(frozen=True)

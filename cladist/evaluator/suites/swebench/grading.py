@@ -35,11 +35,11 @@ from typing import Any
 
 from cladist.archive.records import Verdict
 from cladist.errors import ConfigError, UsageError
-from cladist.evaluator.contracts import Task
-from cladist.evaluator.grader import OUTPUT_TAIL, Grade, image_works
-from cladist.evaluator.suites.swebench import InstanceHarness
-from cladist.evaluator.suites.swebench_evidence import check, signed_statuses
-from cladist.evaluator.suites.swebench_sandbox import (
+from cladist.evaluator.contracts import Grade, Task
+from cladist.evaluator.grader import OUTPUT_TAIL, image_works
+from cladist.evaluator.suites.swebench.adapter import InstanceHarness
+from cladist.evaluator.suites.swebench.evidence import check, signed_statuses
+from cladist.evaluator.suites.swebench.sandbox import (
     EvalRun,
     grading_spec,
     instrument,
@@ -70,6 +70,23 @@ def new_run_id(log_root: Path, label: str) -> str:
 def prediction(instance_id: str, patch: str, model: str = MODEL_NAME) -> dict[str, str]:
     """A prediction in the harness's format."""
     return {"instance_id": instance_id, "model_name_or_path": model, "model_patch": patch}
+
+
+class HarnessGrading:
+    """SWE-bench's :class:`~cladist.evaluator.contracts.Grading`: :func:`grade_swebench`,
+    its records in the run folder's ``swebench/`` (else a temporary folder)."""
+
+    def grade(self, task: Task, patch: str, open_sandbox: Callable[[SandboxSpec], Any],
+              spec: SandboxSpec, log_root: Path | None) -> Grade:
+        """See :func:`grade_swebench`."""
+        import tempfile
+
+        root = (Path(log_root) / "swebench" if log_root is not None
+                else Path(tempfile.mkdtemp(prefix="cladist-swebench-")))
+        return grade_swebench(task, patch, open_sandbox, spec, root)
+
+
+HARNESS_GRADING = HarnessGrading()
 
 
 def grade_swebench(task: Task, patch: str, open_sandbox: Callable[[SandboxSpec], Any],
