@@ -26,8 +26,8 @@ from pathlib import Path
 from cladist.agents.llm_client import Client
 from cladist.llm.budgets import Budgets, Limit
 from cladist.llm.gateway import Gateway
+from cladist.llm.identity import SessionIdentity
 from cladist.llm.openai_provider import OpenAIProvider
-from cladist.llm.session import SessionIdentity
 from cladist.llm.testing import Reply, ScriptedLLMServer
 
 MESSAGES = [{"role": "system", "content": "You are a coding agent."},

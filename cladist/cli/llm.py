@@ -51,7 +51,7 @@ def llm_serve(config: ConfigOpt = None, preset: PresetOpt = None,
 
     from cladist.config import load_config
     from cladist.llm.factory import make_gateway
-    from cladist.llm.session import SessionIdentity
+    from cladist.llm.identity import SessionIdentity
 
     cfg = load_config(config or [], preset=preset)
     gateway = make_gateway(cfg, folder=record, replay_only=replay is not None)

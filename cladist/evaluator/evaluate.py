@@ -84,7 +84,7 @@ def run_attempt(ctx: EvalContext, agent_dir: Path, node_id: int | None, task: Ta
     new gateway session, then grade its patch. Never raises for what the agent or the
     sandbox does (infra faults are ``infra_error`` results); raises what opening the
     gateway session raises (e.g. NotFoundError for a missing recording)."""
-    from cladist.llm.session import SessionIdentity
+    from cladist.llm.identity import SessionIdentity
 
     cfg = ctx.config
     limits = Limits.from_config(cfg.sandbox).for_task(task.pids, task.memory)

@@ -10,7 +10,6 @@ the kept workspace folder.
 
 from __future__ import annotations
 
-import json
 import shutil
 import time
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ from cladist import scratch
 from cladist.archive.records import ResultRecord, Verdict
 from cladist.errors import NotFoundError, UsageError
 from cladist.evaluator.replay_diff import describe_difference
+from cladist.evaluator.replay_workspace import KeepWorkdir, write_workspace
 
 if TYPE_CHECKING:
     from cladist.archive.run import Run
@@ -182,7 +182,7 @@ def replay(run: Run, node_id: int, task_id: str, *, mode: Mode = "recorded",
         shutil.rmtree(work, ignore_errors=True)
     else:
         shutil.rmtree(work / "agent", ignore_errors=True)
-        _write_workspace(work, outcome, result, run, stored)
+        write_workspace(work, outcome.to_json(), result, run, stored)
     return outcome
 
 
@@ -208,7 +208,7 @@ def _run_once(run: Run, node_id: int, task: Task, attempt: int, problem: str,
         ctx.open_session = open_session
         if keep:
             inner = ctx.open_sandbox
-            ctx.open_sandbox = lambda spec: (_KeepWorkdir(inner(spec), work / "workdir")
+            ctx.open_sandbox = lambda spec: (KeepWorkdir(inner(spec), work / "workdir")
                                              if spec.role == "agent" else inner(spec))
         agent_dir = run.agents.materialize(run.node_commit(node_id), work / "agent")
         agent_dir.chmod(0o755)
@@ -257,50 +257,3 @@ def _divergence(player: Any, recording: list[dict[str, Any]]) -> Divergence | No
                           f"{len(recording)} recorded requests",
                           f"step {step} was recorded but never asked")
     return None
-
-
-def _write_workspace(work: Path, outcome: ReplayOutcome, result: TaskResult, run: Run,
-                     stored: ResultRecord) -> None:
-    from cladist.archive.blobs import write_atomic  # text an agent made: never raises
-
-    write_atomic(work / "patch.diff", result.patch)
-    write_atomic(work / "test_output.txt", result.test_output)
-    write_atomic(work / "trajectory.json", result.trajectory)
-    write_atomic(work / "stored" / "patch.diff", outcome.stored_patch)
-    write_atomic(work / "stored" / "test_output.txt", _blob(run, stored.test_output_ref))
-    write_atomic(work / "replay.json", json.dumps(outcome.to_json(), indent=1) + "\n")
-    gateway = work / "gateway"
-    if gateway.is_dir() and not any(gateway.iterdir()):
-        gateway.rmdir()  # a recorded replay that followed its recording writes nothing
-
-
-class _KeepWorkdir:
-    """An agent's sandbox that copies its work directory to ``dest`` before it closes:
-    regular files and folders only, without the ``.git`` the agent could configure (see
-    :meth:`cladist.sandbox.common.BaseSandbox.copy_out`); a refusal is written beside it
-    as ``workdir.error.txt``."""
-
-    def __init__(self, sandbox: Any, dest: Path):
-        self._inner = sandbox
-        self._dest = dest
-        self.spec = sandbox.spec
-
-    def __enter__(self) -> _KeepWorkdir:
-        self._inner.__enter__()
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        try:
-            if exc[0] is None:
-                self._inner.copy_out(self.spec.workdir, self._dest)
-        except Exception as err:  # the workspace is a courtesy: never fail the replay
-            from cladist.archive.blobs import write_atomic
-
-            self._dest.mkdir(parents=True, exist_ok=True)
-            write_atomic(self._dest.parent / "workdir.error.txt",
-                         f"{type(err).__name__}: {err}\n")
-        finally:
-            self._inner.__exit__(*exc)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._inner, name)

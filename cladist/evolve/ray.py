@@ -201,7 +201,7 @@ class RayExecutor:
         return future
 
     def _seeds(self, ctx: EvalContext, node_id: int) -> list[tuple[str, str, int, float]]:
-        from cladist.llm.session import SessionIdentity
+        from cladist.llm.identity import SessionIdentity
 
         gateway, run_id = ctx.gateway, ctx.run_id
         gateway.seed_node(SessionIdentity(run_id, node_id, "evaluation"))

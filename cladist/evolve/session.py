@@ -66,7 +66,7 @@ def evolve(run: Run, config: Config, *, executor: str = "local",
     from cladist.evolve.loop import Evolution
     from cladist.llm.factory import make_gateway
     from cladist.scheduler.policies import make_policy
-    from cladist.scheduler.state import TreeState
+    from cladist.scheduler.restore import restore_state
 
     run.claim()  # one process per run: a second one is refused (RunLiveError)
     tasks = select_tasks(config.evaluator, config.run.random_seed)
@@ -79,7 +79,7 @@ def evolve(run: Run, config: Config, *, executor: str = "local",
     repaired = repair(run)
     if any(repaired.values()):
         run.event("repaired", **repaired)
-    state = TreeState.from_store(run.store, [task.id for task in tasks])
+    state = restore_state(run.store, [task.id for task in tasks])
     # On Ray the model is called from the workers: the driver's gateway only meters what
     # they report (its ledger holds the run's dollars) and needs no provider or sandboxes.
     gateway = make_gateway(config, run=run, replay_only=executor == "ray")

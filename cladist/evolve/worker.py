@@ -89,7 +89,7 @@ def perform_expansion(job: ExpansionJob, ctx: EvalContext) -> ExpansionWork:
 def _steps(job: ExpansionJob, ctx: EvalContext, parent_dir: Path, tmp: Path,
            sessions: list[OpenSession]) -> ExpansionWork:
     from cladist.agents.llm_client import Client, ContextLengthError, LLMAPIError, LLMError
-    from cladist.llm.session import SessionIdentity
+    from cladist.llm.identity import SessionIdentity
 
     cfg = ctx.config
     target = job.target

@@ -3,7 +3,8 @@
 - :mod:`cladist.llm.contracts`: the Provider protocol, request/result types, errors;
 - :mod:`cladist.llm.openai_provider`, :mod:`cladist.llm.anthropic_provider`,
   :mod:`cladist.llm.local`: the providers; :mod:`cladist.llm.factory` picks one from config;
-- :mod:`cladist.llm.gateway` (+ :mod:`~cladist.llm.session`, :mod:`~cladist.llm.budgets`,
+- :mod:`cladist.llm.gateway` (+ :mod:`~cladist.llm.session`, :mod:`~cladist.llm.identity`,
+  :mod:`~cladist.llm.budgets`,
   :mod:`~cladist.llm.recording`, :mod:`~cladist.llm.gateway_http`,
   :mod:`~cladist.llm.gateway_limits`, :mod:`~cladist.llm.api_errors`): the host-side
   endpoint on a Unix socket per session, bounded against a hostile agent;

@@ -28,6 +28,7 @@ from cladist.errors import ConfigError, UsageError
 from cladist.llm.budgets import Budgets, Ledger
 from cladist.llm.gateway_http import serve, stop
 from cladist.llm.gateway_limits import HTTPLimits
+from cladist.llm.identity import SessionIdentity, SessionUsage
 from cladist.llm.pricing import PriceTable
 from cladist.llm.recording import (
     FolderSink,
@@ -37,7 +38,7 @@ from cladist.llm.recording import (
     load_session,
     request_hash,
 )
-from cladist.llm.session import GatewaySession, SessionIdentity, SessionUsage
+from cladist.llm.session import GatewaySession
 
 if TYPE_CHECKING:
     from cladist.archive.run import Run

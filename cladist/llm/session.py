@@ -23,13 +23,11 @@ session's work is lost to a provider that is down.
 from __future__ import annotations
 
 import json
-import re
 import threading
 import time
-import uuid
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
-from typing import Any, Literal
+from dataclasses import asdict
+from typing import Any
 
 from cladist.llm.api_errors import NO_RETRY, Reply, api_error, provider_error
 from cladist.llm.budgets import BudgetExceeded, Budgets, Ledger
@@ -42,6 +40,7 @@ from cladist.llm.contracts import (
     ProviderUnavailableError,
     checked_output_limit,
 )
+from cladist.llm.identity import SessionIdentity, SessionUsage
 from cladist.llm.outage import ProviderFailures
 from cladist.llm.pricing import PriceTable
 from cladist.llm.recording import (
@@ -53,58 +52,11 @@ from cladist.llm.recording import (
     request_hash,
 )
 
-Purpose = Literal["diagnosis", "self-edit", "evaluation"]
 HOLD_WAIT_S = 300.0
 """Most seconds a call waits for concurrent calls' holds to settle before a refusal."""
 DETAILED_REJECTIONS = 100
 """Requests refused by the HTTP layer that a session records one event each for; later
 ones are only counted (one summary event when the session closes)."""
-
-
-@dataclass(frozen=True)
-class SessionIdentity:
-    """Who is calling: the run, node and task, and why (diagnosis, self-edit,
-    evaluation). ``session`` is the recording's name (made up when not given)."""
-
-    run_id: str
-    node_id: int | None
-    purpose: Purpose
-    task_id: str | None = None
-    session: str = ""
-
-    def named(self) -> SessionIdentity:
-        """This identity with a session name (``<purpose>-n<node>-<task>-<random>``)."""
-        if self.session:
-            return self
-        task = re.sub(r"[^A-Za-z0-9_.-]+", "_", self.task_id or "none")[:60]
-        name = f"{self.purpose}-n{self.node_id if self.node_id is not None else 'x'}-{task}"
-        return SessionIdentity(self.run_id, self.node_id, self.purpose, self.task_id,
-                               f"{name}-{uuid.uuid4().hex[:8]}")
-
-    def ledger_keys(self) -> dict[str, str]:
-        """Keys of this session, its node and its run in the budget ledger."""
-        keys = {"session": self.session, "run": self.run_id}
-        if self.node_id is not None:
-            keys["node"] = f"{self.run_id}:{self.node_id}"
-        return keys
-
-
-@dataclass
-class SessionUsage:
-    """What a session spent so far: calls answered by the provider, calls refused or
-    failed, requests refused by the HTTP layer before reaching the session (bad framing,
-    too large, too many connections, too slow), calls the provider failed (unavailable
-    after its retries, host key rejected, provider bug; counted in ``failed`` too), tokens
-    (input includes cached) and dollars."""
-
-    calls: int = 0
-    failed: int = 0
-    rejected: int = 0
-    provider_failures: int = 0
-    input_tokens: int = 0
-    output_tokens: int = 0
-    cached_tokens: int = 0
-    cost_usd: float = 0.0
 
 
 class GatewaySession:

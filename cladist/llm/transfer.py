@@ -49,7 +49,7 @@ def import_into_run(run: Run, gateway: Any, export: LlmExport) -> int:
     OSError when the archive cannot be written."""
     from cladist.archive.records import NewLlmCall
     from cladist.llm.contracts import Usage
-    from cladist.llm.session import SessionIdentity
+    from cladist.llm.identity import SessionIdentity
 
     names = {f.name for f in fields(NewLlmCall)}
     calls = [NewLlmCall(**{k: v for k, v in c.items() if k in names}) for c in export.calls]

@@ -3,7 +3,7 @@
 A run loop drives a policy like this (one decision per free worker)::
 
     policy = make_policy(config)                    # cladist.scheduler.policies
-    state = TreeState.from_store(store, task_ids)   # cladist.scheduler.state
+    state = restore_state(store, task_ids)   # cladist.scheduler.restore
     while budget left and a worker is free:
         decision = policy.decide(state, Budget(total, spent))
         Expand(p)        -> state.start_expansion(p); ... later

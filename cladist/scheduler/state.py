@@ -16,14 +16,11 @@ started twice, finishing work never started) raise :class:`StateError` and chang
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from cladist.archive.records import ExpansionOutcome, NodeStatus, Verdict
-
-if TYPE_CHECKING:
-    from cladist.archive.store import ArchiveStore
+from cladist.scheduler.ancestry import Ancestry
 
 PENDING, VALID, INVALID = 0, 1, 2
 _FIELDS = ("parent", "depth", "status", "n_s", "n_f", "N_s", "N_f", "in_flight", "occupied",
@@ -37,7 +34,8 @@ class StateError(ValueError):
 
 class TreeState:
     """The tree as the scheduler sees it. Build it empty (then :meth:`add_agent` the root)
-    or with :meth:`from_store`. Raises StateError for duplicate task ids."""
+    or from a run's archive (:func:`cladist.scheduler.restore.restore_state`). Raises
+    StateError for duplicate task ids."""
 
     def __init__(self, task_ids: Sequence[str]):
         self.task_ids: tuple[str, ...] = tuple(task_ids)
@@ -52,8 +50,7 @@ class TreeState:
         self._done: dict[int, set[int]] = {}     # agent index -> scored known task indices
         self._flight: dict[int, set[int]] = {}   # agent index -> in-flight task indices
         self._scored: set[tuple[int, str, int]] = set()
-        self._anc: dict[int, np.ndarray] = {}
-        self._anc_size = 0
+        self._ancestry = Ancestry(_ANCESTOR_CACHE_LIMIT)
         self.evaluations = 0      # scored results counted
         self.in_flight_total = 0  # task evaluations started and not finished
         self.pending_total = 0    # expansions started and not finished
@@ -63,7 +60,6 @@ class TreeState:
         self._log = np.zeros((256, 3), np.int64)  # per counted result on a known task:
         self._logged = 0                          # agent index, task index, 1 pass / 0 fail
 
-    # -- read access -----------------------------------------------------------------
     def col(self, name: str) -> np.ndarray:
         """Read-only view of one per-agent array (names in the module docstring)."""
         return _read_only(self._a[name][: self.n])
@@ -127,7 +123,6 @@ class TreeState:
         busy = self._done.get(i, set()) | self._flight.get(i, set())
         return [t for k, t in enumerate(self.task_ids) if k not in busy]
 
-    # -- structure -------------------------------------------------------------------
     def add_agent(self, agent_id: int, parent_id: int | None,
                   status: NodeStatus | str = NodeStatus.VALID) -> None:
         """Add an agent (the first one is the root and has no parent). An invalid agent
@@ -210,7 +205,6 @@ class TreeState:
         elif outcome == ExpansionOutcome.INVALID:
             self._fail_expansion(i)
 
-    # -- evaluations -----------------------------------------------------------------
     def start_evaluation(self, agent_id: int, task_ids: Iterable[str]) -> None:
         """Tasks start on a valid agent. Raises StateError for an agent that is not valid,
         an unknown task, or a task already evaluated or in flight on that agent."""
@@ -248,7 +242,6 @@ class TreeState:
             return False
         return self._count(i, task_id, verdict == Verdict.PASS, attempt)
 
-    # -- internals -------------------------------------------------------------------
     def _task(self, task_id: str) -> int:
         try:
             return self.task_index[task_id]
@@ -278,40 +271,21 @@ class TreeState:
             self._logged += 1
         return True
 
+    def count_past(self, agent_id: int, task_id: str, passed: bool, attempt: int) -> None:
+        """Count a scored result recorded before this state existed (a resumed run)."""
+        self._count(self.idx(agent_id), task_id, passed, attempt)
+
+    def count_past_failed_expansion(self, parent_id: int) -> None:
+        """Count an expansion of ``parent_id`` that ended invalid without a child."""
+        self._fail_expansion(self.idx(parent_id))
+
     def _fail_expansion(self, i: int) -> None:
         self._a["failed"][i] += 1
         self._a["clade_failed"][self.ancestors(i)] += 1
 
     def ancestors(self, i: int) -> np.ndarray:
         """Indices of agent index ``i`` and all its ancestors (cached)."""
-        found = self._anc.get(i)
-        if found is None:
-            p = int(self._a["parent"][i])
-            found = (np.array([i], np.int32) if p < 0
-                     else np.append(self.ancestors(p), np.int32(i)))
-            if self._anc_size + found.size > _ANCESTOR_CACHE_LIMIT:
-                self._anc.clear()
-                self._anc_size = 0
-            self._anc[i] = found
-            self._anc_size += found.size
-        return found
-
-    @classmethod
-    def from_store(cls, store: ArchiveStore, all_task_ids: Sequence[str]) -> TreeState:
-        """Rebuild the state of a run from its archive: every node with its status, every
-        scored result (results on tasks outside ``all_task_ids`` count but free no task),
-        and expansions that ended ``invalid`` without a child. Nothing is in flight."""
-        state = cls(all_task_ids)
-        for node in store.nodes():
-            state.add_agent(node.id, node.parent_id, node.status)
-        for r in store.results():
-            if r.verdict != Verdict.INFRA_ERROR and r.node_id in state.index:
-                state._count(state.index[r.node_id], r.task_id, r.verdict == Verdict.PASS,
-                             r.attempt)
-        for e in store.expansions():
-            if e.outcome == ExpansionOutcome.INVALID and e.child_id is None:
-                state._fail_expansion(state.idx(e.parent_id))
-        return state
+        return self._ancestry.of(i, self._a["parent"])
 
 
 def _status_code(status: NodeStatus | str) -> int:

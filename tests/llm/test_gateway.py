@@ -23,10 +23,10 @@ from cladist.agents.llm_client import (
 from cladist.errors import ConfigError, NotFoundError, UsageError
 from cladist.llm.budgets import Budgets, Limit
 from cladist.llm.gateway import Gateway, OpenSession
+from cladist.llm.identity import SessionIdentity
 from cladist.llm.openai_provider import OpenAIProvider
 from cladist.llm.recording import load_session
 from cladist.llm.retry import RetryPolicy
-from cladist.llm.session import SessionIdentity
 from cladist.llm.testing import Fault, Reply, ScriptedLLMServer
 
 HELLO = [{"role": "user", "content": "hello"}]

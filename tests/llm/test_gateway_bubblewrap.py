@@ -9,8 +9,8 @@ import pytest
 
 from cladist.agents import llm_client
 from cladist.llm.gateway import Gateway
+from cladist.llm.identity import SessionIdentity
 from cladist.llm.openai_provider import OpenAIProvider
-from cladist.llm.session import SessionIdentity
 from cladist.llm.testing import Reply, ScriptedLLMServer
 from cladist.sandbox import Mount, SandboxSpec, SandboxUnavailable, open_sandbox
 

@@ -18,9 +18,9 @@ import pytest
 from cladist.agents import llm_client
 from cladist.llm.budgets import Budgets, Limit
 from cladist.llm.gateway import Gateway, OpenSession
+from cladist.llm.identity import SessionIdentity
 from cladist.llm.local import LocalProvider, llama_cpp_missing
 from cladist.llm.models import resolve_local_model
-from cladist.llm.session import SessionIdentity
 from cladist.sandbox import Mount, SandboxSpec, open_sandbox
 
 if TYPE_CHECKING:

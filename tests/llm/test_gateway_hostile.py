@@ -29,10 +29,10 @@ from cladist.llm.budgets import Budgets, Limit
 from cladist.llm.contracts import ChatRequest, ChatResult, Usage
 from cladist.llm.gateway import Gateway, OpenSession
 from cladist.llm.gateway_limits import HTTPLimits
+from cladist.llm.identity import SessionIdentity
 from cladist.llm.openai_provider import OpenAIProvider
 from cladist.llm.recording import RECORDED_PREFIX, load_session
 from cladist.llm.retry import RetryPolicy
-from cladist.llm.session import SessionIdentity
 from cladist.llm.testing import Reply, ScriptedLLMServer
 
 HELLO = [{"role": "user", "content": "hello"}]

@@ -12,7 +12,7 @@ import pytest
 from cladist.agents import llm_client
 from cladist.agents.llm_client import Client, LLMConnectionError
 from cladist.llm.gateway import Gateway
-from cladist.llm.session import SessionIdentity
+from cladist.llm.identity import SessionIdentity
 from cladist.llm.testing import Reply, ScriptedLLMServer
 
 SOURCE = Path(llm_client.__file__)

@@ -19,11 +19,11 @@ from conftest import API_KEY
 from cladist.agents.llm_client import Client, LLMAPIError
 from cladist.llm.budgets import Budgets, Limit
 from cladist.llm.gateway import Gateway
+from cladist.llm.identity import SessionIdentity
 from cladist.llm.local import llama_cpp_missing
 from cladist.llm.openai_provider import OpenAIProvider
 from cladist.llm.outage import PROVIDER_DOWN, is_provider_down
 from cladist.llm.retry import RetryPolicy
-from cladist.llm.session import SessionIdentity
 from cladist.llm.testing import Fault, ScriptedLLMServer
 
 HELLO = [{"role": "user", "content": "hello"}]

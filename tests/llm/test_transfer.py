@@ -19,8 +19,8 @@ from cladist.archive.run import Run
 from cladist.config import Config
 from cladist.llm.budgets import Budgets, Limit
 from cladist.llm.gateway import Gateway
+from cladist.llm.identity import SessionIdentity
 from cladist.llm.openai_provider import OpenAIProvider
-from cladist.llm.session import SessionIdentity
 from cladist.llm.testing import Reply, ScriptedLLMServer
 from cladist.llm.transfer import export_folder, import_into_run
 

@@ -11,6 +11,7 @@ from scheduler_helpers import TASKS, grow, score
 from cladist.archive.lineage import brute_force_clade_counts
 from cladist.archive.records import NewResult, NodeStatus, Verdict
 from cladist.archive.run import Run
+from cladist.scheduler.restore import restore_state
 from cladist.scheduler.state import INVALID, PENDING, VALID, StateError, TreeState
 
 OPS = st.lists(st.tuples(st.sampled_from(["pass", "fail", "infra_error", "invalid", "xfail"]),
@@ -139,7 +140,7 @@ def test_from_store_round_trip(run: Run) -> None:
     e2 = store.start_expansion(0)
     store.finish_expansion(e2, "invalid", child_id=c)             # counted through c
 
-    state = TreeState.from_store(store, TASKS)
+    state = restore_state(store, TASKS)
     for node in store.nodes():
         assert state.own(node.id) == (node.n_pass, node.n_fail)
         assert state.clade(node.id) == (node.clade_pass, node.clade_fail)
