@@ -6,6 +6,8 @@ nodes and results through them and never touch SQL rows.
 
 from __future__ import annotations
 
+import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -155,3 +157,21 @@ class RunRecord:
     status: str
     stop_reason: str | None
     cladist_version: str
+
+
+@dataclass(frozen=True)
+class RunEvent:
+    """One thing that happened in a run: ``kind`` (``run_created``, ``session_started``,
+    ``expansion_started``, ``expansion_finished``, ``task_result``, ``llm_*``,
+    ``session_stopped``, ...), about node ``node_id`` (None: the run), with its fields.
+    Written once (:meth:`cladist.archive.run.Run.event`): the same event is a line of
+    ``events.jsonl``, a row of the event table, and what the live panel is told."""
+
+    kind: str
+    node_id: int | None = None
+    data: Mapping[str, Any] = field(default_factory=dict)
+    ts: float = field(default_factory=time.time)
+
+    def to_json(self) -> dict[str, Any]:
+        """The event as its ``events.jsonl`` line holds it."""
+        return {"ts": self.ts, "kind": self.kind, "node": self.node_id, **self.data}

@@ -17,7 +17,7 @@ from cladist import __version__, scratch
 from cladist.archive.blobs import BlobStore
 from cladist.archive.codebase import AgentRepo
 from cladist.archive.liveness import RunLiveError, RunLock, shown_status
-from cladist.archive.records import NodeStatus
+from cladist.archive.records import NodeStatus, RunEvent
 from cladist.archive.safetree import UnsafeTreeError, check_tree
 from cladist.archive.store import ArchiveStore
 from cladist.config import Config, load_config
@@ -154,15 +154,16 @@ class Run:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def event(self, kind: str, node_id: int | None = None, **data: Any) -> None:
-        """Append an event to ``events.jsonl`` (fsynced) and to the archive."""
-        line = json.dumps({"ts": time.time(), "kind": kind, "node": node_id, **data},
-                          default=str)
+    def event(self, kind: str, node_id: int | None = None, **data: Any) -> RunEvent:
+        """Record one :class:`RunEvent`: a line of ``events.jsonl`` (fsynced) and a row of
+        the archive. Returns the event (the loop hands it on to the live panel)."""
+        event = RunEvent(kind, node_id, data)
         with open(self.path / "events.jsonl", "a") as f:
-            f.write(line + "\n")
+            f.write(json.dumps(event.to_json(), default=str) + "\n")
             f.flush()
             os.fsync(f.fileno())
-        self.store.add_event(kind, node_id, **data)
+        self.store.add_event(event)
+        return event
 
     def node_commit(self, node_id: int) -> str:
         """The commit sha of a node; raises NotFoundError for an unknown node."""

@@ -24,6 +24,7 @@ from cladist.archive.records import (
     NewLlmCall,
     NodeRecord,
     NodeStatus,
+    RunEvent,
     RunRecord,
 )
 from cladist.archive.results import ResultsMixin
@@ -210,12 +211,12 @@ class ArchiveStore(ResultsMixin):
             return _insert_id(c, insert(t.llm_call).values(
                 created_at=time.time(), **call.__dict__))
 
-    def add_event(self, kind: str, node_id: int | None = None, **data: Any) -> int:
+    def add_event(self, event: RunEvent) -> int:
         """Append an event row (the run also appends it to events.jsonl)."""
         with self._write() as c:
             return _insert_id(c, insert(t.event).values(
-                ts=time.time(), kind=kind, node_id=node_id,
-                data=json.dumps(data, default=str)))
+                ts=event.ts, kind=event.kind, node_id=event.node_id,
+                data=json.dumps(dict(event.data), default=str)))
 
     def last_event_at(self) -> float | None:
         """When the run's last event was recorded (None before any)."""

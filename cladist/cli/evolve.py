@@ -35,15 +35,19 @@ class RunDisplay:
         self.recent: deque[str] = deque(maxlen=8)
         self.echo = echo  # a console printing each event as a line (not a terminal: logs)
 
-    def event(self, kind: str, data: dict[str, Any]) -> None:
-        """Turn a loop event into a line of the panel (and of the log, when echoing)."""
-        if kind == "task_result":
-            why = f" ({data['reason']})" if data.get("reason") else ""
-            self.add(f"node {data['node']} · {data['task']}: [bold]{data['verdict']}[/]{why}")
-        elif kind == "expansion_finished":
+    def event(self, event: Any) -> None:
+        """Turn a run event (a :class:`~cladist.archive.records.RunEvent`) into a line of
+        the panel (and of the log, when echoing)."""
+        data = event.data
+        if event.kind == "task_result":
+            why = f" ({data['infra_reason']})" if data.get("infra_reason") else ""
+            attempt = f" (attempt {data['attempt']})" if data.get("attempt", 1) > 1 else ""
+            self.add(f"node {event.node_id} · {data['task']}{attempt}: "
+                     f"[bold]{data['verdict']}[/]{why}")
+        elif event.kind == "expansion_finished":
             child = f" → node {data['child']}" if data["child"] is not None else ""
             why = f" ({str(data['reason'])[:80]})" if data.get("reason") else ""
-            self.add(f"expansion of node {data['parent']}: "
+            self.add(f"expansion of node {event.node_id}: "
                      f"[bold]{data['outcome']}[/]{child}{why}")
 
     def add(self, line: str) -> None:

@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import uuid
 
-from cladist.archive.records import NewResult
+from cladist.archive.records import NewResult, RunEvent
 from cladist.archive.run import Run
 from cladist.evaluator.contracts import TaskResult
 
 
-def record_results(run: Run, node_id: int, results: list[TaskResult]) -> list[int]:
-    """Write ``results`` of node ``node_id`` (blobs first, then one transaction of rows);
-    returns the row ids. Raises NotFoundError for an unknown node."""
+def record_results(run: Run, node_id: int, results: list[TaskResult]) -> list[RunEvent]:
+    """Write ``results`` of node ``node_id`` (blobs first, then one transaction of rows),
+    then one ``task_result`` event each (its ``result_id`` is the row's id); returns the
+    events. Raises NotFoundError for an unknown node."""
     rows = []
     for result in results:
         folder = f"nodes/{node_id}/{_safe(result.task_id)}/a{result.attempt}-{uuid.uuid4().hex[:8]}"
@@ -33,11 +34,10 @@ def record_results(run: Run, node_id: int, results: list[TaskResult]) -> list[in
                               tokens_out=result.tokens_out, cost_usd=result.cost_usd,
                               detail=detail, **refs))
     ids = run.store.record_results(rows)
-    for result in results:
-        run.event("task_result", node_id=node_id, task=result.task_id,
-                  attempt=result.attempt, verdict=str(result.verdict),
-                  infra_reason=result.infra_reason)
-    return ids
+    return [run.event("task_result", node_id=node_id, task=result.task_id,
+                      attempt=result.attempt, verdict=str(result.verdict),
+                      infra_reason=result.infra_reason, result_id=row_id)
+            for result, row_id in zip(results, ids, strict=True)]
 
 
 def _safe(task_id: str) -> str:

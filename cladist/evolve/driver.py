@@ -35,6 +35,7 @@ from cladist.evaluator.record import record_results
 from cladist.evolve.diagnosis import build_prompt, code_digest
 from cladist.evolve.jobs import (
     EvaluationJob,
+    EvaluationRecorded,
     ExpansionJob,
     ExpansionResult,
     ExpansionWork,
@@ -122,10 +123,10 @@ def finish_expansion(run: Run, job: ExpansionJob, work: ExpansionWork) -> Expans
                                           cost_usd=work.cost_usd, new_child=child, **extra)
     if child is not None and child_id is not None:
         run.agents.set_node_ref(child_id, child[0])
-    run.event("expansion_finished", node_id=job.parent_id, expansion=job.expansion_id,
-              outcome=outcome, child=child_id, reason=reason)
+    event = run.event("expansion_finished", node_id=job.parent_id,
+                      expansion=job.expansion_id, outcome=outcome, child=child_id, reason=reason)
     return ExpansionResult(job.expansion_id, job.parent_id, child_id, outcome, reason,
-                           work.cost_usd, infra=infra)
+                           work.cost_usd, infra=infra, event=event)
 
 
 def expand(run: Run, parent_id: int, ctx: EvalContext, tasks: dict[str, Task], rng: Any
@@ -193,7 +194,7 @@ class RunArchive:
         return prepare_expansion(self.run, parent_id, self.ctx, self.tasks, rng())
 
     def apply_evaluation(self, job: EvaluationJob, future: Future[WorkDone]
-                         ) -> list[TaskResult]:
+                         ) -> EvaluationRecorded:
         """Import the evaluation's recordings and record its results; a failed future (a
         crashed or lost worker) is recorded as an infra_error."""
         try:
@@ -201,8 +202,8 @@ class RunArchive:
         except Exception as err:
             results = fault_results(job.task.id,
                                     f"executor fault: {type(err).__name__}: {err}")
-        record_results(self.run, job.node_id, results)
-        return results
+        events = record_results(self.run, job.node_id, results)
+        return EvaluationRecorded(results, tuple(events))
 
     def apply_expansion(self, job: ExpansionJob, future: Future[WorkDone]) -> ExpansionResult:
         """Import the expansion's recordings and finish it (see :func:`finish_expansion`);

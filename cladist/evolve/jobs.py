@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from cladist.archive.records import ExpansionOutcome, NodeStatus, ResultRecord
+from cladist.archive.records import ExpansionOutcome, NodeStatus, ResultRecord, RunEvent
 
 if TYPE_CHECKING:
     from cladist.evaluator.contracts import Task, TaskResult
@@ -96,6 +96,16 @@ class ExpansionResult:
     reason: str | None
     cost_usd: float
     infra: bool = True  # for outcome ``error``: our fault (False: the model refused or failed)
+    event: RunEvent | None = None  # the ``expansion_finished`` event the driver recorded
+
+
+@dataclass(frozen=True)
+class EvaluationRecorded:
+    """What one evaluation came to once the driver stored it: its results (a second
+    attempt too, when there was one) and the ``task_result`` events it recorded."""
+
+    results: list[TaskResult]
+    events: tuple[RunEvent, ...] = ()
 
 
 @dataclass

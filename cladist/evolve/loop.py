@@ -25,12 +25,18 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from cladist.archive.records import ExpansionOutcome, NodeStatus, Verdict
-from cladist.evaluator.contracts import Task, TaskResult
+from cladist.archive.records import ExpansionOutcome, NodeStatus, RunEvent, Verdict
+from cladist.evaluator.contracts import Task
 from cladist.evaluator.evaluate import EvalContext
 from cladist.evolve.budget import BudgetTracker, InfraStreak, Usage
 from cladist.evolve.executors import Executor
-from cladist.evolve.jobs import EvaluationJob, ExpansionJob, ExpansionResult, WorkDone
+from cladist.evolve.jobs import (
+    EvaluationJob,
+    EvaluationRecorded,
+    ExpansionJob,
+    ExpansionResult,
+    WorkDone,
+)
 from cladist.llm.outage import PROVIDER_DOWN_LIMIT, is_provider_down
 from cladist.scheduler.contracts import Budget, Evaluate, Expand, Policy, Wait
 from cladist.scheduler.state import TreeState
@@ -61,13 +67,13 @@ class LoopArchive(Protocol):
         ...
 
     def apply_evaluation(self, job: EvaluationJob, future: Future[WorkDone]
-                         ) -> list[TaskResult]:
-        """Record the results of a finished evaluation; a failed future is an
-        infra_error."""
+                         ) -> EvaluationRecorded:
+        """Record the results of a finished evaluation (a failed future is an
+        infra_error) and their events."""
         ...
 
     def apply_expansion(self, job: ExpansionJob, future: Future[WorkDone]) -> ExpansionResult:
-        """Record the child (if any) and close the expansion."""
+        """Record the child (if any), close the expansion and record its event."""
         ...
 
     def child_status(self, child_id: int) -> NodeStatus:
@@ -98,18 +104,20 @@ class InFlight:
 class Evolution:
     """One session of an evolution run (a fresh run or a resumed one) on ``archive``.
 
-    Raises nothing for what agents or sandboxes do; a bug in the loop itself propagates
-    after the run's status is recorded by the caller.
+    ``on_event`` is told the events the archive recorded for each finished job
+    (``task_result``, ``expansion_finished``: the very events of ``events.jsonl``) once the
+    tree state holds the job. Raises nothing for what agents or sandboxes do; a bug in the
+    loop itself propagates after the run's status is recorded by the caller.
     """
 
     def __init__(self, archive: LoopArchive, ctx: EvalContext, tasks: list[Task],
                  policy: Policy, state: TreeState, executor: Executor, budget: BudgetTracker,
-                 on_event: Callable[[str, dict[str, Any]], None] | None = None):
+                 on_event: Callable[[RunEvent], None] | None = None):
         self.ctx, self.policy, self.state = ctx, policy, state
         self.tasks = {t.id: t for t in tasks}
         self.archive = archive
         self.executor, self.budget = executor, budget
-        self.on_event = on_event or (lambda kind, data: None)
+        self.on_event = on_event or (lambda event: None)
         self.inflight: dict[Future[WorkDone], InFlight] = {}
         self.backlog: deque[tuple[int, str]] = deque()  # (node, task) decided, not started
         self.stop_requested = threading.Event()
@@ -199,7 +207,6 @@ class Evolution:
                 decision.parent_id, lambda: np.random.default_rng(self._seeds.spawn(1)[0]))
             future = self.executor.submit_expansion(self.ctx, job)
             self.inflight[future] = InFlight(decision.parent_id, expansion=job)
-            self.on_event("expansion_started", {"parent": decision.parent_id})
             return True
         assert isinstance(decision, Evaluate)
         task_ids = list(decision.task_ids)
@@ -211,7 +218,6 @@ class Evolution:
         self.state.start_evaluation(decision.agent_id, task_ids)
         self.backlog.extend((decision.agent_id, task_id) for task_id in task_ids)
         self._start_evaluation(*self.backlog.popleft())
-        self.on_event("evaluation_started", {"node": decision.agent_id, "tasks": task_ids})
         return True
 
     def _start_evaluation(self, node: int, task_id: str) -> None:
@@ -243,12 +249,12 @@ class Evolution:
         elif result.outcome != ExpansionOutcome.ERROR:  # a model-side failure proves nothing
             self.infra.success()
         self.stop_reason = self.stop_reason or self.infra.stop_reason()
-        self.on_event("expansion_finished", {"parent": job.node, "child": result.child_id,
-                                             "outcome": result.outcome,
-                                             "reason": result.reason})
+        if result.event is not None:
+            self.on_event(result.event)
 
-    def _evaluation_done(self, job: InFlight, results: list[TaskResult]) -> None:
+    def _evaluation_done(self, job: InFlight, recorded: EvaluationRecorded) -> None:
         assert job.task is not None
+        results = recorded.results
         scored = [r for r in results if r.verdict != Verdict.INFRA_ERROR]
         first = next((r for r in scored if r.attempt == 1), None)
         self.state.finish_evaluation(job.node, job.task,
@@ -261,6 +267,5 @@ class Evolution:
             self.infra.fault(job.node, results[-1].infra_reason,
                              provider_down=is_provider_down(results[-1].infra_reason))
         self.stop_reason = self.stop_reason or self.infra.stop_reason()
-        self.on_event("task_result", {"node": job.node, "task": job.task,
-                                      "verdict": str(results[-1].verdict),
-                                      "reason": results[-1].infra_reason})
+        for event in recorded.events:
+            self.on_event(event)

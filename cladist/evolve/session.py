@@ -16,10 +16,12 @@ from typing import Any
 
 from cladist.archive.lineage import best_belief
 from cladist.archive.queries import abandon_interrupted, sessions_seconds
+from cladist.archive.records import RunEvent
 from cladist.archive.run import Run
 from cladist.config import Config
 
-EventHook = Callable[[str, dict[str, Any]], None]
+EventHook = Callable[[RunEvent], None]
+"""Told each finished job's events (see :class:`cladist.evolve.loop.Evolution`)."""
 
 
 def repair(run: Run) -> dict[str, int]:

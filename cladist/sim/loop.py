@@ -19,6 +19,7 @@ import math
 import time
 from typing import Any
 
+from cladist.archive.records import RunEvent
 from cladist.config import BudgetConfig, Config, RunConfig
 from cladist.evaluator.evaluate import EvalContext
 from cladist.evolve.budget import BudgetTracker
@@ -73,15 +74,14 @@ class SimRun:
         ctx = EvalContext(config_, None, _no_sandbox, str, "sim")
         self.loop = Evolution(self.archive, ctx, tasks, self.policy, self.state,
                               self.executor, BudgetTracker(limits), self._on_event)
-        self.events: list[tuple[str, dict[str, Any]]] | None = None
+        self.events: list[RunEvent] | None = None
         self._step = self._next_check = budget / checkpoints
         self.reached = math.nan
 
-    def _on_event(self, kind: str, data: dict[str, Any]) -> None:
+    def _on_event(self, event: RunEvent) -> None:
         if self.events is not None:
-            self.events.append((kind, data))
-        if kind in ("task_result", "expansion_finished") and (
-                self.world.committed >= self._next_check):
+            self.events.append(event)
+        if self.world.committed >= self._next_check:
             self._next_check = self.world.committed + self._step
             self._check_target()
 

@@ -27,10 +27,11 @@ from typing import Any
 
 import numpy as np
 
-from cladist.archive.records import ExpansionOutcome, NodeStatus, Verdict
+from cladist.archive.records import ExpansionOutcome, NodeStatus, RunEvent, Verdict
 from cladist.evaluator.contracts import Task, TaskResult
 from cladist.evolve.jobs import (
     EvaluationJob,
+    EvaluationRecorded,
     ExpansionJob,
     ExpansionResult,
     ExpansionWork,
@@ -58,6 +59,7 @@ class SimWorld:
         self.children: dict[int, int] = {}
         self.expansions_started = 0
         self.evaluations_started = 0
+        self.now = 0.0  # the simulated clock (the executor's), the time of the events
 
 
 class SimulatedExecutor:
@@ -92,6 +94,7 @@ class SimulatedExecutor:
         submitted future is the loop's."""
         while self._events:
             self.now, _, future, kind, agent, other = heapq.heappop(self._events)
+            self.world.now = self.now
             self._running -= 1
             self._start_queued()
             if future.cancelled():
@@ -191,19 +194,28 @@ class SimArchive:
         if work.status is None or child is None:
             self._count(self.outcomes, "error")
             return ExpansionResult(job.expansion_id, job.parent_id, None, ExpansionOutcome.ERROR,
-                                   work.reason, work.cost_usd)
+                                   work.reason, work.cost_usd,
+                                   event=self._finished(job, ExpansionOutcome.ERROR, None,
+                                                        work.reason))
         self.nodes[child] = (job.parent_id, work.status)
         self._count(self.outcomes, str(work.status))
-        return ExpansionResult(job.expansion_id, job.parent_id, child,
-                               ExpansionOutcome(str(work.status)),
-                               work.reason, work.cost_usd)
+        outcome = ExpansionOutcome(str(work.status))
+        return ExpansionResult(job.expansion_id, job.parent_id, child, outcome,
+                               work.reason, work.cost_usd,
+                               event=self._finished(job, outcome, child, work.reason))
+
+    def _finished(self, job: ExpansionJob, outcome: ExpansionOutcome, child: int | None,
+                  reason: str | None) -> RunEvent:
+        return RunEvent("expansion_finished", job.parent_id,
+                        {"expansion": job.expansion_id, "outcome": outcome, "child": child,
+                         "reason": reason}, self.world.now)
 
     def child_status(self, child_id: int) -> NodeStatus:
         """The recorded status of the child."""
         return self.nodes[child_id][1]
 
     def apply_evaluation(self, job: EvaluationJob, future: Future[WorkDone]
-                         ) -> list[TaskResult]:
+                         ) -> EvaluationRecorded:
         """Count the results (a failed future counts as one infra_error)."""
         try:
             results = future.result().value
@@ -212,7 +224,10 @@ class SimArchive:
             results = fault_results(job.task.id, f"executor fault: {err}")
         for r in results:
             self._count(self.results, str(r.verdict))
-        return results
+        return EvaluationRecorded(results, tuple(
+            RunEvent("task_result", job.node_id,
+                     {"task": r.task_id, "attempt": r.attempt, "verdict": str(r.verdict),
+                      "infra_reason": r.infra_reason}, self.world.now) for r in results))
 
     def abandon_expansion(self, job: ExpansionJob) -> None:
         """Close the expansion as abandoned."""

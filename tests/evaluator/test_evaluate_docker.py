@@ -172,9 +172,10 @@ def test_seed_agent_fixes_the_task_end_to_end(task: Task, scripted_gateway, ctx_
     assert trajectory["exit_reason"] == "submitted" and len(trajectory["steps"]) == 3
     assert result.tokens_in == 30 and result.tokens_out == 15  # 3 scripted replies
     assert len(server.requests) == 3
-    ids = record_results(run, 0, [result])
+    (event,) = record_results(run, 0, [result])
     (row,) = run.store.results(0)
-    assert row.id == ids[0] and row.verdict == Verdict.PASS
+    assert row.id == event.data["result_id"] and row.verdict == Verdict.PASS
+    assert (event.kind, event.node_id, event.data["verdict"]) == ("task_result", 0, "pass")
     assert "+    return a + b" in run.blobs.get_text(row.patch_ref)
     assert json.loads(run.blobs.get_text(row.trajectory_ref))["exit_reason"] == "submitted"
     assert run.store.node(0).n_pass == 1

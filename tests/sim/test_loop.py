@@ -4,10 +4,9 @@ stop rules and determinism."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
+from cladist.archive.records import RunEvent
 from cladist.config import BudgetConfig
 from cladist.sim.landscape import LandscapeConfig
 from cladist.sim.loop import SimRun, simulate_loop
@@ -48,15 +47,14 @@ def _watch(sim: SimRun, checks: list[str]) -> None:
     the executor's workers."""
     plain = sim.loop.on_event
 
-    def hook(kind: str, data: dict[str, Any]) -> None:
-        plain(kind, data)
+    def hook(event: RunEvent) -> None:
+        plain(event)
+        kind = event.kind
         jobs = list(sim.loop.inflight.values())
         if len(jobs) > sim.cfg.workers:
             checks.append(f"{kind}: {len(jobs)} jobs handed out for {sim.cfg.workers} workers")
         evaluating = sum(j.kind == "evaluate" for j in jobs) + len(sim.loop.backlog)
         expanding = sum(j.kind == "expand" for j in jobs)
-        if kind.endswith("_started"):
-            return  # the loop counts the job once its decision is applied
         if sim.state.in_flight_total != evaluating or sim.state.pending_total != expanding:
             checks.append(f"{kind}: state {sim.state.in_flight_total}/"
                           f"{sim.state.pending_total} vs jobs {evaluating}/{expanding}")
