@@ -5,17 +5,22 @@ a second attempt with the failing test output (pass@2, reported separately).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cladist.archive.records import Verdict
 from cladist.config import Config
+from cladist.errors import UsageError
 from cladist.evaluator.contracts import Task, TaskResult
 from cladist.evaluator.grader import grade
 from cladist.evaluator.runner import OutputCaps, run_agent
 from cladist.evaluator.worktree import TreeCaps
 from cladist.sandbox.contract import Limits, SandboxSpec
+
+if TYPE_CHECKING:
+    from cladist.llm.gateway import Gateway, OpenSession
+    from cladist.llm.identity import SessionIdentity
 
 FEEDBACK = ("\n\n## Your previous attempt failed\n\nThe changes you made so far are still in "
             "the work directory. The tests said:\n\n```\n{output}\n```\n\nFix the code so "
@@ -24,20 +29,30 @@ FEEDBACK = ("\n\n## Your previous attempt failed\n\nThe changes you made so far 
 
 @dataclass
 class EvalContext:
-    """What evaluations share: the config, the gateway, how to open sandboxes and how to
-    turn a logical image name (``python``) into an image reference. ``open_session``
-    opens the gateway session of one attempt (default ``gateway.open_session``): a
-    replay passes one that serves recordings. ``log_root`` is the run folder, where a suite's own
-    grading may keep logs (SWE-bench's harness: its ``swebench/``); None: a temporary one."""
+    """What the jobs of a run share: its configuration, the gateway (None where no model
+    is called: a simulation, a driver whose workers call it), how to open sandboxes and
+    how to turn a logical image name (``python``) into an image reference. ``open_session``
+    opens the gateway session of one attempt (default ``gateway.open_session``): a replay
+    passes one that serves recordings. ``log_root`` is the run folder, where a suite's own
+    grading may keep logs (SWE-bench's harness: its ``swebench/``); None: a temporary one.
+    """
 
     config: Config
-    gateway: Any
+    gateway: Gateway | None
     open_sandbox: Callable[[SandboxSpec], Any]
     image_for: Callable[[str], str]
     run_id: str = ""
-    infra_log: list[str] = field(default_factory=list)
-    open_session: Callable[[Any], Any] | None = None
+    open_session: Callable[[SessionIdentity], OpenSession] | None = None
     log_root: Path | None = None
+
+    def session(self, identity: SessionIdentity) -> OpenSession:
+        """Open the gateway session of ``identity`` (see ``open_session``). Raises
+        UsageError without a gateway, and what opening the session raises."""
+        if self.open_session is not None:
+            return self.open_session(identity)
+        if self.gateway is None:
+            raise UsageError("this context has no gateway: no model can be called here")
+        return self.gateway.open_session(identity)
 
     def tools_mode(self) -> str:
         """native or text, resolving ``auto`` by the provider."""
@@ -74,7 +89,6 @@ def _with_retries(ctx: EvalContext, agent_dir: Path, node_id: int | None, task: 
         results.append(result)
         if result.verdict != Verdict.INFRA_ERROR:
             break
-        ctx.infra_log.append(f"{task.id}: {result.infra_reason}")
     return results
 
 
@@ -94,7 +108,7 @@ def run_attempt(ctx: EvalContext, agent_dir: Path, node_id: int | None, task: Ta
     except Exception as err:  # the image is missing and cannot be built
         return TaskResult(task.id, Verdict.INFRA_ERROR, attempt,
                           infra_reason=f"image {task.image}: {err}")
-    session = (ctx.open_session or ctx.gateway.open_session)(identity)
+    session = ctx.session(identity)
     try:
         spec = SandboxSpec(image=image, agent_code=agent_dir,
                            gateway_socket=session.socket_path, limits=limits,
@@ -160,7 +174,7 @@ def output_caps(cfg: Config) -> OutputCaps:
                       ev.max_patch_kb << 10, ev.max_trajectory_mb << 20)
 
 
-def make_context(config: Config, gateway: Any, run_id: str = "",
+def make_context(config: Config, gateway: Gateway | None, run_id: str = "",
                  build_missing: bool = True) -> EvalContext:
     """An :class:`EvalContext` for ``config.sandbox.backend``: Docker resolves logical
     image names to the recipe-hash tags (building a missing image once when

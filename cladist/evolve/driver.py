@@ -175,6 +175,7 @@ class RunArchive:
 
     def dollars(self) -> float:
         """The run's dollars from the gateway's ledger."""
+        assert self.ctx.gateway is not None  # a run's driver always has its gateway
         return float(self.ctx.gateway.ledger.spent("run", self.run.id)[1])
 
     def prepare_evaluation(self, node_id: int, task: Task) -> EvaluationJob:

@@ -110,8 +110,7 @@ def _run(config_yaml: str, run_id: str, seeds: Seeds, work: Callable[[EvalContex
         for scope, key, tokens, dollars in seeds:
             gateway.ledger.seed(scope, key, tokens, dollars)
         try:
-            ctx = replace(_base_context(config, config_yaml), gateway=gateway, run_id=run_id,
-                          infra_log=[])
+            ctx = replace(_base_context(config, config_yaml), gateway=gateway, run_id=run_id)
             value = work(ctx)
         finally:
             gateway.close()
@@ -204,6 +203,7 @@ class RayExecutor:
         from cladist.llm.identity import SessionIdentity
 
         gateway, run_id = ctx.gateway, ctx.run_id
+        assert gateway is not None  # the driver's gateway meters what the workers spend
         gateway.seed_node(SessionIdentity(run_id, node_id, "evaluation"))
         node_key = f"{run_id}:{node_id}"
         return [("run", run_id, *gateway.ledger.spent("run", run_id)),

@@ -95,7 +95,7 @@ def _steps(job: ExpansionJob, ctx: EvalContext, parent_dir: Path, tmp: Path,
     target = job.target
     identity = SessionIdentity(job.run_id, job.parent_id, "diagnosis",
                                target.result.task_id if target.result else None)
-    with ctx.gateway.open_session(identity) as session:
+    with ctx.session(identity) as session:
         sessions.append(session)
         client = Client(socket_path=str(session.socket_path))
         prompt = job.prompt
@@ -124,7 +124,7 @@ def _steps(job: ExpansionJob, ctx: EvalContext, parent_dir: Path, tmp: Path,
     image = ctx.image_for("agent")
     edit = None
     for _ in range(cfg.evolve.infra_retries + 1):
-        with ctx.gateway.open_session(SessionIdentity(job.run_id, job.parent_id,
+        with ctx.session(SessionIdentity(job.run_id, job.parent_id,
                                                       "self-edit")) as s:
             sessions.append(s)
             edit = self_edit(parent_dir, problem, ctx.open_sandbox, image,
@@ -134,22 +134,22 @@ def _steps(job: ExpansionJob, ctx: EvalContext, parent_dir: Path, tmp: Path,
         if edit.infra_reason is None:
             break
     assert edit is not None
-    down = s.provider_down  # the last self-edit session's: was the provider down during it?
+    was_down = s.provider_down  # the last self-edit session's: was the provider down during it?
     if edit.infra_reason is not None:
         return replace(done, outcome=ExpansionOutcome.ERROR,
                        reason=f"self-edit sandbox: {edit.infra_reason}")
     done = replace(done, trajectory=edit.trajectory, summary=diagnosis.summary[:300],
                    patch=edit.patch)
     if edit.failure is not None:  # a tree over the caps, a sandbox it broke, ...
-        return _child(done, NodeStatus.INVALID, f"the self-edit failed: {edit.failure}", down)
+        return _child(done, NodeStatus.INVALID, f"the self-edit failed: {edit.failure}", was_down)
     if not edit.patch.strip():
-        return _child(done, NodeStatus.INVALID, "the self-edit changed nothing", down)
+        return _child(done, NodeStatus.INVALID, "the self-edit changed nothing", was_down)
     child_dir = extract_tree(job.parent_tar, tmp / "child")
     try:  # a link or special file never reaches validation, nor the host's next prompt
         apply_patch(child_dir, edit.patch)
         check_tree(child_dir)
     except (PatchRejected, UnsafeTreeError) as err:
-        return _child(done, NodeStatus.INVALID, str(err), down)
+        return _child(done, NodeStatus.INVALID, str(err), was_down)
     for _ in range(cfg.evolve.infra_retries + 1):
         checked = validate(child_dir, ctx.open_sandbox, image, limits, run_id=job.run_id,
                            node_id=f"child-of-{job.parent_id}",
@@ -160,7 +160,7 @@ def _steps(job: ExpansionJob, ctx: EvalContext, parent_dir: Path, tmp: Path,
         return replace(done, outcome=ExpansionOutcome.ERROR,
                        reason=f"validation sandbox: {checked.infra_reason}")
     return _child(done, NodeStatus.VALID if checked.ok else NodeStatus.INVALID, checked.reason,
-                  down)
+                  was_down)
 
 
 def _child(done: ExpansionWork, status: NodeStatus, reason: str | None,
