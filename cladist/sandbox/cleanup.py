@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from cladist.archive.liveness import is_live
-from cladist.sandbox.bwrap_dirs import LABELS_FILE, sandbox_tmp_root, unmount
+from cladist.sandbox.bubblewrap.dirs import LABELS_FILE, sandbox_tmp_root, unmount
 from cladist.sandbox.contract import LABEL_RUN, NAME_PREFIX
 from cladist.scratch import orphans
 

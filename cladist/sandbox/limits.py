@@ -19,7 +19,7 @@ class Limits:
     the workdir, ``/tmp`` and the home dir: bubblewrap (as root) holds the three together
     to that bound; Docker gives the workdir the bound and ``/tmp`` and the home a quarter
     each, in RAM, its memory cgroup raised by their total (see
-    :mod:`cladist.sandbox.docker_disk`).
+    :mod:`cladist.sandbox.docker.disk`).
     """
 
     memory: str = "2g"

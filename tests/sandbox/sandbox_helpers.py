@@ -79,7 +79,7 @@ def _container_processes(sandbox: Sandbox) -> list[str]:
 def _uid_processes(uid: int, spare: int | None = None) -> list[str]:
     """Command lines of the host's live (non-zombie) processes owned by ``uid``, but the
     process ``spare``."""
-    from cladist.sandbox.bwrap_io import uid_processes
+    from cladist.sandbox.bubblewrap.exec_io import uid_processes
 
     found = []
     for entry in uid_processes(uid, spare):

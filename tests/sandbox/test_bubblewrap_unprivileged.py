@@ -25,7 +25,7 @@ SCRIPT = """
 import json, os
 from cladist.sandbox import Limits, SandboxSpec
 from cladist.sandbox.bubblewrap import BubblewrapSandbox
-from cladist.sandbox.bwrap_dirs import sandbox_mounts
+from cladist.sandbox.bubblewrap.dirs import sandbox_mounts
 
 spec = SandboxSpec(image="x", role="unprivileged")
 with BubblewrapSandbox(spec) as a, BubblewrapSandbox(spec) as b:

@@ -15,7 +15,7 @@ import pytest
 from cladist import scratch
 from cladist.sandbox import SandboxSpec
 from cladist.sandbox.bubblewrap import BubblewrapSandbox
-from cladist.sandbox.bwrap_dirs import sandbox_mounts
+from cladist.sandbox.bubblewrap.dirs import sandbox_mounts
 from cladist.sandbox.cleanup import Leftover, cleanup
 from cladist.sandbox.docker import DockerSandbox
 from cladist.sandbox.doctor import run_checks

@@ -14,11 +14,11 @@ from cladist.config import load_config
 from cladist.errors import ConfigError
 from cladist.sandbox import Limits, SandboxSpec, SandboxUnavailable
 from cladist.sandbox.bubblewrap import BubblewrapSandbox
-from cladist.sandbox.bwrap_dirs import sandbox_mounts
+from cladist.sandbox.bubblewrap.dirs import sandbox_mounts
 from cladist.sandbox.disk import Space, parse_stat, space_of
 from cladist.sandbox.docker import DockerSandbox
-from cladist.sandbox.docker_disk import disk_plan, probe_command, probe_says_full
-from cladist.sandbox.docker_image import parse_passwd, writable_home
+from cladist.sandbox.docker.disk import disk_plan, probe_command, probe_says_full
+from cladist.sandbox.docker.image import parse_passwd, writable_home
 
 if TYPE_CHECKING:
     import docker

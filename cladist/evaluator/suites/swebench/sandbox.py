@@ -48,7 +48,7 @@ from cladist.sandbox.contract import (
     SandboxRemoved,
     SandboxSpec,
 )
-from cladist.sandbox.docker_io import parse_oom
+from cladist.sandbox.docker.exec_io import parse_oom
 
 WORKDIR = "/testbed"
 HARNESS_MOUNT = "/cladist-harness"

@@ -1,6 +1,6 @@
 """The bubblewrap fork server: a small separate process that starts sandbox commands.
 
-Run by :mod:`cladist.sandbox.spawner` as ``python -I -S spawn_helper.py FD LIMITS N UID
+Run by :mod:`cladist.sandbox.bubblewrap.spawner` as ``python -I -S spawn_helper.py FD LIMITS N UID
 GID`` (standard library only; cladist never imports it). Python cannot vfork a child that
 drops its uid or sets rlimits: it forks, which costs about a millisecond even for a small
 process (more for the large cladist one), and more again when the child runs Python code.

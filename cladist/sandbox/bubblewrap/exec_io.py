@@ -8,8 +8,8 @@ import threading
 import time
 from pathlib import Path
 
+from cladist.sandbox.bubblewrap.spawner import Spawned
 from cladist.sandbox.common import OutputCollector
-from cladist.sandbox.spawner import Spawned
 
 
 def uid_processes(uid: int, spare: int | None = None) -> list[Path]:

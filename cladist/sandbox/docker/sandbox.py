@@ -5,7 +5,7 @@ all capabilities dropped, ``no-new-privileges``, ``init`` as PID 1 reaping a ``s
 so a container outlives a lost host by at most ``ttl_s``, a non-root user (the image's
 ``agent`` user, else ``nobody``), read-only mounts for agent code, a read-only root file
 system with size- and inode-limited tmpfs mounts for the workdir, ``/tmp``, the home dir
-and ``/dev/shm`` (see :mod:`cladist.sandbox.docker_disk`: what they guarantee, how
+and ``/dev/shm`` (see :mod:`cladist.sandbox.docker.disk`: what they guarantee, how
 images without the ``cladist.workdir`` label get their workdir's files, how
 ``disk_full`` is read; note that the engine's archive API, ``get_archive``, reads the
 image's layer and never what a tmpfs holds). Each command runs under
@@ -37,21 +37,21 @@ from cladist.sandbox.contract import (
     SandboxSpec,
     SandboxUnavailable,
 )
-from cladist.sandbox.docker_disk import (
+from cladist.sandbox.docker.disk import (
     copy_image_dir,
     disk_plan,
     full_on_host,
     probe_command,
     probe_says_full,
 )
-from cladist.sandbox.docker_image import image_facts, writable_home
-from cladist.sandbox.docker_io import (
+from cladist.sandbox.docker.exec_io import (
     exec_exit_code,
     host_oom_count,
     parse_oom,
     pump,
     start_writer,
 )
+from cladist.sandbox.docker.image import image_facts, writable_home
 
 if TYPE_CHECKING:
     import docker
@@ -233,7 +233,7 @@ class DockerSandbox(BaseSandbox):
         return count > seen
 
     def _disk_full(self, probe_inside: bool) -> bool:
-        """True if a tmpfs of the sandbox is full (see :mod:`cladist.sandbox.docker_disk`).
+        """True if a tmpfs of the sandbox is full (see :mod:`cladist.sandbox.docker.disk`).
 
         Read on the host through the container's init (``/proc/<pid>/root``) when this
         process may (root on the engine's host): free, and out of the command's reach.

@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING
 from cladist.sandbox.common import OutputCollector
 from cladist.sandbox.contract import Limits, SandboxUnavailable
 from cladist.sandbox.disk import STAT_FORMAT, parse_stat, space_of, tmpfs_options
-from cladist.sandbox.docker_io import exec_exit_code, pump
+from cladist.sandbox.docker.exec_io import exec_exit_code, pump
 
 if TYPE_CHECKING:
     import docker
@@ -70,7 +70,7 @@ class DiskPlan:
 def disk_plan(limits: Limits, workdir: str, home: str | None, uid: int, gid: int, *,
               copy_from_image: bool) -> DiskPlan:
     """The plan for a sandbox whose user is ``uid``:``gid`` with ``home`` (None: no
-    writable home; see :func:`cladist.sandbox.docker_image.writable_home`): the workdir
+    writable home; see :func:`cladist.sandbox.docker.image.writable_home`): the workdir
     gets ``Limits.disk`` and ``Limits.inodes``, ``/tmp`` and the home a quarter each."""
     size, inodes = limits.disk_bytes, limits.inodes
     room: dict[str, tuple[int, int, int, bool]] = {  # target -> size, inodes, mode, owned

@@ -1,4 +1,4 @@
-"""Start bubblewrap commands through fork servers (see :mod:`cladist.sandbox.spawn_helper`).
+"""Start bubblewrap commands through fork servers (see ``spawn_helper.py`` beside it).
 
 Python cannot vfork a child that must drop its uid or set rlimits: it forks the whole
 (large) cladist process and runs Python code in the child, which costs milliseconds per

@@ -13,7 +13,7 @@ timeout the ``bwrap`` process group is killed; its PID namespace dies with it, t
 grandchild along. ``spec.image`` is ignored.
 
 Disk. Run as root, the sandbox dir is a tmpfs of its own mounted on the host (see
-:mod:`cladist.sandbox.bwrap_dirs`) of ``Limits.disk`` bytes and ``Limits.inodes`` inodes:
+:mod:`cladist.sandbox.bubblewrap.dirs`) of ``Limits.disk`` bytes and ``Limits.inodes`` inodes:
 the workspace, ``/tmp``, the home dir and ``/dev/shm`` share that bound, it takes host RAM
 rather than disk, it is unmounted at close (and by ``cladist sandbox cleanup`` after a
 crash), and ``disk_full`` is read from its free blocks and inodes on the host after each
@@ -23,7 +23,7 @@ total and the number of files are not bounded (they land on the host's disk); th
 ``disk_full`` means a command was killed by SIGXFSZ (exit 153) or the host file system
 holding the sandbox dir is full.
 
-Commands start through a small fork server (:mod:`cladist.sandbox.spawner`) that holds
+Commands start through a small fork server (:mod:`cladist.sandbox.bubblewrap.spawner`) that holds
 the rlimits and the uid, so neither the large cladist process nor the server forks per
 command (a vfork+exec does); servers are pooled per process, and a uid is reused only once
 nothing of its previous sandbox runs and its dirs are gone. bwrap blocks
@@ -47,13 +47,20 @@ import uuid
 from collections.abc import Mapping
 from pathlib import Path
 
-from cladist.sandbox.bwrap_dirs import (
+from cladist.sandbox.bubblewrap.dirs import (
     check_traversable,
     make_dirs,
     remove_dirs,
     sandbox_tmp_root,
 )
-from cladist.sandbox.bwrap_io import kill_group, pump, ready_taken, start_writer, wait_uid_gone
+from cladist.sandbox.bubblewrap.exec_io import (
+    kill_group,
+    pump,
+    ready_taken,
+    start_writer,
+    wait_uid_gone,
+)
+from cladist.sandbox.bubblewrap.spawner import ForkServer, Spawned, give_back, lease
 from cladist.sandbox.common import BaseSandbox, OutputCollector, new_exec_id
 from cladist.sandbox.contract import (
     NAME_PREFIX,
@@ -63,7 +70,6 @@ from cladist.sandbox.contract import (
     SandboxUnavailable,
 )
 from cladist.sandbox.disk import space_of
-from cladist.sandbox.spawner import ForkServer, Spawned, give_back, lease
 
 _OOM_SIGNS = (b"MemoryError", b"Cannot allocate memory", b"std::bad_alloc", b"out of memory")
 _SYSTEM_DIRS = ("usr", "etc")
