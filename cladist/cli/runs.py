@@ -93,10 +93,19 @@ def export(run: RunArg, out: Annotated[Path, typer.Option(help="Where to write."
            runs_dir: RunsDirOpt = Path("runs")) -> None:
     """Export a node's codebase as a folder, a tar.gz, a patch series or a git bundle, or
     its SWE-bench patches as a predictions file for the official harness."""
-    from cladist.archive.export import export_node
+    from cladist.archive.export import FORMATS, export_node
     from cladist.archive.run import resolve_node
+    from cladist.errors import UsageError
 
+    if fmt not in (*FORMATS, "swebench-predictions"):
+        raise UsageError(f"format {fmt!r}: unknown (allowed: {', '.join(FORMATS)}, "
+                         "swebench-predictions)")
     with open_run(run, runs_dir) as opened:
         node_id = resolve_node(opened, node)
-        written = export_node(opened, node_id, out, fmt)
+        if fmt == "swebench-predictions":  # the node's results, not its codebase
+            from cladist.evaluator.suites.swebench.predictions import write_predictions
+
+            written = write_predictions(opened, node_id, out)
+        else:
+            written = export_node(opened, node_id, out, fmt)
     make_console().print(f"exported node {node_id} of {opened.id} as {fmt} to {written}")

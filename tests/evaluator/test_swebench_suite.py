@@ -270,8 +270,8 @@ def test_disk_space_check_is_one_line() -> None:
 
 def test_predictions_export_takes_first_scored_attempts(swebench_dataset: Demo,
                                                         tmp_path: Path) -> None:
-    from cladist.archive.export import export_node
     from cladist.evaluator.record import record_results
+    from cladist.evaluator.suites.swebench.predictions import write_predictions
 
     cfg = _config(swebench_dataset, f"run.runs_dir={tmp_path / 'runs'}")
     with Run.create(cfg) as run:
@@ -281,16 +281,16 @@ def test_predictions_export_takes_first_scored_attempts(swebench_dataset: Demo,
             TaskResult("demo__calc-1", Verdict.PASS, patch=gold),
             TaskResult("demo__calc-2", Verdict.FAIL, patch="first"),
             TaskResult("demo__calc-2", Verdict.PASS, attempt=2, patch="saw the tests")])
-        out = export_node(run, 0, tmp_path / "preds.jsonl", "swebench-predictions")
+        out = write_predictions(run, 0, tmp_path / "preds.jsonl")
         preds = [json.loads(line) for line in out.read_text().splitlines()]
         assert [(p["instance_id"], p["model_patch"]) for p in preds] == [
             ("demo__calc-1", gold), ("demo__calc-2", "first")]
         assert preds[0]["model_name_or_path"] == f"cladist-{run.id}-node0"
-        as_list = export_node(run, 0, tmp_path / "preds.json", "swebench-predictions")
+        as_list = write_predictions(run, 0, tmp_path / "preds.json")
         assert json.loads(as_list.read_text()) == preds
     bundled = load_config([f"run.runs_dir={tmp_path / 'runs2'}"])
     with Run.create(bundled) as run, pytest.raises(UsageError, match="not swebench"):
-        export_node(run, 0, tmp_path / "none.jsonl", "swebench-predictions")
+        write_predictions(run, 0, tmp_path / "none.jsonl")
 
 
 def test_no_engine_is_a_one_line_error(swebench_dataset: Demo, tmp_path: Path) -> None:
