@@ -27,6 +27,7 @@ import re
 import subprocess
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 from cladist.archive.lineage import best_belief
@@ -77,6 +78,8 @@ def main() -> None:
         best = best_belief(run.store, run.config.archive.best_belief_epsilon)
         evaluations = sum(n.evaluations for n in nodes)
         diff = run.agents.diff(run.node_commit(0), run.node_commit(best)) if best else ""
+        outcomes = Counter(f"{e.outcome}" + (f" ({e.reason[:60]})" if e.reason else "")
+                           for e in run.store.expansions())
     valid = sum(n.status == NodeStatus.VALID for n in nodes) - 1
     compared = cladist("compare", "--agent", f"{path}:best", "--agent", f"{path}:0",
                        "--repeats", str(args.repeats), "--split", "test",
@@ -89,6 +92,11 @@ def main() -> None:
     print(f"\nrun {path.name} ({args.policy}, exit {evolved.returncode}, {run_minutes:.0f} min): "
           f"{len(nodes)} nodes, {valid} valid children, {evaluations} scored evaluations; "
           f"best-belief node {best}")
+    for outcome, count in outcomes.most_common():
+        print(f"  expansions {outcome}: {count}")
+    if not best:
+        print("  no child is believed better than the seed: the comparison below is the "
+              "seed against itself (how much repeats of one agent differ)")
     for agent in report["agents"]:
         rate = agent["pass_rate"]
         print(f"  held out, {agent['label'].rsplit(':', 1)[-1]:>4}: {rate['value']:.3f} "
