@@ -128,7 +128,7 @@ def replay(run: Run, node_id: int, task_id: str, *, mode: Mode = "recorded",
     UsageError (bad attempt or mode, ``keep`` exists), SandboxUnavailable (no engine), and
     what building the provider raises in live mode (e.g. ProviderAuthError).
     """
-    from cladist.evaluator.selection import load_suite
+    from cladist.evaluator.selection import find_task
     from cladist.llm.recording import load_session
 
     if mode not in ("recorded", "live"):
@@ -139,7 +139,7 @@ def replay(run: Run, node_id: int, task_id: str, *, mode: Mode = "recorded",
         raise UsageError(f"{keep}: already exists; give a new folder to keep the workspace in")
     config = config or run.config
     run.store.node(node_id)
-    task = load_suite(config.evaluator).tasks([task_id])[0]
+    task = find_task(config.evaluator, task_id)
     stored = stored_result(run, node_id, task_id, attempt)
     session = str(stored.detail["session"])
     recording: list[dict[str, Any]] = []

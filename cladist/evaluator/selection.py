@@ -7,39 +7,11 @@ from __future__ import annotations
 import hashlib
 from typing import TYPE_CHECKING
 
-from cladist.errors import UsageError
+from cladist.evaluator.suites import load_suite
 
 if TYPE_CHECKING:
     from cladist.config import EvaluatorConfig
-    from cladist.evaluator.contracts import Suite, Task
-
-
-def load_suite(config: EvaluatorConfig) -> Suite:
-    """The suite ``config.suite`` names. Raises UsageError when it needs a path or dataset
-    that is not given, NotFoundError when that path does not exist."""
-    if config.suite == "bundled":
-        from cladist.evaluator.suites.bundled import BundledSuite
-
-        return BundledSuite()
-    if config.suite == "polyglot":
-        if config.polyglot_path is None:
-            raise UsageError("evaluator.suite=polyglot needs evaluator.polyglot_path=<clone of "
-                             "polyglot-benchmark>")
-        from cladist.evaluator.suites.polyglot.suite import PolyglotSuite
-
-        return PolyglotSuite(config.polyglot_path)
-    if config.suite == "swebench":
-        if not config.dataset:
-            raise UsageError("evaluator.suite=swebench needs evaluator.dataset=<a Hub name such "
-                             "as SWE-bench/SWE-bench_Verified, or a .json/.jsonl/.parquet file> "
-                             "(cladist eval: --dataset)")
-        from cladist.evaluator.suites.swebench.suite import SWEbenchSuite
-
-        return SWEbenchSuite(config.dataset, split=config.dataset_split,
-                             revision=config.dataset_revision, seed=config.stage_seed,
-                             test_timeout_s=config.test_timeout_s)
-    raise UsageError(f"suite {config.suite!r} is not available (use bundled, polyglot or "
-                     "swebench)")
+    from cladist.evaluator.contracts import Task
 
 
 def select_tasks(config: EvaluatorConfig, seed: int = 0) -> list[Task]:
@@ -66,3 +38,9 @@ def in_train(task_id: str, seed: int, fraction: float) -> bool:
     other tasks exist."""
     digest = hashlib.sha256(f"{seed}:{task_id}".encode()).digest()
     return int.from_bytes(digest[:8], "big") / 2**64 < fraction
+
+
+def find_task(config: EvaluatorConfig, task_id: str) -> Task:
+    """Task ``task_id`` of the configured suite, whatever the selection. Raises what the
+    suite raises for an unknown id (NotFoundError)."""
+    return load_suite(config).tasks([task_id])[0]

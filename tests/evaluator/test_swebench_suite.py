@@ -17,7 +17,8 @@ from cladist.config import load_config
 from cladist.errors import ConfigError, NotFoundError, UsageError
 from cladist.evaluator.contracts import TaskResult
 from cladist.evaluator.patches import is_test_path
-from cladist.evaluator.selection import load_suite, select_tasks
+from cladist.evaluator.selection import select_tasks
+from cladist.evaluator.suites import load_suite
 from cladist.evaluator.suites.swebench.adapter import InstanceHarness, load_rows
 from cladist.evaluator.suites.swebench.evidence import check, summary_lines
 from cladist.evaluator.suites.swebench.grading import harness_run_dir, new_run_id
