@@ -2,7 +2,7 @@
 against its seed on the held-out split, paired and repeated.
 
 Usage: python bench/self_improvement.py [--hours 2] [--repeats 3] [--policy hgm|dgm]
-       [--tier all] [--split-fraction 0.5] [--runs-dir DIR] [-c KEY=VALUE ...]
+       [--tier all] [--split-fraction 0.5] [--runs-dir DIR] [--run RUN] [-c KEY=VALUE ...]
 
 1. ``cladist run`` with the embedded default model and the quickstart preset's settings for
    it, on the train side of ``evaluator.split`` of the bundled suite (every language at
@@ -52,6 +52,8 @@ def main() -> None:
     parser.add_argument("--tier", default="all")
     parser.add_argument("--split-fraction", type=float, default=0.5)
     parser.add_argument("--runs-dir", type=Path, default=Path("runs"))
+    parser.add_argument("--run", help="Compare and report on this finished evolution run "
+                        "(id or path) instead of making a new one.")
     parser.add_argument("-c", dest="overrides", action="append", default=[],
                         help="Extra config override for both steps (repeatable).")
     args = parser.parse_args()
@@ -63,15 +65,18 @@ def main() -> None:
               *[x for o in args.overrides for x in ("-c", o)]]
     name = f"selfimp-{args.policy}"
     started = time.monotonic()
-    evolved = cladist("run", *common, "-c", "evaluator.split=train", "-c", f"run.name={name}",
-                      "-c", f"scheduler.policy={args.policy}",
-                      "-c", f"budget.wall_clock_s={int(args.hours * 3600)}",
-                      "-c", "budget.task_evaluations=100000", "-c", "budget.expansions=10000",
-                      "--runs-dir", str(args.runs_dir))
-    found = re.search(r"started run (\S+)", evolved.stdout)
-    if found is None:
-        sys.exit(f"the evolution run did not start (exit {evolved.returncode})")
-    path = resolve_run(found.group(1), args.runs_dir)
+    if args.run:  # an evolution run made before: only the comparison and the report
+        path, status = resolve_run(args.run, args.runs_dir), "given"
+    else:
+        evolved = cladist("run", *common, "-c", "evaluator.split=train",
+                          "-c", f"run.name={name}", "-c", f"scheduler.policy={args.policy}",
+                          "-c", f"budget.wall_clock_s={int(args.hours * 3600)}",
+                          "-c", "budget.task_evaluations=100000", "-c", "budget.expansions=10000",
+                          "--runs-dir", str(args.runs_dir))
+        found = re.search(r"started run (\S+)", evolved.stdout)
+        if found is None:
+            sys.exit(f"the evolution run did not start (exit {evolved.returncode})")
+        path, status = resolve_run(found.group(1), args.runs_dir), f"exit {evolved.returncode}"
     run_minutes = (time.monotonic() - started) / 60
     with Run.open(path, read_only=True) as run:
         nodes = run.store.nodes()
@@ -89,7 +94,9 @@ def main() -> None:
     if compared.returncode != 0:
         sys.exit(f"the comparison failed (exit {compared.returncode}); the run is {path}")
     report = json.loads(compared.stdout)
-    print(f"\nrun {path.name} ({args.policy}, exit {evolved.returncode}, {run_minutes:.0f} min): "
+    seconds = sum(float(e.get("elapsed_s", 0)) for e in _events(path, "session_stopped"))
+    print(f"\nrun {path.name} ({args.policy}, {status}, {seconds / 60:.0f} min evolving, "
+          f"{run_minutes:.0f} min here): "
           f"{len(nodes)} nodes, {valid} valid children, {evaluations} scored evaluations; "
           f"best-belief node {best}")
     for outcome, count in outcomes.most_common():
@@ -108,6 +115,12 @@ def main() -> None:
           f"{pair['p_value']:.3f}; wins {len(pair['wins'])}, losses {len(pair['losses'])}, "
           f"ties {pair['ties']} (compare run {report['run_id']})")
     print("  best-belief agent's change:" + (f"\n{_stat(diff)}" if diff else " none (the seed)"))
+
+
+def _events(path: Path, kind: str) -> list[dict]:
+    """The run's events of ``kind`` from its ``events.jsonl``."""
+    lines = (path / "events.jsonl").read_text().splitlines()
+    return [e for e in map(json.loads, filter(None, lines)) if e.get("kind") == kind]
 
 
 def _stat(diff: str) -> str:
