@@ -77,7 +77,6 @@ def main() -> None:
         if found is None:
             sys.exit(f"the evolution run did not start (exit {evolved.returncode})")
         path, status = resolve_run(found.group(1), args.runs_dir), f"exit {evolved.returncode}"
-    run_minutes = (time.monotonic() - started) / 60
     with Run.open(path, read_only=True) as run:
         nodes = run.store.nodes()
         best = best_belief(run.store, run.config.archive.best_belief_epsilon)
@@ -94,9 +93,10 @@ def main() -> None:
     if compared.returncode != 0:
         sys.exit(f"the comparison failed (exit {compared.returncode}); the run is {path}")
     report = json.loads(compared.stdout)
+    run_minutes = (time.monotonic() - started) / 60
     seconds = sum(float(e.get("elapsed_s", 0)) for e in _events(path, "session_stopped"))
     print(f"\nrun {path.name} ({args.policy}, {status}, {seconds / 60:.0f} min evolving, "
-          f"{run_minutes:.0f} min here): "
+          f"{run_minutes:.0f} min for this script): "
           f"{len(nodes)} nodes, {valid} valid children, {evaluations} scored evaluations; "
           f"best-belief node {best}")
     for outcome, count in outcomes.most_common():
