@@ -3,7 +3,7 @@ land on; the driver alone writes the archive.
 
 With no address a local Ray cluster is started (and stopped at shutdown); with one, the
 driver joins that cluster. Each task gets the configuration as YAML, the agent's code as a
-tar (put once per node in the object store) and the driver's ledger figures for its run
+tar (put once per commit in the object store) and the driver's ledger figures for its run
 and node, so the per-call budgets hold on the worker too; the environment variables the
 provider and the Docker client need are passed from the driver's environment when set
 there (else the worker's own environment is used). Every worker node needs cladist, a
