@@ -153,6 +153,7 @@ def check_backend(config: Config, tasks: list[Task]) -> None:
     such a task with another backend."""
     if config.sandbox.backend == "docker":
         return
+    from cladist.errors import UsageError
     from cladist.evaluator.runners import runner_for
 
     needing: dict[str, list[str]] = {}
@@ -162,8 +163,6 @@ def check_backend(config: Config, tasks: list[Task]) -> None:
         if why:
             needing.setdefault(why, []).append(task.id)
     for why, ids in needing.items():
-        from cladist.errors import UsageError
-
         raise UsageError(f"{why}: it needs sandbox.backend=docker ({len(ids)} "
                          f"task{'s' if len(ids) > 1 else ''}, e.g. {ids[0]})")
 

@@ -131,7 +131,7 @@ def _run_tests(task: Task, tree: Path, restored: list[str], canaries: frozenset[
             result = sandbox.exec(runner.command(task), cwd=task.workdir, env=runner.env(),
                                   timeout=task.test_timeout_s, input=runner.stdin(key))
             sandbox.exec("kill -9 -1 2>/dev/null; true", timeout=30)  # stragglers
-            report = _read_report(sandbox)
+            report = read_report(sandbox)
     except SandboxError as err:
         why = f"{type(err).__name__}: {err}"
         removed = isinstance(err, SandboxRemoved)  # deleted on the engine: not by the code
@@ -172,11 +172,13 @@ def _broken_toolchain(runner: str, probe: ExecResult, started: float) -> Grade:
                  f"grading sandbox: {(probe.err or probe.out).strip()[-300:]}")
 
 
-def _read_report(sandbox: Sandbox) -> bytes | None:
-    """The report file's bytes, or None when the tests left none that can be read (gone,
-    made a directory or unreadable, over the file cap); raises SandboxUnavailable."""
+def read_report(sandbox: Sandbox, path: str = REPORT, limit: int | None = None
+                ) -> bytes | None:
+    """The bytes of the report file at ``path``, or None when the tests left none that can
+    be read (gone, made a directory or unreadable, over ``limit``, default the file cap);
+    raises SandboxUnavailable and the sandbox errors that are not about the file."""
     try:
-        data = sandbox.read_file(REPORT, text=False)
+        data = sandbox.read_file(path, text=False, limit=limit)
     except (SandboxFileNotFound, SandboxPermissionError, SandboxIsADirectory,
             SandboxFileTooLarge):
         return None

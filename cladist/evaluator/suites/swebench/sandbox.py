@@ -33,7 +33,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from cladist.evaluator.contracts import Task
-from cladist.evaluator.grader import PROBE_TIMEOUT_S
+from cladist.evaluator.grader import PROBE_TIMEOUT_S, read_report
 from cladist.evaluator.runners import HARNESS_HOST_DIR
 from cladist.evaluator.suites.swebench.adapter import InstanceHarness
 from cladist.sandbox.contract import (
@@ -41,10 +41,6 @@ from cladist.sandbox.contract import (
     Mount,
     Sandbox,
     SandboxError,
-    SandboxFileNotFound,
-    SandboxFileTooLarge,
-    SandboxIsADirectory,
-    SandboxPermissionError,
     SandboxRemoved,
     SandboxSpec,
 )
@@ -162,7 +158,8 @@ def run_eval(harness: InstanceHarness, task: Task, patch: str,
             result = box.exec(["/bin/bash", EVAL_FILE], cwd=WORKDIR,
                               timeout=task.test_timeout_s,
                               input=None if key is None else (key + "\n").encode())
-            report = _read_report(box) if key is not None else None
+            report = (read_report(box, f"{REPORT_DIR}/report.json", REPORT_LIMIT)
+                      if key is not None else None)
             oom_kills = parse_oom(box.exec(OOM_COUNT, timeout=PROBE_TIMEOUT_S).out)
     except SandboxError as err:
         why = f"{type(err).__name__}: {err}"
@@ -206,17 +203,3 @@ def _apply(box: Sandbox, harness: InstanceHarness, patch: str) -> tuple[bool, st
     output = (done.out + done.err) if done is not None else ""
     lines.append(f"{harness.marker('APPLY_PATCH_FAIL')}:\n{output}")
     return False, "\n".join(lines)
-
-
-def _read_report(box: Sandbox) -> bytes | None:
-    """The signed report's bytes, None when the run left none that can be read."""
-    try:
-        data = box.read_file(f"{REPORT_DIR}/report.json", text=False, limit=REPORT_LIMIT)
-    except (SandboxFileNotFound, SandboxPermissionError, SandboxIsADirectory,
-            SandboxFileTooLarge):
-        return None
-    except SandboxError as err:
-        if type(err) is SandboxError:  # the file operation failed otherwise
-            return None
-        raise
-    return data if isinstance(data, bytes) else data.encode()
